@@ -1,0 +1,32 @@
+# udfi — the two commands a newcomer runs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# The official IRS blanks are reference data outside the repo (never committed).
+UDFI_FORMS_DIR ?= $(abspath ../shared/irs-forms)
+export UDFI_FORMS_DIR
+DEMO_OUT ?= out/demo
+
+.PHONY: setup test demo bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt scripts/system-deps.sh
+	./scripts/system-deps.sh
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	touch $@
+
+test: setup
+	$(BIN)/python -m pytest -q -n 2
+
+demo: setup
+	$(BIN)/udfi validate fixtures/sample
+	$(BIN)/udfi check fixtures/sample --year 2022
+
+bench: setup
+	$(BIN)/python bench/bench.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

@@ -1,0 +1,21 @@
+"""The `udfi` command line."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="udfi",
+    help="Prepare Form 990-T (unrelated debt-financed income, IRC §514) for IRAs and Solo 401(k)s.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
