@@ -13,6 +13,16 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _root() -> None:
+    """Prepare Form 990-T (unrelated debt-financed income, IRC §514) for IRAs and Solo 401(k)s."""
+
+
+from udfi import cli_validate  # noqa: E402  (commands register themselves on `app`)
+
+cli_validate.register(app)
+
+
 def main() -> None:
     app()
 

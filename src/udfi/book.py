@@ -1,0 +1,81 @@
+"""The typed book: validated tables as data frames (money in integer cents, dates as datetime64)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+
+MONEY_COLUMNS = {
+    "properties": ("cost_basis", "land_value", "amount_realized"),
+    "loans": ("principal",),
+    "ledger": ("amount",),
+    "depreciation": ("amount",),
+    "loan_balances": ("balance",),
+    "carryovers": ("amount",),
+    "payments": ("amount",),
+}
+
+OPTIONAL_TABLE_COLUMNS = {
+    "depreciation": ("property_id", "tax_year", "amount_cents"),
+    "loan_balances": ("loan_id", "as_of", "balance_cents"),
+    "carryovers": ("account_id", "tax_year", "kind", "amount_cents"),
+    "payments": ("account_id", "tax_year", "kind", "date", "amount_cents"),
+}
+
+
+def _with_cents(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    renamed = frame.rename(columns={column: f"{column}_cents" for column in MONEY_COLUMNS.get(name, ())})
+    # Spreadsheet row numbers travel with the data so every figure can be traced to its source row.
+    return renamed.assign(source_row=renamed.index.to_numpy() + 2)
+
+
+@dataclass(frozen=True)
+class Book:
+    """A parsed book. Money columns are renamed `<column>_cents` (nullable Int64)."""
+
+    source: Path
+    accounts: pd.DataFrame
+    properties: pd.DataFrame
+    loans: pd.DataFrame
+    ledger: pd.DataFrame
+    depreciation: pd.DataFrame
+    loan_balances: pd.DataFrame
+    carryovers: pd.DataFrame
+    payments: pd.DataFrame
+
+    @classmethod
+    def from_frames(cls, typed: dict[str, pd.DataFrame], source: Path) -> "Book":
+        frames = {}
+        for name in ("accounts", "properties", "loans", "ledger"):
+            frames[name] = _with_cents(name, typed[name])
+        properties = frames["properties"]
+        frames["properties"] = properties.assign(
+            placed_in_service_on=properties["placed_in_service_on"].fillna(properties["acquired_on"])
+        )
+        for name, columns in OPTIONAL_TABLE_COLUMNS.items():
+            if name in typed:
+                frames[name] = _with_cents(name, typed[name])
+            else:
+                frames[name] = pd.DataFrame({column: pd.Series(dtype=object) for column in columns + ("source_row",)})
+        return cls(source=Path(source), **frames)
+
+    def for_accounts(self, account_ids: set[str] | list[str]) -> "Book":
+        """The part of the book that belongs to `account_ids` (for isolating bad accounts)."""
+        keep = set(account_ids)
+        properties = self.properties[self.properties["account_id"].isin(keep)]
+        property_ids = set(properties["property_id"])
+        loans = self.loans[self.loans["property_id"].isin(property_ids)]
+        loan_ids = set(loans["loan_id"])
+        return replace(
+            self,
+            accounts=self.accounts[self.accounts["account_id"].isin(keep)],
+            properties=properties,
+            loans=loans,
+            ledger=self.ledger[self.ledger["property_id"].isin(property_ids)],
+            depreciation=self.depreciation[self.depreciation["property_id"].isin(property_ids)],
+            loan_balances=self.loan_balances[self.loan_balances["loan_id"].isin(loan_ids)],
+            carryovers=self.carryovers[self.carryovers["account_id"].isin(keep)],
+            payments=self.payments[self.payments["account_id"].isin(keep)],
+        )
