@@ -22,6 +22,10 @@ from udfi import cli_validate  # noqa: E402  (commands register themselves on `a
 
 cli_validate.register(app)
 
+from udfi import cli_compute  # noqa: E402
+
+cli_compute.register(app)
+
 
 def main() -> None:
     app()

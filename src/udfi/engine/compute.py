@@ -1,0 +1,342 @@
+"""From a validated book to every account's return for a tax year, rolling the book's history forward.
+
+The ledger is aggregated once, vectorized (sums by property, year and category; repayments per loan
+as sorted arrays); the §514 arithmetic then runs per property-year in Decimal, and carryovers (NOLs,
+capital losses) flow year by year per account.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from udfi import parameters as parameter_store
+from udfi.book import Book
+from udfi.engine import calendar
+from udfi.engine.depreciation import LAND, Asset, recovery_years
+from udfi.engine.form_990t import Form990T, Payments, form_990t
+from udfi.engine.indebtedness import Loan, assign_acquisition_fractions
+from udfi.engine.property_year import EXPENSE_CATEGORIES, INCOME_CATEGORIES, PropertyFacts, PropertyYear, compute_property_year
+from udfi.engine.schedule_a import ScheduleA, gross_unrelated_income, schedule_a
+from udfi.money import ZERO, whole_dollars
+
+FIRST_PARAMETER_YEAR = min(parameter_store.years_available("trust_rate_schedule"))
+RECONCILIATION_TOLERANCE = Decimal("0.50")
+
+NON_INTEREST_EXPENSES = tuple(category for category in EXPENSE_CATEGORIES if category != "interest")
+
+EXEMPT_UNDER = {
+    "traditional_ira": "408(e)", "sep_ira": "408(e)", "simple_ira": "408(e)", "roth_ira": "408A", "solo_401k": "401(a)",
+}
+ORGANIZATION_TYPE = {"solo_401k": "401a_trust"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Choices a preparer may change (see README "Assumptions")."""
+
+    activity_code: str = "900000"
+    activity_description: str = "Debt-financed rental real estate (investment activities, Reg. 1.512(a)-6(c))"
+
+
+class ComputationError(Exception):
+    """A figure cannot be computed for an account (the message says why)."""
+
+    def __init__(self, account_id: str | None, message: str):
+        super().__init__(message)
+        self.account_id = account_id
+
+
+@dataclass
+class CarryState:
+    post2017_nol: int = 0
+    pre2018_nol: int = 0
+    capital_loss: int = 0
+
+
+@dataclass
+class AccountYear:
+    account: dict
+    tax_year: int
+    parameters: parameter_store.TaxYearParameters
+    settings: Settings
+    property_years: list[PropertyYear]
+    schedule: ScheduleA
+    form: Form990T
+    payments: Payments
+    carry_in: CarryState
+    carry_out: CarryState
+    gross_unrelated_income: Decimal
+    must_file: bool
+    due_date: dt.date
+    extended_due_date: dt.date
+    estimated_tax_due_dates: list[dt.date]
+    flags: list[str]
+    history: dict[int, list[PropertyYear]] = field(default_factory=dict)
+
+    @property
+    def account_id(self) -> str:
+        return self.account["account_id"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Gathering facts from the book (vectorized)
+# ---------------------------------------------------------------------------------------------
+
+def _date(value) -> dt.date | None:
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).date()
+
+
+def _dollars(cents) -> Decimal:
+    return Decimal(int(cents)) / 100
+
+
+def _book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, PropertyFacts], dict[str, list[str]],
+                                                               dict[tuple[str, int], int]]:
+    periods = parameter_store.for_year(tax_year).recovery_periods
+    accounts = book.accounts.set_index("account_id")
+    properties = book.properties
+    ledger = book.ledger
+    flags: dict[str, list[str]] = defaultdict(list)
+
+    # Holding period of every ledger row; rows outside it are ignored (validation warned).
+    property_index = properties.set_index("property_id")
+    acquired = ledger["property_id"].map(property_index["acquired_on"])
+    disposed = ledger["property_id"].map(property_index["disposed_on"])
+    in_period = (ledger["date"] >= acquired) & (disposed.isna() | (ledger["date"] <= disposed))
+    years = ledger["date"].dt.year
+    outside = ledger.loc[~in_period & ledger["category"].ne("principal"), ["property_id"]].assign(year=years)
+    ignored_rows = outside.groupby(["property_id", "year"]).size().to_dict()
+
+    working = ledger.assign(year=years)[in_period]
+    amount_sums = (working[working["category"].isin(INCOME_CATEGORIES + NON_INTEREST_EXPENSES)]
+                   .groupby(["property_id", "year", "category"])["amount_cents"].sum())
+    interest_sums = (working[working["category"] == "interest"]
+                     .groupby(["property_id", "year", "loan_id"])["amount_cents"].sum())
+    improvements = working[working["category"] == "improvement"]
+
+    amounts_by_property: dict[str, dict[int, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
+    for (property_id, year, category), cents in amount_sums.items():
+        amounts_by_property[property_id][int(year)][category] = _dollars(cents)
+    interest_by_property: dict[str, dict[int, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
+    for (property_id, year, loan_id), cents in interest_sums.items():
+        interest_by_property[property_id][int(year)][loan_id] = _dollars(cents)
+    improvements_by_property: dict[str, list] = defaultdict(list)
+    for row in improvements.itertuples(index=False):
+        improvements_by_property[row.property_id].append((_date(row.date), _dollars(row.amount_cents), int(row.source_row)))
+
+    # Loans: repayment arrays (all principal rows count toward balances, whatever their date).
+    principal_rows = ledger[ledger["category"] == "principal"].sort_values(["loan_id", "date"], kind="stable")
+    payment_days = principal_rows["date"].to_numpy(dtype="datetime64[D]")
+    payment_cents = principal_rows["amount_cents"].to_numpy(dtype=np.int64)
+    positions = principal_rows.groupby("loan_id", sort=False).indices
+    statements: dict[str, dict[dt.date, Decimal]] = defaultdict(dict)
+    for row in book.loan_balances.itertuples(index=False):
+        statements[row.loan_id][_date(row.as_of)] = _dollars(row.balance_cents)
+    refinanced_on = {row.refinances: _date(row.originated_on)
+                     for row in book.loans.itertuples(index=False) if isinstance(row.refinances, str)}
+    loans_by_property: dict[str, dict[str, Loan]] = defaultdict(dict)
+    for row in book.loans.itertuples(index=False):
+        where = positions.get(row.loan_id)
+        days = payment_days[where] if where is not None else np.array([], dtype="datetime64[D]")
+        paid = np.cumsum(payment_cents[where]) if where is not None else np.array([], dtype=np.int64)
+        loans_by_property[row.property_id][row.loan_id] = Loan(
+            loan_id=row.loan_id, purpose=row.purpose, principal=_dollars(row.principal_cents),
+            originated_on=_date(row.originated_on), retired_on=refinanced_on.get(row.loan_id),
+            refinances=row.refinances if isinstance(row.refinances, str) else None,
+            recourse=bool(row.recourse), lender_is_disqualified_person=bool(row.lender_is_disqualified_person),
+            payment_days=days, paid_cumulative_cents=paid, statements=statements.get(row.loan_id, {}),
+        )
+
+    overrides: dict[str, dict[int, Decimal]] = defaultdict(dict)
+    for row in book.depreciation.itertuples(index=False):
+        overrides[row.property_id][int(row.tax_year)] = _dollars(row.amount_cents)
+
+    facts: dict[str, PropertyFacts] = {}
+    for row in properties.itertuples(index=False):
+        account_type = accounts.at[row.account_id, "account_type"]
+        loans = loans_by_property.get(row.property_id, {})
+        assign_acquisition_fractions(loans)
+        placed = _date(row.placed_in_service_on)
+        system = row.recovery or "ads"
+        cost = _dollars(row.cost_basis_cents)
+        land = _dollars(row.land_value_cents)
+        assets = [Asset("building", cost - land if row.property_type != LAND else ZERO, placed,
+                        recovery_years(row.property_type, system, placed, periods), system)]
+        for day, amount, source_row in improvements_by_property.get(row.property_id, []):
+            assets.append(Asset(f"improvement {day.isoformat()}", amount, day,
+                                recovery_years(row.property_type, system, day, periods), system, (source_row,)))
+            if row.property_type == LAND:
+                flags[row.account_id].append(
+                    f"{row.property_id}: improvement of {amount:,.2f} on land is added to basis but not depreciated; "
+                    "supply its depreciation in depreciation.csv if it is a depreciable land improvement")
+        exception = False
+        lost = None
+        if account_type == "solo_401k":
+            disqualified = [loan.loan_id for loan in loans.values() if loan.lender_is_disqualified_person]
+            if disqualified:
+                lost = (f"loan(s) {', '.join(disqualified)} from a disqualified person "
+                        "(IRC §514(c)(9)(B)(iv)-(v))")
+            else:
+                exception = True
+        facts[row.property_id] = PropertyFacts(
+            property_id=row.property_id, account_id=row.account_id, description=row.description,
+            property_type=row.property_type, acquired_on=_date(row.acquired_on), placed_in_service_on=placed,
+            recovery=system, disposed_on=_date(row.disposed_on),
+            amount_realized=None if pd.isna(row.amount_realized_cents) else _dollars(row.amount_realized_cents),
+            cost_basis=cost, land_value=land, loans=list(loans.values()), assets=assets,
+            improvements=improvements_by_property.get(row.property_id, []),
+            amounts_by_year=amounts_by_property.get(row.property_id, {}),
+            interest_by_year=interest_by_property.get(row.property_id, {}),
+            depreciation_overrides=overrides.get(row.property_id, {}),
+            qualified_organization_exception=exception, exception_lost_reason=lost,
+        )
+    return facts, flags, ignored_rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Flags: plain-language warnings per account and year
+# ---------------------------------------------------------------------------------------------
+
+def _year_flags(account_type: str, property_years: list[PropertyYear], ignored_rows: dict, tax_year: int) -> list[str]:
+    flags = []
+    for column in property_years:
+        facts = column.facts
+        year_start, year_end = dt.date(tax_year, 1, 1), dt.date(tax_year, 12, 31)
+        for loan in facts.loans:
+            active = loan.originated_on <= year_end and (loan.retired_on is None or loan.retired_on >= year_start)
+            if not active:
+                continue
+            if loan.recourse:
+                flags.append(f"{facts.property_id}: loan {loan.loan_id} is recourse — an IRA may borrow only "
+                             "non-recourse; a recourse loan is a prohibited-transaction risk (IRC §4975(c)(1)(B))")
+            if loan.lender_is_disqualified_person:
+                flags.append(f"{facts.property_id}: loan {loan.loan_id} is from a disqualified person — "
+                             "prohibited-transaction risk (IRC §4975(c)(1)(B))")
+            if loan.purpose == "refinance" and loan.excess_at_origination > ZERO and loan.originated_on.year == tax_year:
+                flags.append(f"{facts.property_id}: refinance {loan.loan_id} exceeded the old debt by "
+                             f"{loan.excess_at_origination:,.2f}; the excess is treated as a separate debt that is not "
+                             "acquisition indebtedness (Reg. §1.514(c)-1(c)(1)); repayments are apportioned pro rata")
+            for as_of, stated in sorted(loan.statements.items()):
+                if as_of.year != tax_year:
+                    continue
+                ledger_balance = loan.ledger_balance(as_of)
+                if abs(stated - ledger_balance) > RECONCILIATION_TOLERANCE:
+                    flags.append(f"{facts.property_id}: lender statement for {loan.loan_id} on {as_of.isoformat()} shows "
+                                 f"{stated:,.2f} but the ledger implies {ledger_balance:,.2f} "
+                                 f"(difference {stated - ledger_balance:,.2f}); the statement is used for that day")
+        if account_type == "solo_401k":
+            if facts.qualified_organization_exception:
+                flags.append(f"{facts.property_id}: §514(c)(9) exception applied — a qualified trust's real-property "
+                             "acquisition debt is not acquisition indebtedness, so no UDFI")
+            else:
+                flags.append(f"{facts.property_id}: §514(c)(9) exception LOST — {facts.exception_lost_reason}")
+        ignored = ignored_rows.get((facts.property_id, tax_year))
+        if ignored:
+            flags.append(f"{facts.property_id}: {ignored} ledger row(s) dated outside the holding period were ignored")
+        if column.depreciation_overridden:
+            flags.append(f"{facts.property_id}: depreciation taken from depreciation.csv "
+                         f"({column.straight_line_depreciation:,.2f}) instead of the computed straight-line amount")
+    return flags
+
+
+# ---------------------------------------------------------------------------------------------
+# The roll-forward
+# ---------------------------------------------------------------------------------------------
+
+def _seed(carryovers: dict, account_id: str, year: int, state: CarryState, flags: list[str]) -> CarryState:
+    seeded = CarryState(state.post2017_nol, state.pre2018_nol, state.capital_loss)
+    for kind, attribute in (("post2017_nol", "post2017_nol"), ("pre2018_nol", "pre2018_nol")):
+        amount = carryovers.get((account_id, year, kind))
+        if amount is not None:
+            opening = whole_dollars(amount)
+            if getattr(state, attribute) not in (0, opening):
+                flags.append(f"carryovers.csv sets the {kind.replace('_', ' ')} available to {year} at {opening:,}, "
+                             f"replacing {getattr(state, attribute):,} rolled forward from the book")
+            setattr(seeded, attribute, opening)
+    return seeded
+
+
+def book_years(book: Book, tax_year: int) -> range:
+    """The years to roll forward: from the book's first activity (not before the first year with
+    parameters) through `tax_year`."""
+    starts = [tax_year]
+    if len(book.properties):
+        starts.append(int(book.properties["acquired_on"].dt.year.min()))
+    if len(book.carryovers):
+        starts.append(int(pd.to_numeric(book.carryovers["tax_year"]).min()))
+    return range(max(min(starts), FIRST_PARAMETER_YEAR), tax_year + 1)
+
+
+def compute_book(book: Book, tax_year: int, settings: Settings | None = None,
+                 keep_history: bool = False) -> list[AccountYear]:
+    """Every account's return for `tax_year`. Raises `MissingParameterError` for a year with no parameters."""
+    settings = settings or Settings()
+    parameters = parameter_store.for_year(tax_year)
+    years = book_years(book, tax_year)
+    for year in years:
+        parameter_store.for_year(year)  # fail early and clearly for any year without parameters
+    facts, property_flags, ignored_rows = _book_flags_and_facts(book, tax_year)
+    properties_by_account: dict[str, list[PropertyFacts]] = defaultdict(list)
+    for item in facts.values():
+        properties_by_account[item.account_id].append(item)
+    carryovers = {(row.account_id, int(row.tax_year), row.kind): _dollars(row.amount_cents)
+                  for row in book.carryovers.itertuples(index=False)}
+    payment_sums: dict[tuple[str, int, str], int] = defaultdict(int)
+    for row in book.payments.itertuples(index=False):
+        payment_sums[(row.account_id, int(row.tax_year), row.kind)] += int(row.amount_cents)
+
+    earliest_activity = int(book.properties["acquired_on"].dt.year.min()) if len(book.properties) else tax_year
+    results = []
+    for account in book.accounts.to_dict("records"):
+        account_id = account["account_id"]
+        own = properties_by_account.get(account_id, [])
+        state = CarryState()
+        history: dict[int, list[PropertyYear]] = {}
+        notes = list(property_flags.get(account_id, []))
+        if earliest_activity < years.start and any(item.acquired_on.year < years.start for item in own):
+            notes.append(f"the book's history before {years.start} is not rolled forward (no tax parameters for "
+                         "earlier years); give opening NOL balances in carryovers.csv")
+        for year in years:
+            year_parameters = parameter_store.for_year(year)
+            state = _seed(carryovers, account_id, year, state, notes if year == tax_year else [])
+            property_years = [compute_property_year(item, year) for item in own if item.held_in(year)]
+            schedule = schedule_a(property_years, state.post2017_nol, state.capital_loss, year_parameters)
+            payments = Payments(
+                prior_year_overpayment=whole_dollars(carryovers.get((account_id, year, "prior_year_overpayment"), ZERO)),
+                estimated=whole_dollars(Decimal(payment_sums.get((account_id, year, "estimated"), 0)) / 100),
+                extension=whole_dollars(Decimal(payment_sums.get((account_id, year, "extension"), 0)) / 100),
+            )
+            form = form_990t(schedule, state.pre2018_nol, payments, settings.activity_code, year_parameters)
+            carry_in = state
+            state = CarryState(post2017_nol=schedule.nol_out, pre2018_nol=state.pre2018_nol - form.pre2018_used,
+                               capital_loss=schedule.capital_loss_carryover_out)
+            if keep_history:
+                history[year] = property_years
+            if year != tax_year:
+                continue
+            gross = gross_unrelated_income(property_years)
+            must_file = gross >= year_parameters.filing_threshold
+            flags = notes + _year_flags(account["account_type"], property_years, ignored_rows, year)
+            if form.total_tax > 0 and not must_file:
+                flags.append("tax is computed although gross unrelated income is under the filing threshold")
+            if form.part_iii["10"] > 0:
+                flags.append(f"overpayment of {form.part_iii['10']:,}: choose on line 11 to credit it to next year or "
+                             "have it refunded; a credit is not carried automatically (add it to carryovers.csv)")
+            threshold = Decimal(year_parameters.due_dates["estimated_tax_threshold"])
+            estimated_dates = calendar.estimated_tax_due_dates(year) if form.total_tax >= threshold else []
+            results.append(AccountYear(
+                account=account, tax_year=year, parameters=year_parameters, settings=settings,
+                property_years=property_years, schedule=schedule, form=form, payments=payments,
+                carry_in=carry_in, carry_out=state, gross_unrelated_income=gross, must_file=must_file,
+                due_date=calendar.return_due_date(year), extended_due_date=calendar.extended_due_date(year),
+                estimated_tax_due_dates=estimated_dates, flags=flags, history=history,
+            ))
+    return results

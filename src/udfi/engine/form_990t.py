@@ -1,0 +1,104 @@
+"""Form 990-T (2020+ layout), Parts I–IV, for a trust with one Schedule A.
+
+Functions are named by line and quote the form's caption. Whole dollars throughout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from udfi.engine.schedule_a import ScheduleA
+from udfi.engine.tax import CapitalGainTax, capital_gain_tax, trust_rate_tax
+from udfi.money import whole_dollars
+from udfi.parameters import TaxYearParameters
+
+
+def part_i_line_1(schedule: ScheduleA) -> int:
+    """1 Total of unrelated business taxable income computed from all unrelated trades or businesses."""
+    return schedule.line_18  # one Schedule A, already floored at zero (§512(a)(6)(C))
+
+
+def part_i_line_6(line_5: int, pre2018_in: int) -> int:
+    """6 Deduction for net operating loss arising in tax years beginning before January 1, 2018."""
+    return min(pre2018_in, max(line_5, 0))
+
+
+def part_i_line_8(parameters: TaxYearParameters) -> int:
+    """8 Specific deduction (generally $1,000, but see instructions for exceptions)."""
+    return whole_dollars(parameters.specific_deduction)
+
+
+def part_i_line_11(line_7: int, line_10: int) -> int:
+    """11 Unrelated business taxable income. Subtract line 10 from line 7. If line 10 is greater than
+    line 7, enter zero."""
+    return max(line_7 - line_10, 0)
+
+
+def part_ii_line_2(line_11: int, schedule: ScheduleA, parameters: TaxYearParameters) -> tuple[int, CapitalGainTax | None]:
+    """2 Trusts taxable at trust rates. Income tax on the amount on Part I, line 11 from: Tax rate
+    schedule or Schedule D (Form 1041)."""
+    if schedule.line_4a > 0 and line_11 > 0:
+        computation = capital_gain_tax(Decimal(line_11), Decimal(schedule.line_4a),
+                                       Decimal(schedule.unrecaptured_1250_gain), parameters)
+        return whole_dollars(computation.tax), computation
+    return whole_dollars(trust_rate_tax(Decimal(line_11), parameters)), None
+
+
+@dataclass(frozen=True)
+class Payments:
+    prior_year_overpayment: int
+    estimated: int
+    extension: int
+
+
+@dataclass(frozen=True)
+class Form990T:
+    part_i: dict
+    part_ii: dict
+    part_iii: dict
+    part_iv: dict
+    pre2018_in: int
+    pre2018_used: int
+    capital_gain_tax: CapitalGainTax | None
+
+    @property
+    def ubti(self) -> int:
+        return self.part_i["11"]
+
+    @property
+    def total_tax(self) -> int:
+        return self.part_iii["4"]
+
+    def as_lines(self) -> dict:
+        return {"part_i": self.part_i, "part_ii": self.part_ii, "part_iii": self.part_iii, "part_iv": self.part_iv}
+
+
+def form_990t(schedule: ScheduleA, pre2018_in: int, payments: Payments, activity_code: str,
+              parameters: TaxYearParameters) -> Form990T:
+    line_1 = part_i_line_1(schedule)
+    line_3 = line_1  # line 2 is reserved
+    line_4 = 0       # charitable contributions: none for an IRA's debt-financed rentals
+    line_5 = line_3 - line_4
+    line_6 = part_i_line_6(line_5, pre2018_in)
+    line_7 = line_5 - line_6
+    line_8 = part_i_line_8(parameters)
+    line_9 = 0       # trusts' §199A deduction: not claimed (README Assumptions)
+    line_10 = line_8 + line_9
+    line_11 = part_i_line_11(line_7, line_10)
+    tax, computation = part_ii_line_2(line_11, schedule, parameters)
+    total = tax      # lines 3–6 (proxy tax, other, AMT, noncompliant facility): none
+    credits = 0
+    part_iii_2 = total - credits
+    part_iii_4 = part_iii_2  # line 3 other amounts due: none
+    payments_total = payments.prior_year_overpayment + payments.estimated + payments.extension
+    return Form990T(
+        part_i={"1": line_1, "3": line_3, "4": line_4, "5": line_5, "6": line_6, "7": line_7, "8": line_8,
+                "9": line_9, "10": line_10, "11": line_11},
+        part_ii={"2": tax, "7": total},
+        part_iii={"2": part_iii_2, "4": part_iii_4, "6a": payments.prior_year_overpayment,
+                  "6b": payments.estimated, "6c": payments.extension, "7": payments_total,
+                  "9": max(part_iii_4 - payments_total, 0), "10": max(payments_total - part_iii_4, 0)},
+        part_iv={"4": pre2018_in, "5": [{"activity_code": activity_code, "amount": schedule.nol_in}]},
+        pre2018_in=pre2018_in, pre2018_used=line_6, capital_gain_tax=computation,
+    )

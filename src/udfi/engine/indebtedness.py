@@ -1,0 +1,138 @@
+"""Acquisition indebtedness (IRC §514(c); Treas. Reg. §1.514(a)-1(a)(3), §1.514(c)-1).
+
+A loan's balance on a day is its principal less the `principal` rows dated *before* that day (the
+balance at the start of the day), or a lender statement dated that day. The share of a loan that is
+acquisition indebtedness is fixed when the loan is made: all of an acquisition or improvement loan,
+none of an `other` loan, and for a refinance the old loan's outstanding acquisition indebtedness up
+to the new principal (§1.514(c)-1(c)(1)); because later repayments are apportioned pro rata between
+the continued debt and the excess (§1.514(c)-1(c)(3)), that share stays constant for the loan's life.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+
+from udfi.money import ONE, ZERO
+
+
+def to_day(value: dt.date) -> np.datetime64:
+    return np.datetime64(value, "D")
+
+
+@dataclass
+class Loan:
+    loan_id: str
+    purpose: str
+    principal: Decimal
+    originated_on: dt.date
+    retired_on: dt.date | None            # the day a refinancing loan replaced it
+    refinances: str | None
+    recourse: bool
+    lender_is_disqualified_person: bool
+    payment_days: np.ndarray = field(default_factory=lambda: np.array([], dtype="datetime64[D]"))
+    paid_cumulative_cents: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
+    statements: dict[dt.date, Decimal] = field(default_factory=dict)
+    acquisition_fraction: Decimal = ONE
+    excess_at_origination: Decimal = ZERO
+
+    def ledger_balance(self, day: dt.date) -> Decimal:
+        """Principal outstanding at the start of `day` per the ledger (0 before origination / after retirement)."""
+        if day < self.originated_on or (self.retired_on is not None and day >= self.retired_on):
+            return ZERO
+        return self.principal - self._paid_before(day)
+
+    def _paid_before(self, day: dt.date) -> Decimal:
+        paid_index = int(np.searchsorted(self.payment_days, to_day(day), side="left"))
+        return Decimal(int(self.paid_cumulative_cents[paid_index - 1]) if paid_index else 0) / 100
+
+    def balance(self, day: dt.date) -> Decimal:
+        """Outstanding principal, taking a lender statement for that exact day where one exists."""
+        if day < self.originated_on or (self.retired_on is not None and day >= self.retired_on):
+            return ZERO
+        if day in self.statements:
+            return self.statements[day]
+        return self.ledger_balance(day)
+
+    def ledger_balance_before_retirement(self) -> Decimal:
+        """Outstanding principal on the day a refinancing loan replaced this one (a payoff row that
+        day is not yet subtracted: the balance is taken at the start of the day)."""
+        if self.retired_on is None:
+            return ZERO
+        if self.retired_on in self.statements:
+            return self.statements[self.retired_on]
+        return self.principal - self._paid_before(self.retired_on)
+
+    def acquisition_balance(self, day: dt.date) -> Decimal:
+        return self.balance(day) * self.acquisition_fraction
+
+
+def assign_acquisition_fractions(loans: dict[str, Loan]) -> None:
+    """Set each loan's acquisition share, following refinance chains oldest first (§1.514(c)-1(c))."""
+    done: set[str] = set()
+
+    def resolve(loan: Loan) -> None:
+        if loan.loan_id in done:
+            return
+        if loan.purpose in ("acquisition", "improvement"):
+            loan.acquisition_fraction = ONE
+        elif loan.purpose == "other":
+            loan.acquisition_fraction = ZERO
+        else:  # refinance: continues the old acquisition debt up to its outstanding principal
+            old = loans[loan.refinances]
+            resolve(old)
+            continued = old.acquisition_fraction * old.ledger_balance_before_retirement()
+            carried = min(continued, loan.principal)
+            loan.acquisition_fraction = carried / loan.principal if loan.principal else ZERO
+            loan.excess_at_origination = max(loan.principal - old.ledger_balance_before_retirement(), ZERO)
+        done.add(loan.loan_id)
+
+    for loan in sorted(loans.values(), key=lambda item: item.originated_on):
+        resolve(loan)
+
+
+@dataclass(frozen=True)
+class MonthBalance:
+    month: dt.date             # first day of the calendar month
+    measured_on: dt.date       # the first of the month, or the acquisition date in the acquisition month
+    by_loan: dict[str, Decimal]  # acquisition indebtedness per loan
+    total: Decimal
+
+
+def month_balances(loans: list[Loan], first_day_held: dt.date, last_day_held: dt.date) -> list[MonthBalance]:
+    """First-of-month acquisition indebtedness for every calendar month the property is held in the year.
+
+    A partial month counts as a full month; in the month of acquisition the debt outstanding at
+    acquisition is used (Reg. §1.514(a)-1(a)(3)(iii) Example 1: bought July 10 → July at full principal).
+    """
+    rows = []
+    month = dt.date(first_day_held.year, first_day_held.month, 1)
+    while month <= last_day_held:
+        measured_on = max(month, first_day_held)
+        by_loan = {loan.loan_id: loan.acquisition_balance(measured_on) for loan in loans}
+        rows.append(MonthBalance(month, measured_on, by_loan, sum(by_loan.values(), ZERO)))
+        month = dt.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    return rows
+
+
+def highest_in_window(loans: list[Loan], window_start: dt.date, disposed_on: dt.date) -> tuple[Decimal, dt.date]:
+    """Highest acquisition indebtedness in the 12 months ending on the disposition date (§514(c)(7)).
+
+    Debt only rises when a loan is made, so the maximum is reached at the window's start, on a day a
+    loan was made, or on a lender-statement day inside the window.
+    """
+    candidates = {window_start, disposed_on}
+    for loan in loans:
+        for day in [loan.originated_on, *loan.statements]:
+            if window_start <= day <= disposed_on:
+                candidates.add(day)
+    best_day = window_start
+    best = ZERO
+    for day in sorted(candidates):
+        total = sum((loan.acquisition_balance(day) for loan in loans), ZERO)
+        if total > best:
+            best, best_day = total, day
+    return best, best_day

@@ -1,0 +1,89 @@
+"""The account object of `udfi compute --format json` and `return.json` (contract: docs/return-json.md)."""
+
+from __future__ import annotations
+
+from udfi.engine.compute import EXEMPT_UNDER, ORGANIZATION_TYPE, AccountYear
+from udfi.engine.property_year import PropertyYear
+from udfi.engine.schedule_a import part_v_column
+from udfi.money import money_str, percent_str
+from udfi import parameters as parameter_store
+
+
+def _text(value) -> str:
+    return "" if value is None or value != value else str(value)  # NaN-safe
+
+
+def property_object(column: PropertyYear) -> dict:
+    facts = column.facts
+    disposition = None
+    if column.disposition is not None:
+        sale = column.disposition
+        disposition = {
+            "date": sale.date.isoformat(), "amount_realized": money_str(sale.amount_realized),
+            "adjusted_basis": money_str(sale.adjusted_basis), "gain": money_str(sale.gain),
+            "window_start": sale.window_start.isoformat(),
+            "highest_acquisition_indebtedness": money_str(sale.highest_acquisition_indebtedness),
+            "highest_on": sale.highest_on.isoformat(), "percentage": percent_str(sale.ratio),
+            "gain_reportable": money_str(sale.gain_reportable),
+            "accumulated_depreciation": money_str(sale.accumulated_depreciation),
+            "unrecaptured_1250_reportable": money_str(sale.unrecaptured_1250_reportable),
+        }
+    return {
+        "property_id": facts.property_id, "description": facts.description, "property_type": facts.property_type,
+        "debt_financed": column.debt_financed, "months_held": column.months_held,
+        "first_day_held": column.first_day_held.isoformat(), "last_day_held": column.last_day_held.isoformat(),
+        "average_acquisition_indebtedness": money_str(column.average_acquisition_indebtedness),
+        "average_adjusted_basis": money_str(column.average_adjusted_basis),
+        "debt_basis_percentage": percent_str(column.ratio),
+        "gross_income": money_str(column.gross_income),
+        "straight_line_depreciation": money_str(column.straight_line_depreciation),
+        "other_deductions": money_str(column.other_deductions),
+        "gross_income_reportable": money_str(column.gross_income_reportable),
+        "allocable_deductions": money_str(column.allocable_deductions),
+        "acquisition_indebtedness_excluded_514c9": column.acquisition_indebtedness_excluded,
+        "disposition": disposition,
+        "part_v": part_v_column(column),
+    }
+
+
+def account_object(result: AccountYear) -> dict:
+    account = result.account
+    schedule = result.schedule
+    form = result.form
+    account_type = account["account_type"]
+    return {
+        "account_id": account["account_id"], "account_type": account_type,
+        "name": _text(account.get("name")), "ein": _text(account.get("ein")),
+        "address": {key: _text(account.get(key)) for key in ("street", "city", "state", "zip")},
+        "books_in_care_of": _text(account.get("books_in_care_of")), "phone": _text(account.get("phone")),
+        "exempt_under": EXEMPT_UNDER[account_type],
+        "organization_type": ORGANIZATION_TYPE.get(account_type, "other_trust"),
+        "activity_code": result.settings.activity_code,
+        "activity_description": result.settings.activity_description,
+        "must_file": result.must_file,
+        "gross_unrelated_income": money_str(result.gross_unrelated_income),
+        "filing_threshold": money_str(result.parameters.filing_threshold),
+        "due_date": result.due_date.isoformat(), "extended_due_date": result.extended_due_date.isoformat(),
+        "flags": list(result.flags),
+        "properties": [property_object(column) for column in result.property_years],
+        "schedule_a": schedule.as_lines(),
+        "form_990t": form.as_lines(),
+        "nol_carryover": {
+            "post2017_in": money_str(schedule.nol_in), "post2017_used": money_str(schedule.line_17),
+            "post2017_generated": money_str(schedule.nol_generated), "post2017_out": money_str(schedule.nol_out),
+            "post2017_limit": None if schedule.nol_limit is None else money_str(schedule.nol_limit),
+            "pre2018_in": money_str(form.pre2018_in), "pre2018_used": money_str(form.pre2018_used),
+            "pre2018_out": money_str(form.pre2018_in - form.pre2018_used),
+        },
+        "capital_loss_carryover": {"in": money_str(schedule.capital_loss_carryover_in),
+                                   "out": money_str(schedule.capital_loss_carryover_out)},
+        "estimated_tax_due_dates": [day.isoformat() for day in result.estimated_tax_due_dates],
+    }
+
+
+def compute_document(results: list[AccountYear], tax_year: int) -> dict:
+    return {
+        "tax_year": tax_year,
+        "parameters": parameter_store.for_year(tax_year).references,
+        "accounts": [account_object(result) for result in results],
+    }
