@@ -213,24 +213,27 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def read_source(path: Path, profile: Profile) -> tuple[pd.DataFrame, np.ndarray, set[str]]:
-    """The export as stripped text cells; returns (frame, spreadsheet row numbers, date-typed columns)."""
+def read_source(path: Path, profile: Profile) -> tuple[pd.DataFrame, np.ndarray, dict[str, pd.Series]]:
+    """The export as stripped text cells; returns (frame, spreadsheet row numbers, date-cell masks).
+
+    Date-typed Excel cells become ISO text; the mask per column says which cells they were."""
     skip = profile.header_row - 1
-    datelike: set[str] = set()
+    date_cells: dict[str, pd.Series] = {}
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         frame = pd.read_excel(path, sheet_name=profile.sheet, dtype=object, skiprows=skip, engine="openpyxl")
+        frame.columns = [str(c).strip() for c in frame.columns]
         for column in frame.columns:
-            values = frame[column].dropna()
-            if len(values) and values.map(lambda v: hasattr(v, "strftime")).all():
-                datelike.add(str(column))
+            mask = frame[column].map(lambda v: hasattr(v, "strftime")).astype(bool)
+            if mask.any():
+                date_cells[column] = mask.reset_index(drop=True)
         frame = frame.map(_cell_text)
     else:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, skiprows=skip,
                             encoding="utf-8-sig")
-    frame.columns = [str(c).strip() for c in frame.columns]
+        frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.apply(lambda col: col.astype(str).str.strip())
     rows = np.arange(len(frame)) + profile.header_row + 1
-    return frame.reset_index(drop=True), rows, datelike
+    return frame.reset_index(drop=True), rows, date_cells
 
 
 def _parse_money(text: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -323,7 +326,7 @@ def convert(source: str | Path, profile: Profile, book: str | Path | None = None
     """Map the export to canonical ledger rows (text columns). `book` supplies loans.csv/properties.csv
     for loan → property lookups and reference checks when present."""
     source = Path(source)
-    frame, rows, datelike = read_source(source, profile)
+    frame, rows, date_cells = read_source(source, profile)
     problems: list[ImportProblem] = []
     needed = [profile.date_column, profile.account_column, *profile.memo_columns]
     needed += [profile.amount_column] if profile.amount_column else [profile.debit_column, profile.credit_column]
@@ -334,8 +337,11 @@ def convert(source: str | Path, profile: Profile, book: str | Path | None = None
 
     account = frame[profile.account_column]
     date_text = frame[profile.date_column]
-    fmt = "%Y-%m-%d" if profile.date_column in datelike else profile.date_format
+    fmt = profile.date_format
     parsed = pd.to_datetime(date_text.where(date_text != "", None), format=fmt, errors="coerce")
+    if profile.date_column in date_cells:  # real Excel date cells, already ISO text
+        excel = date_cells[profile.date_column]
+        parsed = parsed.where(~excel, pd.to_datetime(date_text.where(excel, None), format="%Y-%m-%d", errors="coerce"))
     # Report lines (headings, "TOTAL") have no account and no readable date: not transactions.
     # A dated row without an account is kept and reported as unmapped.
     report_line = (account == "") & parsed.isna() if profile.skip_report_lines else pd.Series(False, index=frame.index)
