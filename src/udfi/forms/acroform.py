@@ -82,13 +82,13 @@ def on_states(widget: PdfDict) -> list[str]:
     return [str(key)[1:] for key in normal.keys() if str(key) != "/Off"]
 
 
-def list_fields(reader: PdfReader) -> list[FieldInfo]:
+def list_fields(reader: PdfReader, captions: bool = True) -> list[FieldInfo]:
     """Every terminal field of the document, in AcroForm order, with captions from the XFA."""
     acroform = reader.Root.AcroForm
     if acroform is None or not acroform.Fields:
         return []
     page_numbers = {id(page): number for number, page in enumerate(reader.pages, start=1)}
-    captions = xfa_captions(reader)
+    caption_of = xfa_captions(reader) if captions else {}
     fields: list[FieldInfo] = []
     for name, node in iter_terminal_fields(acroform.Fields):
         kind = {"/Tx": "text", "/Btn": "checkbox"}.get(field_type(node) or "", "other")
@@ -106,7 +106,7 @@ def list_fields(reader: PdfReader) -> list[FieldInfo]:
                 max_len=int(node.MaxLen) if node.MaxLen is not None else None,
                 read_only=bool(flags & 1),
                 on_states=states,
-                caption=captions.get(name, ""),
+                caption=caption_of.get(name, ""),
             )
         )
     return fields
