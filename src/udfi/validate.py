@@ -177,6 +177,9 @@ def _mask_identifier(text: str) -> str:
 
 def _parse_money(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Text → integer cents. Returns (cents as Int64, bad mask, too-many-decimals mask)."""
+    if raw.empty:
+        empty = pd.Series(False, index=raw.index, dtype=bool)
+        return pd.Series(pd.NA, index=raw.index, dtype="Int64"), empty, empty
     text = raw.str.strip()
     parenthesized = text.str.startswith("(") & text.str.endswith(")")
     core = text.where(~parenthesized, text.str.slice(1, -1)).str.strip()
