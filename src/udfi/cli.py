@@ -30,6 +30,10 @@ from udfi import cli_import  # noqa: E402
 
 cli_import.register(app)
 
+from udfi.forms.cli import forms_app  # noqa: E402
+
+app.add_typer(forms_app, name="forms")
+
 
 def main() -> None:
     app()
