@@ -42,6 +42,13 @@ def print_problems(report: ValidationReport, console: Console, limit: int = SHOW
 
 def register(app: typer.Typer) -> None:
     @app.command()
+    def schema(markdown: bool = typer.Option(True, "--markdown/--yaml", help="Print the README format tables.")) -> None:
+        """Print the book format (generated from schemas/tables/*.yaml)."""
+        from udfi.schemas import markdown_tables
+
+        typer.echo(markdown_tables(), nl=False)
+
+    @app.command()
     def validate(
         book: Path = typer.Argument(..., help="A folder of CSV files or an .xlsx workbook."),
         format: str = typer.Option("table", "--format", help="table or json"),

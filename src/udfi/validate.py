@@ -293,8 +293,11 @@ def _parse_table(spec: TableSpec, raw: pd.DataFrame, collect: _Collector) -> tup
         if column.name in raw.columns:
             typed[column.name] = _parse_column(spec, column, raw[column.name], collect)
         else:
-            typed[column.name] = _parse_column(spec, column, pd.Series([""] * len(raw), index=raw.index, dtype=object), collect) \
-                if not column.required else pd.Series([pd.NA] * len(raw), index=raw.index, dtype=object)
+            # An absent column parses as empty cells (typed NA, or the default); a missing required
+            # column was reported once above, not once per row.
+            absent = ColumnSpec(**{**column.__dict__, "required": False})
+            typed[column.name] = _parse_column(spec, absent, pd.Series([""] * len(raw), index=raw.index, dtype=object),
+                                               collect)
     frame = pd.DataFrame(typed, index=raw.index)
     failed = {(problem.row - 2, problem.column) for problem in collect.problems[before:] if problem.row}
     return frame, failed

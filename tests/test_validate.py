@@ -1,0 +1,99 @@
+"""The importer's contract: every problem located by file, row (header = row 1) and column."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from udfi.cli import app
+from udfi.validate import validate_book
+
+INVALID = Path(__file__).resolve().parent.parent / "fixtures" / "invalid"
+KINDS = sorted(path.name for path in INVALID.iterdir() if (path / "expected.json").exists())
+
+
+def test_base_of_invalid_fixtures_is_valid():
+    report = validate_book(INVALID / "_base")
+    assert report.ok and not report.warnings, report.problems
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_invalid_book_reports_the_exact_location(kind):
+    expected = json.loads((INVALID / kind / "expected.json").read_text())
+    report = validate_book(INVALID / kind)
+    located = [(p.severity, p.file, p.row, p.column) for p in report.problems]
+    assert (expected["severity"], expected["file"], expected["row"], expected["column"]) in located, located
+    if expected["severity"] == "error":
+        assert not report.ok
+    else:
+        assert report.ok, report.errors
+
+
+@pytest.mark.parametrize("kind", ["ssn-instead-of-ein", "principal-below-zero", "refinance-loop"])
+def test_cli_exit_status_and_json(kind):
+    outcome = CliRunner().invoke(app, ["validate", str(INVALID / kind), "--format", "json"])
+    assert outcome.exit_code == 1
+    document = json.loads(outcome.stdout)
+    assert document["valid"] is False and document["errors"] >= 1
+    assert {"file", "row", "column", "value", "expected"} <= set(document["problems"][0])
+
+
+def test_ssn_is_never_echoed():
+    outcome = CliRunner().invoke(app, ["validate", str(INVALID / "ssn-instead-of-ein"), "--format", "json"])
+    assert "123-45-6789" not in outcome.stdout
+    assert "***-**-6789" in outcome.stdout
+
+
+def test_sample_book_is_valid():
+    outcome = CliRunner().invoke(app, ["validate", "fixtures/sample"])
+    assert outcome.exit_code == 0, outcome.output
+    assert "valid" in outcome.output
+
+
+def test_money_formats_parse_to_exact_cents():
+    report = validate_book(INVALID / "_base")
+    amounts = report.book.ledger["amount_cents"].tolist()
+    assert amounts == [180000, 56250, 25000, 180000, 30000, -4500]  # "$1,800.00" and "(45.00)" included
+
+
+def test_excel_workbook_is_read_like_csv(tmp_path):
+    """One .xlsx with sheets of the same names; Excel date cells are accepted."""
+    workbook = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(workbook, engine="openpyxl") as writer:
+        for table in ("accounts", "properties", "loans", "ledger"):
+            frame = pd.read_csv(INVALID / "_base" / f"{table}.csv", dtype=str, keep_default_na=False)
+            if table == "ledger":
+                frame["date"] = pd.to_datetime(frame["date"])  # real date cells
+                frame["amount"] = frame["amount"].astype(object)
+                frame.loc[0, "amount"] = 1800.0  # a numeric cell
+            frame.to_excel(writer, sheet_name=table, index=False)
+    report = validate_book(workbook)
+    assert report.ok, report.problems
+    assert report.book.ledger["amount_cents"].iloc[0] == 180000
+    broken = tmp_path / "broken.xlsx"
+    with pd.ExcelWriter(broken, engine="openpyxl") as writer:
+        for table in ("accounts", "properties", "loans", "ledger"):
+            frame = pd.read_csv(INVALID / "_base" / f"{table}.csv", dtype=str, keep_default_na=False)
+            if table == "ledger":
+                frame.loc[2, "amount"] = "abc"
+            frame.to_excel(writer, sheet_name=table, index=False)
+    problems = [(p.file, p.row, p.column) for p in validate_book(broken).errors]
+    assert ("broken.xlsx[ledger]", 4, "amount") in problems
+
+
+def test_problems_are_pinned_to_their_account():
+    report = validate_book(INVALID / "land-over-cost")
+    assert report.accounts_with_errors == {"A1"}
+    assert not report.book_wide_errors
+
+
+def test_docs_and_schemas_cannot_drift():
+    """The README's format tables are generated from schemas/tables/*.yaml."""
+    from udfi.schemas import markdown_tables
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert markdown_tables() in readme, "regenerate the README format section: udfi schema --markdown"
