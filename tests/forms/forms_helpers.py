@@ -1,0 +1,56 @@
+"""Helpers for the forms tests: where the IRS blanks are, test accounts, cached fills, pdftotext."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from udfi.forms.blanks import BlankSet, find_blanks
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).resolve().parent / "data"
+YEARS = (2020, 2021, 2022)
+ACCOUNTS = ("two_properties", "six_properties", "roth", "solo_401k", "negative_line")
+
+
+def shared_forms_dir() -> Path:
+    return Path(os.environ.get("UDFI_FORMS_DIR") or (REPO_ROOT.parent / "shared" / "irs-forms")).resolve()
+
+
+def load_account(name: str) -> dict:
+    return json.loads((DATA / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def blanks_for(year: int) -> BlankSet:
+    found = find_blanks(year, shared_forms_dir())
+    if found is None or found.source != "forms-dir":
+        pytest.skip(f"IRS blanks for {year} not found under {shared_forms_dir()}")
+    return found
+
+
+@lru_cache(maxsize=None)
+def filled(name: str, year: int, flatten: bool = False) -> bytes:
+    """Fill once per (account, year, flatten) per test process: fills take a fraction of a second."""
+    from udfi.forms.fill import fill_return
+
+    return fill_return(load_account(name), year, blanks_for(year), flatten=flatten)
+
+
+def pdftotext(pdf: bytes, tmp_path: Path, first: int | None = None, last: int | None = None) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler pdftotext not installed")
+    path = tmp_path / "out.pdf"
+    path.write_bytes(pdf)
+    command = ["pdftotext", "-layout"]
+    if first:
+        command += ["-f", str(first)]
+    if last:
+        command += ["-l", str(last)]
+    result = subprocess.run([*command, str(path), "-"], capture_output=True, timeout=60, check=True)
+    return result.stdout.decode("utf-8")

@@ -1,0 +1,80 @@
+"""The committed field maps agree with the blanks they were derived from."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from forms_helpers import YEARS, blanks_for
+from udfi.forms.acroform import list_fields, read_pdf
+from udfi.forms.fieldmap_gen import build_map
+from udfi.forms.fieldmaps import fieldmaps_dir, known_maps, match_revision
+from udfi.forms.lines import F990T, FORMS, LINE_KEYS
+
+# The only lines a revision may lack, and why; anything else unmapped is a map bug.
+DECLARED_ABSENCES = {
+    (F990T, year): {"header.calendar_year"} for year in YEARS
+}
+DECLARED_ABSENCES[(F990T, 2020)] = {"header.calendar_year", "part_iv.4"} | {
+    f"part_iv.5.row{row}.{col}" for row in range(1, 5) for col in ("activity_code", "amount")
+}
+
+
+def _map(form: str, year: int):
+    (fieldmap,) = [m for m in known_maps(form) if m.tax_year == year]
+    return fieldmap
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_map_matches_its_blank(form, year):
+    fieldmap = _map(form, year)
+    path = blanks_for(year).path(form)
+    assert fieldmap.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    fields = {f.name: f for f in list_fields(read_pdf(path), captions=False)}
+    assert match_revision(form, year, list(fields.values())) is fieldmap
+    for line, entry in fieldmap.lines.items():
+        if entry["field"] is None:
+            continue
+        assert entry["field"] in fields, f"{line}: map names {entry['field']} which the blank lacks"
+        info = fields[entry["field"]]
+        assert not info.read_only, line
+        if "on" in entry:
+            assert info.kind == "checkbox" and str(entry["on"]) in info.on_states, line
+        else:
+            assert info.kind == "text", line
+        assert entry.get("caption"), f"{line}: no caption recorded for review"
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_no_two_lines_share_a_field(form, year):
+    fieldmap = _map(form, year)
+    seen: dict[str, str] = {}
+    for line, entry in fieldmap.lines.items():
+        if entry["field"] is not None:
+            assert entry["field"] not in seen, f"{line} and {seen[entry['field']]} share {entry['field']}"
+            seen[entry["field"]] = line
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_every_line_has_a_field_or_a_declared_absence(form, year):
+    fieldmap = _map(form, year)
+    assert set(fieldmap.lines) == set(LINE_KEYS[form])
+    absent = {line for line, entry in fieldmap.lines.items() if entry["field"] is None}
+    assert absent == DECLARED_ABSENCES.get((form, year), set())
+    for line in absent:
+        assert fieldmap.lines[line].get("reason"), f"{line}: absence without a reason"
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_generator_reproduces_committed_map(form, year):
+    """The reviewed map and a fresh proposal from the captions agree field for field."""
+    proposal = build_map(blanks_for(year).path(form), form, year)
+    committed = _map(form, year)
+    assert {k: v["field"] for k, v in proposal["lines"].items()} == {k: v["field"] for k, v in committed.lines.items()}
+    assert proposal["blank_fields"] == committed.blank_fields
+
+
+def test_maps_directory_has_one_map_per_form_and_year():
+    names = sorted(p.name for p in fieldmaps_dir().glob("*.yaml"))
+    assert names == sorted(f"{form}-{year}.yaml" for form in FORMS for year in YEARS)
