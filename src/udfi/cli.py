@@ -34,6 +34,10 @@ from udfi.forms.cli import forms_app  # noqa: E402
 
 app.add_typer(forms_app, name="forms")
 
+from udfi import cli_synth  # noqa: E402
+
+cli_synth.register(app)
+
 
 def main() -> None:
     app()
