@@ -19,8 +19,12 @@ YEARS = (2020, 2021, 2022)
 ACCOUNTS = ("two_properties", "six_properties", "roth", "solo_401k", "negative_line")
 
 
+# Read once at import: some tests point UDFI_FORMS_DIR elsewhere to exercise the lookup order.
+SHARED_FORMS_DIR = Path(os.environ.get("UDFI_FORMS_DIR") or (REPO_ROOT.parent / "shared" / "irs-forms")).resolve()
+
+
 def shared_forms_dir() -> Path:
-    return Path(os.environ.get("UDFI_FORMS_DIR") or (REPO_ROOT.parent / "shared" / "irs-forms")).resolve()
+    return SHARED_FORMS_DIR
 
 
 def load_account(name: str) -> dict:
