@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import jinja2
 
-from udfi.forms.lines import PART_V_AMOUNT_LINES, PART_V_COLUMNS, _dollars, _percent, part_v_properties
+from udfi.forms.lines import PART_V_AMOUNT_LINES, PART_V_COLUMNS, _amount, _dollars, _percent, part_v_properties
 from udfi.resources import templates_dir
 
 TEMPLATE = "continuation.html.j2"
@@ -55,7 +55,7 @@ def statement_rows(account: dict) -> list[dict]:
 def render_html(account: dict, tax_year: int) -> str:
     properties = part_v_properties(account)
     totals = {
-        line: _dollars(sum(Decimal(str(p["part_v"].get(line, 0))) for p in properties)) or "0"
+        line: _dollars(sum(_amount(p["part_v"].get(line, 0)) for p in properties)) or "0"
         for line in PART_V_AMOUNT_LINES
     }
     column_d = properties[3:]

@@ -65,13 +65,15 @@ LINE_KEYS = {F990T: F990T_LINE_KEYS, F990TSA: F990TSA_LINE_KEYS}
 CHECKED = True
 
 
-def _dollars(value) -> str:
+def _amount(value) -> Decimal:
     # Form lines arrive as int whole dollars; Decimal/str tolerated, float refused (no binary money).
     if isinstance(value, float):
         raise TypeError(f"form line amount must be int or Decimal, not float: {value!r}")
-    if isinstance(value, str):
-        value = Decimal(value)
-    return format_dollars(value, blank_zero=True)
+    return Decimal(value) if not isinstance(value, Decimal) else value
+
+
+def _dollars(value) -> str:
+    return format_dollars(_amount(value), blank_zero=True)
 
 
 def _percent(value) -> str:
@@ -163,6 +165,6 @@ def form_values(account: dict, tax_year: int) -> dict[str, dict[str, str | bool]
         rest = properties[3:]
         sa_values["part_v.1.D"] = SEE_STATEMENT
         for line in PART_V_AMOUNT_LINES:
-            sa_values[f"part_v.{line}.D"] = _dollars(sum(int(p["part_v"].get(line, 0)) for p in rest))
+            sa_values[f"part_v.{line}.D"] = _dollars(sum(_amount(p["part_v"].get(line, 0)) for p in rest))
         sa_values["part_v.6.D"] = ""  # a percentage of a sum of properties means nothing
     return {F990T: f990t_values, F990TSA: sa_values}
