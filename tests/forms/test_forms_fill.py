@@ -193,3 +193,8 @@ def test_float_amounts_are_refused():
     account["form_990t"]["part_i"]["11"] = 27166.0
     with pytest.raises(TypeError, match="float"):
         form_values(account, 2021)
+
+
+def test_blank_of_another_year_is_refused():
+    with pytest.raises(UnknownRevisionError, match="2020 revision"):
+        fill_return(load_account("two_properties"), 2021, blanks_for(2020))

@@ -190,6 +190,12 @@ def fill_return(account: dict, tax_year: int, blanks: BlankSet, flatten: bool = 
         data = Path(blanks.path(form)).read_bytes()
         reader = read_pdf(data)
         fieldmap = match_revision(form, tax_year, list_fields(reader, captions=False), hashlib.sha256(data).hexdigest())
+        if fieldmap.tax_year != tax_year:
+            # A blank of another year's revision would print the wrong year and lines: refuse.
+            raise UnknownRevisionError(
+                f"{form} blank {blanks.path(form)} is the {fieldmap.tax_year} revision "
+                f"({fieldmap.path.name}), but the return is for {tax_year}"
+            )
         form_intents = _field_intents(form, fieldmap, values[form])
         _apply(reader, form_intents)
         readers[form] = reader
