@@ -160,8 +160,8 @@ def _book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, Property
         overrides[row.property_id][int(row.tax_year)] = _dollars(row.amount_cents)
 
     facts: dict[str, PropertyFacts] = {}
-    for row in properties.itertuples(index=False):
-        account_type = accounts.at[row.account_id, "account_type"]
+    account_types = properties["account_id"].map(accounts["account_type"]).tolist()
+    for row, account_type in zip(properties.itertuples(index=False), account_types):
         loans = loans_by_property.get(row.property_id, {})
         assign_acquisition_fractions(loans)
         placed = _date(row.placed_in_service_on)

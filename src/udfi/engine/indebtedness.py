@@ -66,6 +66,22 @@ class Loan:
             return self.statements[self.retired_on]
         return self.principal - self._paid_before(self.retired_on)
 
+    def acquisition_balances(self, days: list[dt.date]) -> list[Decimal]:
+        """`acquisition_balance` for many days at once (one search over the repayment dates)."""
+        day_array = np.array(days, dtype="datetime64[D]")
+        paid_index = np.searchsorted(self.payment_days, day_array, side="left")
+        paid_cents = np.where(paid_index > 0, self.paid_cumulative_cents[np.maximum(paid_index - 1, 0)]
+                              if len(self.paid_cumulative_cents) else 0, 0)
+        principal_cents = int(self.principal * 100)
+        balances = []
+        for day, paid in zip(days, paid_cents.tolist()):
+            if day < self.originated_on or (self.retired_on is not None and day >= self.retired_on):
+                balances.append(ZERO)
+                continue
+            balance = self.statements[day] if day in self.statements else Decimal(principal_cents - paid) / 100
+            balances.append(balance if self.acquisition_fraction == ONE else balance * self.acquisition_fraction)
+        return balances
+
     def acquisition_balance(self, day: dt.date) -> Decimal:
         return self.balance(day) * self.acquisition_fraction
 
@@ -108,13 +124,17 @@ def month_balances(loans: list[Loan], first_day_held: dt.date, last_day_held: dt
     A partial month counts as a full month; in the month of acquisition the debt outstanding at
     acquisition is used (Reg. §1.514(a)-1(a)(3)(iii) Example 1: bought July 10 → July at full principal).
     """
-    rows = []
+    months = []
     month = dt.date(first_day_held.year, first_day_held.month, 1)
     while month <= last_day_held:
-        measured_on = max(month, first_day_held)
-        by_loan = {loan.loan_id: loan.acquisition_balance(measured_on) for loan in loans}
-        rows.append(MonthBalance(month, measured_on, by_loan, sum(by_loan.values(), ZERO)))
+        months.append(month)
         month = dt.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    measured = [max(month, first_day_held) for month in months]
+    per_loan = {loan.loan_id: loan.acquisition_balances(measured) for loan in loans}
+    rows = []
+    for index, (month, measured_on) in enumerate(zip(months, measured)):
+        by_loan = {loan_id: balances[index] for loan_id, balances in per_loan.items()}
+        rows.append(MonthBalance(month, measured_on, by_loan, sum(by_loan.values(), ZERO)))
     return rows
 
 

@@ -42,6 +42,7 @@ class PropertyFacts:
     qualified_organization_exception: bool = False              # §514(c)(9) applies (Solo 401(k))
     exception_lost_reason: str | None = None
     _depreciation_cache: dict[int, tuple[Decimal, bool]] = field(default_factory=dict, repr=False)
+    _accumulated_cache: dict[int, Decimal] = field(default_factory=dict, repr=False)
 
     def held_in(self, tax_year: int) -> bool:
         return self.acquired_on <= dt.date(tax_year, 12, 31) and (
@@ -67,8 +68,15 @@ class PropertyFacts:
 
     def accumulated_depreciation_through(self, tax_year: int) -> Decimal:
         """All depreciation from placed-in-service through the end of `tax_year` (or the disposal)."""
-        first_year = min([self.placed_in_service_on.year] + [day.year for day, _, _ in self.improvements])
-        return sum((self.depreciation_for_year(year)[0] for year in range(first_year, tax_year + 1)), ZERO)
+        cached = self._accumulated_cache.get(tax_year)
+        if cached is None:
+            first_year = min([self.placed_in_service_on.year] + [day.year for day, _, _ in self.improvements])
+            if tax_year < first_year:
+                cached = ZERO
+            else:
+                cached = self.accumulated_depreciation_through(tax_year - 1) + self.depreciation_for_year(tax_year)[0]
+            self._accumulated_cache[tax_year] = cached
+        return cached
 
     def basis_on(self, day: dt.date, depreciation_through_year: int) -> tuple[Decimal, Decimal, Decimal]:
         """Adjusted basis on `day`: cost + improvements to that day − depreciation through the given
