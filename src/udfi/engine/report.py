@@ -67,6 +67,9 @@ def account_object(result: AccountYear) -> dict:
         "flags": list(result.flags),
         "properties": [property_object(column) for column in result.property_years],
         "schedule_a": schedule.as_lines(),
+        # Part II line 2 "from: Tax rate schedule or Schedule D (Form 1041)"; none when line 11 is zero
+        "tax_computation_method": (None if form.ubti == 0 else
+                                   "schedule_d" if form.capital_gain_tax is not None else "tax_rate_schedule"),
         "form_990t": form.as_lines(),
         "nol_carryover": {
             "post2017_in": money_str(schedule.nol_in), "post2017_used": money_str(schedule.line_17),

@@ -118,6 +118,10 @@ def _propose_one(form: str, key: str, parsed: list[Parsed]) -> Parsed | str | No
             "header.L.books_in_care_of": dict(item="L", caption=r"books are in care of"),
             "header.L.phone": dict(item="L", caption=r"Telephone"),
         }
+        if key.startswith("part_ii.2."):
+            # Line 2's two check boxes say which computation gave the tax.
+            caption = {"tax_rate_schedule": r"Tax rate schedule", "schedule_d": r"^2\. Schedule D"}[key.split(".")[2]]
+            return _find(parsed, part="part_ii", line="2", kind="checkbox", caption=caption)
         if key == "header.calendar_year":
             return "the calendar year is pre-printed; the year fields are fiscal-year begin/end (left blank)"
         if key in header_rules:

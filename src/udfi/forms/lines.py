@@ -36,6 +36,8 @@ F990T_LINE_KEYS: tuple[str, ...] = (
     "header.L.phone",
     *(f"part_i.{n}" for n in ("1", "3", "4", "5", "6", "7", "8", "9", "10", "11")),
     "part_ii.2",
+    "part_ii.2.tax_rate_schedule",
+    "part_ii.2.schedule_d",
     "part_ii.7",
     *(f"part_iii.{n}" for n in ("2", "4", "6a", "6b", "6c", "7", "9", "10")),
     "part_iv.4",
@@ -121,6 +123,10 @@ def form_values(account: dict, tax_year: int) -> dict[str, dict[str, str | bool]
     for part in ("part_i", "part_ii", "part_iii"):
         for line, amount in lines.get(part, {}).items():
             f990t_values[f"{part}.{line}"] = _dollars(amount)
+    # Part II line 2: "Income tax on the amount on Part I, line 11 from: Tax rate schedule or Schedule D"
+    method = account.get("tax_computation_method")
+    if method in ("tax_rate_schedule", "schedule_d"):
+        f990t_values[f"part_ii.2.{method}"] = CHECKED
     part_iv = lines.get("part_iv", {})
     if "4" in part_iv:
         f990t_values["part_iv.4"] = _dollars(part_iv["4"])
