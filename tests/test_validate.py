@@ -97,3 +97,13 @@ def test_docs_and_schemas_cannot_drift():
     from udfi.schemas import markdown_tables
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     assert markdown_tables() in readme, "regenerate the README format section: udfi schema --markdown"
+
+
+def test_a_row_of_no_known_account_does_not_stop_the_others():
+    """A loan of a property that does not exist belongs to no account: it is reported and left out,
+    and no structural (book-wide) error stops the other accounts."""
+    report = validate_book(INVALID / "loan-of-unknown-property")
+    assert not report.book_wide_errors
+    assert [(p.file, p.row) for p in report.unattributed_errors] == [("loans.csv", 3)]
+    missing = validate_book(INVALID / "required-column-missing")
+    assert [(p.file, p.column) for p in missing.book_wide_errors] == [("properties.csv", "cost_basis")]

@@ -141,5 +141,8 @@ def register(app: typer.Typer) -> None:
             for row in rows:
                 if row["status"] == "exception":
                     console.print(f"[bold]{row['name']}[/bold] ({row['account_id']}): NOT CHECKED — {row['problem']}")
-        if report.accounts_with_errors:
+        for problem in report.unattributed_errors[:20]:
+            typer.echo(f"left out: {problem.file} row {problem.row} column {problem.column}: expected {problem.expected} "
+                       "(belongs to no known account)", err=True)
+        if report.accounts_with_errors or report.unattributed_errors:
             raise typer.Exit(EXIT_INVALID)

@@ -79,8 +79,14 @@ class ValidationReport:
 
     @property
     def book_wide_errors(self) -> list[Problem]:
-        """Errors that cannot be pinned to one account (they stop every account)."""
-        return [problem for problem in self.errors if not problem.account_id]
+        """Structural errors (a missing table or column) that stop every account."""
+        return [problem for problem in self.errors if not problem.account_id and problem.row is None]
+
+    @property
+    def unattributed_errors(self) -> list[Problem]:
+        """Row errors that belong to no known account (e.g. a loan of a property that does not exist).
+        The row is left out; accounts that do not reference it are unaffected."""
+        return [problem for problem in self.errors if not problem.account_id and problem.row is not None]
 
 
 class BookReadError(Exception):
@@ -503,8 +509,6 @@ def _attribute_accounts(problems: list[Problem], tables: dict[str, pd.DataFrame]
         table = table_of.get(problem.file)
         if problem.row is not None and table:
             account = account_of(table, problem.row - 2)
-            if table == "accounts" and problem.column in ("account_id",):
-                account = None  # a broken key cannot be isolated safely
         attributed.append(Problem(problem.severity, problem.file, problem.row, problem.column, problem.value,
                                   problem.expected, account))
     return attributed
