@@ -34,7 +34,10 @@ def load_account(name: str) -> dict:
 def blanks_for(year: int) -> BlankSet:
     found = find_blanks(year, shared_forms_dir())
     if found is None or found.source != "forms-dir":
-        pytest.skip(f"IRS blanks for {year} not found under {shared_forms_dir()}")
+        message = f"IRS blanks for {year} not found under {shared_forms_dir()}"
+        if os.environ.get("CI"):
+            pytest.fail(message + " — CI must see ../shared/irs-forms (set UDFI_FORMS_DIR)")
+        pytest.skip(message)
     return found
 
 
@@ -48,6 +51,8 @@ def filled(name: str, year: int, flatten: bool = False) -> bytes:
 
 def pdftotext(pdf: bytes, tmp_path: Path, first: int | None = None, last: int | None = None) -> str:
     if shutil.which("pdftotext") is None:
+        if os.environ.get("CI"):
+            pytest.fail("poppler pdftotext not installed — scripts/system-deps.sh should have installed it")
         pytest.skip("poppler pdftotext not installed")
     path = tmp_path / "out.pdf"
     path.write_bytes(pdf)
