@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from udfi.cli import app
@@ -107,3 +109,27 @@ def test_a_row_of_no_known_account_does_not_stop_the_others():
     assert [(p.file, p.row) for p in report.unattributed_errors] == [("loans.csv", 3)]
     missing = validate_book(INVALID / "required-column-missing")
     assert [(p.file, p.column) for p in missing.book_wide_errors] == [("properties.csv", "cost_basis")]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=-10**13, max_value=10**13), min_size=1, max_size=30))
+def test_money_text_round_trips_to_exact_cents(values):
+    """Every accepted spelling of an amount parses to the same integer cents (no binary floats)."""
+    from udfi.validate import _parse_money
+
+    def spellings(cents: int) -> list[str]:
+        dollars, rest = divmod(abs(cents), 100)
+        plain = f"{dollars}.{rest:02d}"
+        grouped = f"{dollars:,}.{rest:02d}"
+        if cents < 0:
+            return [f"-{plain}", f"({grouped})", f"$({grouped})".replace("$(", "($"), f"-${grouped}"]
+        return [plain, f"${grouped}", f" {grouped} ", f"{dollars}" if rest == 0 else f"{dollars}.{rest:02d}"]
+
+    texts, expected = [], []
+    for cents in values:
+        for text in spellings(cents):
+            texts.append(text)
+            expected.append(cents)
+    parsed, bad, _ = _parse_money(pd.Series(texts, dtype="str"))
+    assert not bad.any(), [t for t, b in zip(texts, bad) if b]
+    assert parsed.astype("int64").tolist() == expected

@@ -181,12 +181,42 @@ def _mask_identifier(text: str) -> str:
     return "***-**-" + digits[-4:] if len(digits) >= 4 else "***"
 
 
+_PLAIN_MONEY = r"-?\d+(?:\.\d{1,2})?"
+
+
+def _parse_plain_money(text: pd.Series) -> pd.Series:
+    """`-1234.5`-shaped text → integer cents, exactly (digits without the point, scaled by 10^(2−decimals))."""
+    point = text.str.find(".").to_numpy()
+    length = text.str.len().to_numpy()
+    decimals = np.where(point < 0, 0, length - point - 1)
+    digits = text.str.replace(".", "", regex=False).astype("int64").to_numpy()
+    return pd.Series(digits * (10 ** (2 - decimals)), index=text.index, dtype="int64")
+
+
 def _parse_money(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Text → integer cents. Returns (cents as Int64, bad mask, too-many-decimals mask)."""
-    if raw.empty:
-        empty = pd.Series(False, index=raw.index, dtype=bool)
-        return pd.Series(pd.NA, index=raw.index, dtype="Int64"), empty, empty
+    """Text → integer cents. Returns (cents as Int64, bad mask, too-many-decimals mask).
+
+    Plain amounts (`1234.56`, `-12`) take a fast path; `$1,234.56` and `(1,234.56)` the full one.
+    """
     text = raw.str.strip()
+    cents = pd.Series(pd.NA, index=raw.index, dtype="Int64")
+    bad = pd.Series(False, index=raw.index, dtype=bool)
+    too_precise = pd.Series(False, index=raw.index, dtype=bool)
+    if raw.empty:
+        return cents, bad, too_precise
+    plain = text.str.fullmatch(_PLAIN_MONEY).fillna(False).astype(bool)
+    if plain.any():
+        cents[plain] = _parse_plain_money(text[plain])
+    rest = ~plain
+    if rest.any():
+        rest_cents, rest_bad, rest_precise = _parse_formatted_money(text[rest])
+        cents[rest] = rest_cents
+        bad[rest] = rest_bad
+        too_precise[rest] = rest_precise
+    return cents, bad, too_precise
+
+
+def _parse_formatted_money(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     parenthesized = text.str.startswith("(") & text.str.endswith(")")
     core = text.where(~parenthesized, text.str.slice(1, -1)).str.strip()
     minus = core.str.startswith("-")
