@@ -162,34 +162,52 @@ class BookSlicer:
 
     def __init__(self, book: Book):
         self.book = book
-        properties = book.properties
-        property_account = pd.Series(properties["account_id"].to_numpy(dtype=object),
-                                     index=properties["property_id"].to_numpy(dtype=object))
-        property_account = property_account[~property_account.index.duplicated()]
-        loans = book.loans
-        loan_account = pd.Series(loans["property_id"].map(property_account).to_numpy(dtype=object),
-                                 index=loans["loan_id"].to_numpy(dtype=object))
-        loan_account = loan_account[~loan_account.index.duplicated()]
-        owners = {
-            "accounts": book.accounts["account_id"],
-            "properties": properties["account_id"],
-            "loans": loans["property_id"].map(property_account),
-            "ledger": book.ledger["property_id"].map(property_account),
-            "depreciation": book.depreciation["property_id"].map(property_account),
-            "loan_balances": book.loan_balances["loan_id"].map(loan_account),
-            "carryovers": book.carryovers["account_id"],
-            "payments": book.payments["account_id"],
+        account_ids = book.accounts["account_id"].to_numpy(dtype=object)
+        code_of_account = {account_id: code for code, account_id in enumerate(account_ids)}
+        self.account_ids = account_ids
+
+        def account_codes(values: pd.Series) -> np.ndarray:
+            return np.fromiter((code_of_account.get(v, -1) for v in values.to_numpy(dtype=object)), dtype=np.int64,
+                               count=len(values))
+
+        def via(keys: pd.Series, key_index: pd.Series, key_codes: np.ndarray) -> np.ndarray:
+            """Account code of each row, through a key column (property_id, loan_id) — factorized, vectorized."""
+            if len(keys) == 0:
+                return np.array([], dtype=np.int64)
+            uniques, first = np.unique(key_index.to_numpy(dtype=object).astype(str), return_index=True)
+            lookup = key_codes[first]
+            values = keys.to_numpy(dtype=object)
+            known = pd.notna(values)
+            codes = np.full(len(values), -1, dtype=np.int64)
+            if known.any() and len(uniques):
+                text = values[known].astype(str)
+                where = np.searchsorted(uniques, text).clip(0, len(uniques) - 1)
+                hit = uniques[where] == text
+                codes[np.flatnonzero(known)[hit]] = lookup[where[hit]]
+            return codes
+
+        properties, loans = book.properties, book.loans
+        property_codes = account_codes(properties["account_id"])
+        loan_codes = via(loans["property_id"], properties["property_id"], property_codes)
+        codes = {
+            "accounts": np.arange(len(account_ids), dtype=np.int64),
+            "properties": property_codes,
+            "loans": loan_codes,
+            "ledger": via(book.ledger["property_id"], properties["property_id"], property_codes),
+            "depreciation": via(book.depreciation["property_id"], properties["property_id"], property_codes),
+            "loan_balances": via(book.loan_balances["loan_id"], loans["loan_id"], loan_codes),
+            "carryovers": account_codes(book.carryovers["account_id"]),
+            "payments": account_codes(book.payments["account_id"]),
         }
         self.positions: dict[str, dict[str, np.ndarray]] = {}
-        for table, owner in owners.items():
-            owner = pd.Series(owner.to_numpy(dtype=object))
-            known = owner.notna().to_numpy()
-            if not known.any():
-                self.positions[table] = {}
-                continue
-            grouped = pd.Series(np.flatnonzero(known)).groupby(owner[known].to_numpy(), sort=False).indices
-            where = np.flatnonzero(known)
-            self.positions[table] = {key: where[index] for key, index in grouped.items()}
+        for table, table_codes in codes.items():
+            order = np.argsort(table_codes, kind="stable")
+            ordered = table_codes[order]
+            cuts = np.flatnonzero(np.diff(ordered)) + 1
+            groups = np.split(order, cuts) if len(order) else []
+            self.positions[table] = {account_ids[group_codes[0]]: group
+                                     for group, group_codes in zip(groups, np.split(ordered, cuts) if len(order) else [])
+                                     if group_codes[0] >= 0}
 
     def rows_of(self, table: str, account_ids: Iterable[str]) -> np.ndarray:
         found = [self.positions[table][a] for a in account_ids if a in self.positions[table]]
@@ -232,6 +250,7 @@ class ChunkJob:
     all_accounts: bool
     blanks: object | None  # udfi.forms.blanks.BlankSet
     flatten: bool
+    account_ids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -690,7 +709,7 @@ def prepare(options: PrepareOptions, echo: Callable[[str], None] | None = None,
         def jobs_for() -> Iterator[ChunkJob]:
             for chunk in _chunks(todo, size):
                 yield ChunkJob(slicer.sub_book(chunk), year, out, settings, options.all_accounts, blanks,
-                               options.flatten)
+                               options.flatten, chunk)
 
         with Progress(len(account_ids), progress_stream, interactive) as bar:
             bar.advance([record for record in records.values()])
@@ -711,7 +730,7 @@ def prepare(options: PrepareOptions, echo: Callable[[str], None] | None = None,
                 pending: dict[Future, list[dict]] = {}
                 window = jobs * 2  # slices in flight: bounded, so the whole book is never copied at once
                 for job in jobs_for():
-                    pending[pool.submit(_run_chunk_safely, job)] = job.book.accounts.to_dict("records")
+                    pending[pool.submit(_run_chunk_safely, job)] = [account_rows[a] for a in job.account_ids]
                     if len(pending) >= window:
                         done, _ = wait(pending, return_when=FIRST_COMPLETED)
                         for future in done:
@@ -752,7 +771,7 @@ def prepare(options: PrepareOptions, echo: Callable[[str], None] | None = None,
                                          "outputs": record.outputs, "summary": record.summary}
                      for record in ordered},
     }
-    write_atomically(out / MANIFEST_FILE, (json.dumps(manifest, indent=1, ensure_ascii=False) + "\n").encode("utf-8"))
+    write_atomically(out / MANIFEST_FILE, _manifest_bytes(manifest))
 
     outcome.accounts = len(ordered)
     outcome.packages = sum(1 for record in ordered if record.outputs and not record.skipped)
@@ -774,6 +793,20 @@ def _chunk_result(future: Future, accounts: list[dict]) -> ChunkResult:
         return ChunkResult([AccountRecord(row["account_id"], "exception", _blank_summary(row, "exception", detail),
                                           exceptions=[ExceptionRow(row["account_id"], "worker", detail)])
                             for row in accounts], {})
+
+
+def _manifest_bytes(manifest: dict) -> bytes:
+    """Readable and quick to write: the header indented, then one line per output file and per account."""
+    head = {key: value for key, value in manifest.items() if key not in ("outputs", "accounts")}
+    lines = [json.dumps(head, indent=1, ensure_ascii=False)[:-2] + ","]
+    for key in ("outputs", "accounts"):
+        items = list(manifest[key].items())
+        lines.append(f' "{key}": {{')
+        lines.extend(f"  {json.dumps(name, ensure_ascii=False)}: {json.dumps(value, ensure_ascii=False)}"
+                     + ("," if position < len(items) - 1 else "") for position, (name, value) in enumerate(items))
+        lines.append(" }" + ("," if key == "outputs" else ""))
+    lines.append("}")
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def _csv_bytes(columns: tuple[str, ...], rows: list[dict]) -> bytes:
