@@ -1,0 +1,225 @@
+"""`make bench`: how fast udfi is on this machine, against the project's goals.
+
+1. compute  — import + validate + compute every account and every year (tax year = the book's last
+              year, so the whole history is rolled forward) of a 10,000-account synthetic book, in
+              one process; versus the floor: plain `pandas.read_csv` of the same files plus one
+              `groupby().sum()` over the ledger.
+2. packages — `udfi prepare` (filled Form 990-T + Schedule A, statements, return.json) for every
+              account that must file; `--accounts N` runs it on an N-account book for a quick look.
+
+Each measurement runs in its own child process; peak RSS comes from that child's rusage (and, for
+`prepare`, its worker processes'). Synthetic books are cached in bench/out/ (gitignored).
+
+    python bench/bench.py [--accounts N] [--jobs J] [--skip-compute] [--skip-packages]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+OUT = ROOT / "out"
+YEARS = (2020, 2025)
+SEED = 20240501
+BOOK_ACCOUNTS = 10_000
+PACKAGE_YEAR = 2022  # the latest year whose official blanks and field maps udfi knows
+
+GOAL_COMPUTE_SECONDS = 20.0
+GOAL_FLOOR_RATIO = 3.0
+GOAL_PACKAGES_PER_SECOND = 16.0
+GOAL_RSS_BYTES = 1 << 30
+
+
+# --------------------------------------------------------------------------------------------
+# Children (run as `python bench/bench.py --child KIND ...`); each prints one JSON line
+# --------------------------------------------------------------------------------------------
+
+def child_compute(book: str, year: int) -> dict:
+    started = time.perf_counter()
+    from udfi.engine.compute import compute_book
+    from udfi.validate import validate_book
+
+    imported = time.perf_counter()
+    report = validate_book(book)
+    validated = time.perf_counter()
+    clean = set(report.book.accounts["account_id"]) - report.accounts_with_errors
+    results = compute_book(report.book.for_accounts(clean), year)
+    computed = time.perf_counter()
+    return {"import": imported - started, "validate": validated - imported, "compute": computed - validated,
+            "rows": report.ledger_rows, "accounts": len(results), "errors": len(report.errors)}
+
+
+def child_floor(book: str) -> dict:
+    started = time.perf_counter()
+    import pandas as pd
+
+    imported = time.perf_counter()
+    frames = {path.stem: pd.read_csv(path) for path in sorted(Path(book).glob("*.csv"))}
+    read = time.perf_counter()
+    sums = frames["ledger"].groupby(["property_id", "category"])["amount"].sum()
+    grouped = time.perf_counter()
+    return {"import": imported - started, "read_csv": read - imported, "groupby": grouped - read,
+            "rows": len(frames["ledger"]), "groups": len(sums)}
+
+
+def child_packages(book: str, out: str, year: int, jobs: int) -> dict:
+    started = time.perf_counter()
+    from udfi.prepare import PrepareOptions, _statements_module, prepare
+
+    outcome = prepare(PrepareOptions(book=Path(book), tax_year=year, out=Path(out), jobs=jobs),
+                      echo=lambda text: print(text, file=sys.stderr), interactive=False)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    return {"wall": time.perf_counter() - started, "prepare": outcome.seconds, "packages": outcome.packages,
+            "accounts": outcome.accounts, "exceptions": outcome.exceptions, "stages": outcome.stage_seconds,
+            "missing_blanks": outcome.missing_blanks, "statements": _statements_module() is not None,
+            "worker_rss": workers, "exit_code": outcome.exit_code}
+
+
+def run_child(*args: str) -> tuple[dict, float, int]:
+    """Run a child measurement; returns (its JSON, wall seconds, peak RSS bytes of the child itself)."""
+    with tempfile.TemporaryFile() as stdout:
+        started = time.perf_counter()
+        process = subprocess.Popen([sys.executable, __file__, "--child", *args], stdout=stdout)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        stdout.seek(0)
+        text = stdout.read().decode()
+    if process.returncode != 0:
+        raise SystemExit(f"bench child {args[0]} failed (exit {process.returncode}):\n{text}")
+    return json.loads(text.strip().splitlines()[-1]), wall, usage.ru_maxrss * 1024
+
+
+# --------------------------------------------------------------------------------------------
+# The parent
+# --------------------------------------------------------------------------------------------
+
+def child_synth(accounts: int, folder: str) -> dict:
+    from udfi.synth import synth
+
+    started = time.perf_counter()
+    summary = synth(accounts, YEARS, SEED, folder)
+    return {"accounts": summary.accounts, "ledger_rows": summary.ledger_rows, "seconds": time.perf_counter() - started}
+
+
+def cached_book(accounts: int) -> Path:
+    """The synthetic book, generated once (in a child: this process stays small — a child's peak RSS
+    on Linux starts from its parent's at fork, so a big parent would inflate every measurement)."""
+    folder = OUT / f"book-{accounts}-s{SEED}"
+    marker = folder / ".complete"
+    if not marker.exists():
+        summary, _, _ = run_child("synth", str(accounts), str(folder))
+        marker.write_text(json.dumps(summary))
+        print(f"synth: {accounts:,} accounts, {summary['ledger_rows']:,} ledger rows in {summary['seconds']:.1f} s"
+              f" → {folder}")
+    return folder
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def mib(value: int) -> str:
+    return f"{value / (1 << 20):,.0f} MiB"
+
+
+def verdict(ok: bool) -> str:
+    return "OK" if ok else "MISSED"
+
+
+def bench_compute(book: Path) -> None:
+    year = YEARS[1]
+    print(f"\n== compute: import + validate + compute, tax year {year} (rolls {YEARS[0]}–{year} forward), one process")
+    floor, floor_wall, floor_rss = run_child("floor", str(book))
+    result, wall, rss = run_child("compute", str(book), str(year))
+    rows = result["rows"]
+    print(f"compute : {wall:6.2f} s wall  (import {result['import']:.2f} s, validate {result['validate']:.2f} s, "
+          f"compute {result['compute']:.2f} s)  {rows:,} ledger rows, {result['accounts']:,} accounts  "
+          f"→ {rows / wall:,.0f} rows/s; peak RSS {mib(rss)}")
+    print(f"floor   : {floor_wall:6.2f} s wall  (import {floor['import']:.2f} s, read_csv {floor['read_csv']:.2f} s, "
+          f"groupby {floor['groupby']:.2f} s)  → {rows / floor_wall:,.0f} rows/s; peak RSS {mib(floor_rss)}")
+    ratio = wall / floor_wall
+    print(f"ratio compute/floor: {ratio:.2f}×")
+    print(f"goals   : compute ≤ {GOAL_COMPUTE_SECONDS:.0f} s: {verdict(wall <= GOAL_COMPUTE_SECONDS)} ({wall:.1f} s); "
+          f"≤ {GOAL_FLOOR_RATIO:.0f}× floor: {verdict(ratio <= GOAL_FLOOR_RATIO)} ({ratio:.2f}×); "
+          f"peak RSS ≤ 1 GiB: {verdict(rss <= GOAL_RSS_BYTES)} ({mib(rss)})")
+
+
+def bench_packages(book: Path, jobs: int) -> None:
+    out = OUT / f"packages-{book.name}"
+    if out.exists():
+        import shutil
+
+        shutil.rmtree(out)
+    print(f"\n== packages: udfi prepare {book.name} --year {PACKAGE_YEAR} --jobs {jobs} "
+          f"(UDFI_FORMS_DIR={os.environ.get('UDFI_FORMS_DIR', '')})")
+    result, wall, rss = run_child("packages", str(book), str(out), str(PACKAGE_YEAR), str(jobs))
+    packages = result["packages"]
+    stages = result["stages"]
+    if result["missing_blanks"]:
+        print("note    : no official blanks found — 990-T.pdf was NOT filled; set UDFI_FORMS_DIR")
+    if not result["statements"]:
+        print("note    : udfi.statements is not installed yet — statements.pdf not rendered (0 s below)")
+    rate = packages / wall if wall else 0.0
+    print(f"packages: {packages:,} packages ({result['accounts']:,} accounts screened, {result['exceptions']} exceptions)"
+          f" in {wall:.1f} s wall → {rate:.2f} packages/s")
+    per = (lambda seconds: f"{1000 * seconds / packages:.0f} ms/package" if packages else "-")
+    print(f"split   : (CPU-seconds summed over workers) form filling {stages.get('form', 0):.1f} s "
+          f"[{per(stages.get('form', 0))}], statements {stages.get('statements', 0):.1f} s "
+          f"[{per(stages.get('statements', 0))}], compute {stages.get('compute', 0):.1f} s, "
+          f"return.json {stages.get('return', 0):.1f} s, writing {stages.get('write', 0):.1f} s; "
+          f"validate (main process) {stages.get('validate', 0):.1f} s")
+    print(f"memory  : peak RSS main process {mib(rss)}, largest worker {mib(result['worker_rss'])}")
+    print(f"goals   : ≥ {GOAL_PACKAGES_PER_SECOND:.0f} packages/s on {jobs} cores: "
+          f"{verdict(rate >= GOAL_PACKAGES_PER_SECOND)} ({rate:.2f}/s); peak RSS ≤ 1 GiB per process: "
+          f"{verdict(max(rss, result['worker_rss']) <= GOAL_RSS_BYTES)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--accounts", type=int, default=None,
+                        help="packages on an N-account book (default: the full 10,000-account book)")
+    parser.add_argument("--book-accounts", type=int, default=BOOK_ACCOUNTS, help=argparse.SUPPRESS)
+    parser.add_argument("--jobs", type=int, default=None, help="worker processes for packages (default: cores)")
+    parser.add_argument("--skip-compute", action="store_true")
+    parser.add_argument("--skip-packages", action="store_true")
+    parser.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        kind, *rest = args.child
+        if kind == "compute":
+            result = child_compute(rest[0], int(rest[1]))
+        elif kind == "synth":
+            result = child_synth(int(rest[0]), rest[1])
+        elif kind == "floor":
+            result = child_floor(rest[0])
+        else:
+            result = child_packages(rest[0], rest[1], int(rest[2]), int(rest[3]))
+        print(json.dumps(result))
+        return 0
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    jobs = args.jobs or usable_cores()
+    print(f"udfi bench — {os.cpu_count()} CPUs ({usable_cores()} usable), Python {sys.version.split()[0]}, "
+          f"load average {os.getloadavg()[0]:.2f}")
+    book = cached_book(args.book_accounts)
+    if not args.skip_compute:
+        bench_compute(book)
+    if not args.skip_packages:
+        bench_packages(cached_book(args.accounts) if args.accounts else book, jobs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
