@@ -1,0 +1,93 @@
+"""The statements' picture: each property's first-of-month acquisition debt and its debt/basis
+percentage across the years of the book (matplotlib, Agg backend, deterministic SVG)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import threading
+
+from udfi.statements.figures import property_history
+
+_LOCK = threading.Lock()  # pyplot keeps global state
+COLORS = ("#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#a50021", "#5b5b5b")
+
+
+def _year_fraction(day: dt.date) -> float:
+    """A date as a decimal year (numeric axes keep matplotlib's tick work small)."""
+    start = dt.date(day.year, 1, 1)
+    length = (dt.date(day.year + 1, 1, 1) - start).days
+    return day.year + (day - start).days / length
+
+
+def _series(result) -> list[dict]:
+    """Per property (this year's first, then any sold earlier): monthly debt points and yearly percentages."""
+    by_property: dict[str, list] = {}
+    for column in result.property_years:
+        by_property[column.property_id] = property_history(result, column)
+    for year in sorted(result.history or {}):
+        for column in result.history[year]:
+            if column.property_id not in {c.property_id for c in result.property_years}:
+                by_property.setdefault(column.property_id, []).append(column)
+    series = []
+    for property_id, years in by_property.items():
+        months = [_year_fraction(month.measured_on) for item in years for month in item.months]
+        debts = [float(month.total) for item in years for month in item.months]
+        ratios = [(item.tax_year, _year_fraction(item.first_day_held),
+                   _year_fraction(item.last_day_held + dt.timedelta(days=1)), float(item.ratio) * 100) for item in years]
+        series.append({"property_id": property_id, "months": months, "debts": debts, "ratios": ratios,
+                       "excluded": any(item.acquisition_indebtedness_excluded for item in years)})
+    return series
+
+
+def debt_chart_svg(result) -> str:
+    """An SVG (text) of the account's properties; byte-identical for the same input."""
+    import matplotlib  # noqa: PLC0415
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+    from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator  # noqa: PLC0415
+
+    series = _series(result)
+    style = {"svg.hashsalt": "udfi-statements", "svg.fonttype": "path", "font.family": "DejaVu Sans",
+             "font.size": 7, "axes.titlesize": 8, "svg.id": "udfi-chart"}
+    with _LOCK, matplotlib.rc_context(style):
+        figure, (top, bottom) = plt.subplots(2, 1, figsize=(7.0, 4.4), sharex=True,
+                                             gridspec_kw={"height_ratios": [3, 2], "hspace": 0.12})
+        try:
+            for index, item in enumerate(series):
+                color = COLORS[index % len(COLORS)]
+                label = item["property_id"] + (" (§514(c)(9): not acquisition indebtedness)" if item["excluded"] else "")
+                if item["months"]:
+                    top.step(item["months"], item["debts"], where="post", color=color, linewidth=1.2, label=label,
+                             marker="o", markersize=1.8)
+                for year, first, last, percent in item["ratios"]:
+                    bottom.hlines(percent, first, last, color=color, linewidth=2.2)
+                    bottom.annotate(f"{percent:.1f}%", ((first + last) / 2, percent), textcoords="offset points",
+                                    xytext=(0, 3), ha="center", fontsize=5.5, color=color)
+            top.set_title("Acquisition indebtedness on the first day of each month held (Reg. §1.514(a)-1(a)(3))",
+                          loc="left")
+            top.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"${value:,.0f}"))
+            top.grid(True, linewidth=0.3, color="#bbbbbb")
+            top.set_ylim(bottom=0)
+            if series:
+                top.legend(loc="best", fontsize=6, frameon=False)
+            bottom.set_title("Debt/basis percentage by year, Part V line 6 (IRC §514(a)(1))", loc="left")
+            bottom.set_ylim(0, 105)
+            bottom.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.0f}%"))
+            bottom.grid(True, linewidth=0.3, color="#bbbbbb")
+            starts = [x for item in series for x in item["months"]] or [float(result.tax_year)]
+            first_year, last_year = int(min(starts)), result.tax_year
+            bottom.set_xlim(first_year, last_year + 1)
+            bottom.xaxis.set_major_locator(FixedLocator([float(year) for year in range(first_year, last_year + 2)]))
+            bottom.xaxis.set_minor_locator(FixedLocator([year + quarter / 4 for year in range(first_year, last_year + 1)
+                                                         for quarter in (1, 2, 3)]))
+            bottom.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.0f}"))
+            top.yaxis.set_major_locator(MaxNLocator(6))
+            buffer = io.StringIO()
+            figure.subplots_adjust(left=0.1, right=0.98, top=0.95, bottom=0.06)
+            figure.savefig(buffer, format="svg",
+                           metadata={"Date": None, "Creator": "udfi", "Title": f"{result.account_id} {result.tax_year}"})
+        finally:
+            plt.close(figure)
+    return buffer.getvalue()

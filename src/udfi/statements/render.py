@@ -1,0 +1,301 @@
+"""statements.pdf: one paginated PDF per account and year (templates/statements/).
+
+`render_many` lays out many accounts in ONE WeasyPrint document (a document has a fixed cost)
+and splits its pages per account. Every page is headed with the account's name, EIN, tax year and
+"Page x of y" counted within the account: each account is its own page group (`:nth(1 of
+account)` resets the page counter) and "y" is the page of an end marker (`target-counter`).
+
+Output bytes are reproducible: fixed PDF identifier and metadata, no dates, font-subset timestamps
+pinned (SOURCE_DATE_EPOCH), a chart SVG with a fixed hash salt.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import threading
+from contextlib import contextmanager
+from decimal import Decimal
+
+import jinja2
+
+from udfi.engine.compute import AccountYear
+from udfi.engine.report import account_object
+from udfi.engine.schedule_a import part_v_line_3a, part_v_line_3b
+from udfi.money import ZERO, format_dollars, whole_dollars
+from udfi.resources import templates_dir
+from udfi.statements.chart import debt_chart_svg
+from udfi.statements.figures import CITE, asset_lines, format_cents, format_rate, trust_rate_steps
+
+TEMPLATE = "statements/statements.html.j2"
+STYLESHEET = "statements/statements.css"
+CATEGORY_LABELS = {
+    "interest": "Interest on acquisition indebtedness", "taxes": "Taxes", "insurance": "Insurance",
+    "repairs": "Repairs", "management": "Management", "utilities": "Utilities", "other_expense": "Other expenses",
+}
+OTHER_DEDUCTION_CATEGORIES = ("interest", "taxes", "insurance", "repairs", "management", "utilities", "other_expense")
+PART_V_COLUMNS = ("A", "B", "C", "D")
+
+_EPOCH_LOCK = threading.Lock()
+FIXED_SOURCE_DATE_EPOCH = "946684800"
+
+
+@contextmanager
+def _fixed_font_timestamps():
+    """fontTools stamps font subsets with "now" unless SOURCE_DATE_EPOCH is set; pin it while writing."""
+    with _EPOCH_LOCK:
+        previous = os.environ.get("SOURCE_DATE_EPOCH")
+        os.environ["SOURCE_DATE_EPOCH"] = FIXED_SOURCE_DATE_EPOCH
+        try:
+            yield
+        finally:
+            if previous is None:
+                os.environ.pop("SOURCE_DATE_EPOCH", None)
+            else:
+                os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
+_ENVIRONMENT: jinja2.Environment | None = None
+
+
+def _environment() -> jinja2.Environment:
+    global _ENVIRONMENT
+    if _ENVIRONMENT is None:
+        environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(templates_dir())),
+            autoescape=jinja2.select_autoescape(["html", "j2"]),
+            undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        )
+        environment.filters["dollars"] = lambda value: format_dollars(value) if value is not None else ""
+        environment.filters["cents"] = format_cents
+        environment.filters["date"] = lambda day: day.strftime("%B %-d, %Y") if day else ""
+        environment.filters["isodate"] = lambda day: day.isoformat() if day else ""
+        _ENVIRONMENT = environment
+    return _ENVIRONMENT
+
+
+# ---------------------------------------------------------------------------------------------
+# What each section shows (all form lines are taken from account_object, so they tie exactly)
+# ---------------------------------------------------------------------------------------------
+
+def _summary(result: AccountYear, data: dict) -> dict:
+    form = data["form_990t"]
+    threshold = Decimal(data["filing_threshold"])
+    gross = Decimal(data["gross_unrelated_income"])
+    if data["must_file"]:
+        why = (f"Gross unrelated business income of ${format_cents(gross)} is at least ${format_dollars(threshold)}, "
+               "so the custodian (trustee) must file Form 990-T for the account.")
+    else:
+        why = (f"Gross unrelated business income of ${format_cents(gross)} is under ${format_dollars(threshold)}: "
+               "no Form 990-T is required for this year.")
+    return {
+        "must_file": data["must_file"], "why": why, "gross": gross, "threshold": threshold,
+        "ubti": form["part_i"]["11"], "tax": form["part_iii"]["4"], "payments": form["part_iii"]["7"],
+        "balance_due": form["part_iii"]["9"], "overpayment": form["part_iii"]["10"],
+        "due_date": result.due_date, "extended_due_date": result.extended_due_date,
+        "estimated_dates": result.estimated_tax_due_dates, "flags": data["flags"],
+        "account_type": data["account_type"].replace("_", " "), "exempt_under": data["exempt_under"],
+    }
+
+
+def _columns(data: dict) -> dict[str, str]:
+    """Property id → Part V column (A–C; D holds the 4th and later properties)."""
+    part_v = [item["property_id"] for item in data["properties"] if item["debt_financed"]]
+    return {pid: PART_V_COLUMNS[min(index, 3)] for index, pid in enumerate(part_v)}
+
+
+def _property(result: AccountYear, column, item: dict, letter: str | None) -> dict:
+    facts = column.facts
+    lines = item["part_v"]
+    year = result.tax_year
+    assets = asset_lines(facts, year)
+    assert whole_dollars(sum((asset.for_year for asset in assets), ZERO)) == lines["3a"] or column.depreciation_overridden
+    shown_loans = [loan for loan in facts.loans
+                   if any(month.by_loan.get(loan.loan_id, ZERO) != ZERO for month in column.months)]
+    months = [{"month": month.month, "measured_on": month.measured_on,
+               "by_loan": [month.by_loan.get(loan.loan_id, ZERO) for loan in shown_loans], "total": month.total}
+              for month in column.months]
+    deductions = [{"category": category, "label": CATEGORY_LABELS[category], "amount": column.amounts.get(category, ZERO)}
+                  for category in OTHER_DEDUCTION_CATEGORIES if column.amounts.get(category, ZERO) != ZERO]
+    interest = []
+    loans_by_id = {loan.loan_id: loan for loan in facts.loans}
+    for loan_id, allocable in sorted(column.interest_allocable.items()):
+        paid = facts.interest_by_year.get(year, {}).get(loan_id, ZERO)
+        interest.append({"loan_id": loan_id, "paid": paid, "fraction": loans_by_id[loan_id].acquisition_fraction,
+                         "allocable": allocable})
+    income = [{"category": category, "amount": column.amounts.get(category, ZERO)}
+              for category in ("rent", "other_income") if column.amounts.get(category, ZERO) != ZERO]
+    improvements_year = [(day, amount) for day, amount, _ in facts.improvements
+                         if column.first_day_held <= day <= column.last_day_held]
+    sale = column.disposition
+    disposition = None
+    if sale is not None:
+        disposition = {
+            "date": sale.date, "amount_realized": sale.amount_realized, "adjusted_basis": sale.adjusted_basis,
+            "gain": sale.gain, "window_start": sale.window_start, "highest": sale.highest_acquisition_indebtedness,
+            "highest_on": sale.highest_on, "average_basis": column.average_adjusted_basis,
+            "percentage": item["disposition"]["percentage"], "gain_reportable": sale.gain_reportable,
+            "accumulated": sale.accumulated_depreciation, "unrecaptured": sale.unrecaptured_1250_reportable,
+            "gain_line": whole_dollars(sale.gain_reportable),
+        }
+    return {
+        "id": facts.property_id, "column": letter, "description": facts.description,
+        "type": facts.property_type.replace("_", " "), "debt_financed": item["debt_financed"],
+        "acquired_on": facts.acquired_on, "placed_in_service_on": facts.placed_in_service_on,
+        "disposed_on": facts.disposed_on, "first_day": column.first_day_held, "last_day": column.last_day_held,
+        "months_held": column.months_held, "lines": lines, "excluded": column.acquisition_indebtedness_excluded,
+        "exception_lost": facts.exception_lost_reason,
+        "cost": facts.cost_basis, "land": facts.land_value, "assets": assets,
+        "depreciation": column.straight_line_depreciation, "depreciation_overridden": column.depreciation_overridden,
+        "accumulated_last": column.accumulated_depreciation_last_day,
+        "income": income, "gross_income": column.gross_income,
+        "deductions": deductions, "other_deductions": column.other_deductions, "interest": interest,
+        "loans": [loan.loan_id for loan in shown_loans],
+        "months": months, "month_sum": sum((month.total for month in column.months), ZERO),
+        "aai": column.average_acquisition_indebtedness,
+        "basis_first": column.basis_first_day, "basis_last": column.basis_last_day,
+        "improvements_first": column.improvements_first_day, "improvements_last": column.improvements_last_day,
+        "accumulated_first": column.accumulated_depreciation_first_day,
+        "improvements_year": improvements_year, "aab": column.average_adjusted_basis,
+        "ratio_percent": lines["6"], "reportable": column.gross_income_reportable,
+        "total_deductions": column.straight_line_depreciation + column.other_deductions,
+        "allocable": column.allocable_deductions, "disposition": disposition,
+        "check_3a": part_v_line_3a(column), "check_3b": part_v_line_3b(column),
+    }
+
+
+def _nol(result: AccountYear, data: dict) -> dict:
+    schedule = data["schedule_a"]
+    carry = data["nol_carryover"]
+    return {
+        "activity_code": data["activity_code"], "line_16": schedule["part_ii"]["16"],
+        "post_in": whole_dollars(Decimal(carry["post2017_in"])),
+        "limit": None if carry["post2017_limit"] is None else whole_dollars(Decimal(carry["post2017_limit"])),
+        "limited": result.parameters.post2017_nol_limit is not None,
+        "limit_rate": format_rate(result.parameters.post2017_nol_limit) if result.parameters.post2017_nol_limit else "",
+        "used": schedule["part_ii"]["17"],
+        "generated": whole_dollars(Decimal(carry["post2017_generated"])),
+        "post_out": whole_dollars(Decimal(carry["post2017_out"])),
+        "pre_in": whole_dollars(Decimal(carry["pre2018_in"])), "pre_used": data["form_990t"]["part_i"]["6"],
+        "pre_out": whole_dollars(Decimal(carry["pre2018_out"])),
+        "capital_in": whole_dollars(Decimal(data["capital_loss_carryover"]["in"])),
+        "capital_out": whole_dollars(Decimal(data["capital_loss_carryover"]["out"])),
+        "line_4c": schedule["part_i"]["4c"],
+    }
+
+
+def _tax(result: AccountYear, data: dict) -> dict:
+    line_11 = data["form_990t"]["part_i"]["11"]
+    parameters = result.parameters
+    tax_line = data["form_990t"]["part_ii"]["2"]
+    steps, schedule_tax = trust_rate_steps(Decimal(line_11), parameters)
+    computation = result.form.capital_gain_tax
+    capital = None
+    if computation is not None:
+        ordinary_steps, ordinary_tax = trust_rate_steps(computation.ordinary_base, parameters)
+        rows = [
+            ("(A)", "Ordinary part, at the trust rate schedule", computation.ordinary_base, None, ordinary_tax),
+            ("(B)", "Adjusted net capital gain at 0%", computation.zero_rate_base, Decimal(0), ZERO),
+            ("(C)", "Adjusted net capital gain at 15%", computation.fifteen_rate_base, parameters.fifteen_rate,
+             computation.fifteen_rate_base * parameters.fifteen_rate),
+            ("(D)", "Adjusted net capital gain at 20%", computation.twenty_rate_base, parameters.twenty_rate,
+             computation.twenty_rate_base * parameters.twenty_rate),
+            ("(E)", "Unrecaptured §1250 gain at 25%", computation.unrecaptured_base, parameters.unrecaptured_1250_rate,
+             computation.unrecaptured_base * parameters.unrecaptured_1250_rate),
+            ("(F)", "28-percent rate gain / rest at 28%", computation.rate_28_base, parameters.rate_28_gain,
+             computation.rate_28_base * parameters.rate_28_gain),
+        ]
+        capital = {
+            "taxable_income": computation.taxable_income, "net_capital_gain": computation.net_capital_gain,
+            "unrecaptured": computation.unrecaptured_1250_gain, "ancg": computation.adjusted_net_capital_gain,
+            "rows": [{"part": part, "label": label, "base": base, "rate": format_rate(rate) if rate is not None else
+                      "schedule", "tax": tax} for part, label, base, rate, tax in rows],
+            "ordinary_steps": ordinary_steps, "regular": computation.regular_tax,
+            "alternative": computation.alternative_tax, "tax": computation.tax,
+            "max_zero": parameters.max_zero_rate_amount, "max_15": parameters.max_15_rate_amount,
+        }
+    return {
+        "line_11": line_11, "line_2": tax_line, "line_7": data["form_990t"]["part_ii"]["7"],
+        "steps": [{"over": step.over, "upper": step.upper, "rate": format_rate(step.rate), "taxed": step.taxed,
+                   "tax": step.tax} for step in steps],
+        "schedule_tax": schedule_tax, "capital": capital, "method": data["tax_computation_method"],
+        "reference": parameters.references.get("trust_rate_schedule", ""),
+        "cg_reference": parameters.references.get("capital_gain_breakpoints", ""),
+    }
+
+
+def statement_context(result: AccountYear, index: int = 0, chart: bool = True) -> dict:
+    data = account_object(result)
+    letters = _columns(data)
+    items = {item["property_id"]: item for item in data["properties"]}
+    properties = [_property(result, column, items[column.property_id], letters.get(column.property_id))
+                  for column in result.property_years]
+    svg = debt_chart_svg(result) if chart else ""
+    return {
+        "index": index, "year": result.tax_year, "account": data, "name": data["name"] or data["account_id"],
+        "ein": data["ein"], "summary": _summary(result, data), "properties": properties,
+        "part_v": [p for p in properties if p["debt_financed"]],
+        "schedule_a": data["schedule_a"], "form": data["form_990t"], "nol": _nol(result, data),
+        "tax": _tax(result, data), "payments": result.payments,
+        "chart": "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii") if svg else "",
+        "cite": CITE,
+    }
+
+
+def render_html(results: list[AccountYear], chart: bool = True) -> str:
+    accounts = [statement_context(result, index, chart) for index, result in enumerate(results)]
+    return _environment().get_template(TEMPLATE).render(accounts=accounts)
+
+
+# ---------------------------------------------------------------------------------------------
+# PDF
+# ---------------------------------------------------------------------------------------------
+
+def _layout(results: list[AccountYear]):
+    from weasyprint import CSS, HTML  # noqa: PLC0415
+
+    html = render_html(results)
+    stylesheet = CSS(filename=str(templates_dir() / STYLESHEET))
+    return HTML(string=html, base_url=str(templates_dir())).render(stylesheets=[stylesheet])
+
+
+def _split(document, count: int) -> list[list]:
+    """Pages per account, found from the start anchor `account-<i>` each account's first page holds."""
+    starts = []
+    for number, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            if anchor.startswith("account-start-"):
+                starts.append((int(anchor.rsplit("-", 1)[1]), number))
+    starts = sorted(set(starts))
+    if [index for index, _ in starts] != list(range(count)):
+        raise RuntimeError("statements: could not find where each account starts in the batch document")
+    bounds = [number for _, number in starts] + [len(document.pages)]
+    return [document.pages[bounds[i]:bounds[i + 1]] for i in range(count)]
+
+
+def _write(document, pages, result: AccountYear) -> bytes:
+    from weasyprint.document import DocumentMetadata  # noqa: PLC0415
+
+    part = document.copy(pages)
+    name = result.account.get("name") or result.account_id
+    part.metadata = DocumentMetadata(
+        title=f"Form 990-T {result.tax_year} supporting statements — {name}",
+        authors=[], description=None, keywords=[], generator="udfi", created=None, modified=None,
+    )
+    identifier = f"udfi-statements-{result.account_id}-{result.tax_year}".encode("utf-8")
+    return part.write_pdf(identifier=identifier, uncompressed_pdf=False)
+
+
+def render_many(results: list[AccountYear]) -> list[bytes]:
+    """statements.pdf for each of `results` (same order), laid out as one WeasyPrint document."""
+    results = list(results)
+    if not results:
+        return []
+    with _fixed_font_timestamps():
+        document = _layout(results)
+        return [_write(document, pages, result) for pages, result in zip(_split(document, len(results)), results)]
+
+
+def render_statements(result: AccountYear) -> bytes:
+    """statements.pdf for one account and year."""
+    return render_many([result])[0]
