@@ -32,10 +32,14 @@ def _forms_dir() -> Path | None:
 
 
 @pytest.fixture(autouse=True)
-def _no_ambient_blanks(monkeypatch, tmp_path_factory):
-    """Blanks come only from what a test passes: no $UDFI_FORMS_DIR, an empty per-user cache."""
+def _no_ambient_blanks(monkeypatch, tmp_path_factory, request):
+    """Blanks come only from what a test passes: no $UDFI_FORMS_DIR, an empty per-user cache.
+    statements.pdf (about a second per account) is rendered only by tests that ask for the
+    `real_statements` fixture; the others exercise the batch itself."""
     monkeypatch.delenv("UDFI_FORMS_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+    if "real_statements" not in request.fixturenames:
+        monkeypatch.setattr(prepare_module, "_statements_module", lambda: None)
 
 
 @pytest.fixture(scope="module")
@@ -281,3 +285,28 @@ def test_slices_are_the_same_rows_as_for_accounts(broken_book: Path):
         assert getattr(sliced, table).equals(getattr(expected, table)), table
     hashes = slicer.account_hashes(book.accounts["account_id"])
     assert len(set(hashes.values())) == len(hashes)
+
+
+@pytest.fixture()
+def real_statements() -> None:
+    """Opt in to rendering statements.pdf."""
+
+
+def test_sample_package_has_statements_and_return_json(tmp_path: Path, empty_forms: Path, real_statements):
+    if prepare_module._statements_module() is None:
+        pytest.skip("udfi.statements not installed")
+    out = tmp_path / "out"
+    forms = _forms_dir()
+    outcome = prepare(PrepareOptions(book=SAMPLE, tax_year=YEAR, out=out, jobs=1, forms_dir=forms or empty_forms),
+                      echo=lambda text: None)
+    assert outcome.exit_code == 0 and outcome.packages == 2
+    manifest = json.loads((out / "manifest.json").read_text())
+    for account_id in ("IRA-CHEN", "ROTH-OKAFOR"):
+        folder = out / account_id / str(YEAR)
+        assert (folder / "statements.pdf").read_bytes().startswith(b"%PDF")
+        assert manifest["outputs"][f"{account_id}/{YEAR}/statements.pdf"] == _sha(folder / "statements.pdf")
+        if forms is not None:
+            assert (folder / "990-T.pdf").is_file()
+        data = json.loads((folder / "return.json").read_text())
+        assert data["tax_year"] == YEAR and data["account_id"] == account_id
+    assert not (out / "S401K-OKAFOR").exists()

@@ -284,16 +284,17 @@ def _text(value) -> str:
     return "" if value is None or value is pd.NA or value != value else str(value)
 
 
-def _compute_isolated(book: Book, tax_year: int, settings: Settings) -> tuple[list[AccountYear], list[ExceptionRow]]:
+def _compute_isolated(book: Book, tax_year: int, settings: Settings,
+                      keep_history: bool = False) -> tuple[list[AccountYear], list[ExceptionRow]]:
     """Compute the chunk; if that fails, compute account by account to find the one that fails."""
     try:
-        return compute_book(book, tax_year, settings), []
+        return compute_book(book, tax_year, settings, keep_history=keep_history), []
     except Exception:  # noqa: BLE001 — isolate below
         pass
     results, exceptions = [], []
     for account_id in book.accounts["account_id"].tolist():
         try:
-            results.extend(compute_book(book.for_accounts([account_id]), tax_year, settings))
+            results.extend(compute_book(book.for_accounts([account_id]), tax_year, settings, keep_history=keep_history))
         except Exception as exc:  # noqa: BLE001
             exceptions.append(ExceptionRow(account_id, COMPUTE, _short_error(exc)))
     return results, exceptions
@@ -351,8 +352,12 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
     from udfi.cli_compute import summary_row  # noqa: PLC0415
 
     seconds = defaultdict(float)
+    statements = _statements_module()
+    derive = _add_derivations()
     started = time.perf_counter()
-    results, compute_exceptions = _compute_isolated(job.book, job.tax_year, job.settings)
+    # The statements show every year of each property: keep the roll-forward instead of redoing it.
+    results, compute_exceptions = _compute_isolated(job.book, job.tax_year, job.settings,
+                                                    keep_history=statements is not None)
     seconds["compute"] += time.perf_counter() - started
     records: dict[str, AccountRecord] = {}
     accounts = {row["account_id"]: row for row in job.book.accounts.to_dict("records")}
@@ -362,8 +367,6 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
                                                                row.problem), exceptions=[row])
 
     packaged = [result for result in results if result.must_file or job.all_accounts]
-    statements = _statements_module()
-    derive = _add_derivations()
     rendered: dict[str, bytes | BaseException] = {}
     if statements is not None:
         started = time.perf_counter()
