@@ -49,7 +49,7 @@ def debt_chart_svg(result) -> str:
     from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator  # noqa: PLC0415
 
     series = _series(result)
-    style = {"svg.hashsalt": "udfi-statements", "svg.fonttype": "path", "font.family": "DejaVu Sans",
+    style = {"svg.hashsalt": "udfi-statements", "svg.fonttype": "none", "font.family": "DejaVu Sans",
              "font.size": 7, "axes.titlesize": 8, "svg.id": "udfi-chart"}
     with _LOCK, matplotlib.rc_context(style):
         figure, (top, bottom) = plt.subplots(2, 1, figsize=(7.0, 4.4), sharex=True,
@@ -59,8 +59,7 @@ def debt_chart_svg(result) -> str:
                 color = COLORS[index % len(COLORS)]
                 label = item["property_id"] + (" (§514(c)(9): not acquisition indebtedness)" if item["excluded"] else "")
                 if item["months"]:
-                    top.step(item["months"], item["debts"], where="post", color=color, linewidth=1.2, label=label,
-                             marker="o", markersize=1.8)
+                    top.step(item["months"], item["debts"], where="post", color=color, linewidth=1.2, label=label)
                 for year, first, last, percent in item["ratios"]:
                     bottom.hlines(percent, first, last, color=color, linewidth=2.2)
                     bottom.annotate(f"{percent:.1f}%", ((first + last) / 2, percent), textcoords="offset points",
