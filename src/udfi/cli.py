@@ -26,6 +26,10 @@ from udfi import cli_compute  # noqa: E402
 
 cli_compute.register(app)
 
+from udfi import cli_explain  # noqa: E402
+
+cli_explain.register(app)
+
 from udfi import cli_prepare  # noqa: E402
 
 cli_prepare.register(app)

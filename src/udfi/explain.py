@@ -248,7 +248,12 @@ class _Builder:
         facts = column.facts
         key = f"property.{facts.property_id}.acquisition_debt.{month.month.strftime('%Y-%m')}"
         loans = {loan.loan_id: loan for loan in facts.loans}
-        inputs = {loan_id: self.ref(self.loan_balance(loans[loan_id], month.measured_on)) for loan_id in month.by_loan}
+        day = month.measured_on
+        active = [loan_id for loan_id in month.by_loan if loans[loan_id].originated_on <= day
+                  and (loans[loan_id].retired_on is None or day < loans[loan_id].retired_on)]
+        inputs = {loan_id: self.ref(self.loan_balance(loans[loan_id], day)) for loan_id in active}
+        if not active:
+            inputs["loans outstanding"] = "none"
         where = ("first day of the month" if month.measured_on == month.month else
                  "day of acquisition (the debt at acquisition counts for the month of purchase)")
         return self.add(key, _m(month.total), f"acquisition indebtedness outstanding on {month.measured_on.isoformat()} "

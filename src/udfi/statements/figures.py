@@ -190,7 +190,10 @@ def rows_of(frame: pd.DataFrame, **equal) -> list[int]:
         return []
     mask = pd.Series(True, index=frame.index)
     for column, value in equal.items():
-        mask &= frame[column].astype(str) == str(value)
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            mask &= frame[column] == pd.Timestamp(value)
+        else:
+            mask &= frame[column].astype(str) == str(value)
     return sorted(int(row) for row in frame.loc[mask, "source_row"])
 
 
