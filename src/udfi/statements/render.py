@@ -283,7 +283,7 @@ def _write(document, pages, result: AccountYear) -> bytes:
         authors=[], description=None, keywords=[], generator="udfi", created=None, modified=None,
     )
     identifier = f"udfi-statements-{result.account_id}-{result.tax_year}".encode("utf-8")
-    return part.write_pdf(identifier=identifier, uncompressed_pdf=False)
+    return part.write_pdf(pdf_identifier=identifier, uncompressed_pdf=False)
 
 
 def render_many(results: list[AccountYear]) -> list[bytes]:
