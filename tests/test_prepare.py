@@ -310,3 +310,33 @@ def test_sample_package_has_statements_and_return_json(tmp_path: Path, empty_for
         data = json.loads((folder / "return.json").read_text())
         assert data["tax_year"] == YEAR and data["account_id"] == account_id
     assert not (out / "S401K-OKAFOR").exists()
+
+
+def test_a_failing_statement_is_isolated(broken_book: Path, tmp_path: Path, empty_forms: Path, monkeypatch):
+    report = validate_book(broken_book)
+    clean = [a for a in report.book.accounts["account_id"] if a not in report.accounts_with_errors]
+    victim = clean[3]
+
+    class FakeStatements:
+        @staticmethod
+        def render_statements(result):
+            if result.account_id == victim:
+                raise ValueError("simulated layout failure")
+            return b"%PDF-1.7 fake statements"
+
+        @staticmethod
+        def render_many(results):
+            return [FakeStatements.render_statements(result) for result in results]
+
+    monkeypatch.setattr(prepare_module, "_statements_module", lambda: FakeStatements)
+    monkeypatch.setattr(prepare_module, "STATEMENTS_BATCH", 4)
+    out = tmp_path / "out"
+    outcome = prepare(PrepareOptions(book=broken_book, tax_year=YEAR, out=out, jobs=1, forms_dir=empty_forms,
+                                     all_accounts=True), echo=lambda text: None)
+    assert outcome.exit_code == 3 and outcome.packages == len(clean) - 1
+    rows = [row for row in _csv(out / "exceptions.csv") if row["account_id"] == victim]
+    assert rows[0]["stage"] == "statements" and "simulated layout failure" in rows[0]["problem"]
+    assert not (out / victim / str(YEAR)).exists() or not any((out / victim / str(YEAR)).iterdir())
+    for account_id in clean:
+        if account_id != victim:
+            assert (out / account_id / str(YEAR) / "statements.pdf").read_bytes().startswith(b"%PDF")
