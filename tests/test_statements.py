@@ -97,7 +97,7 @@ def test_part_v_statement_lines_tie_to_the_form_lines(rendered):
         assert _values_after(text, "Gross income reportable: ") == [format_dollars(p["part_v"]["7"]) for p in columns]
         assert _values_after(text, "Allocable deductions: ") == [format_dollars(p["part_v"]["9"]) for p in columns]
         # Part V totals on the summary page
-        totals = [line for page in text for line in page.splitlines() if "Line 8 (to Part I" in line]
+        totals = [line for page in text for line in page.splitlines() if "Line 8 (to Part I line 7" in line]
         assert totals and totals[0].split()[-2:] == [format_dollars(data["schedule_a"]["part_v"]["8"]) or "0",
                                                      format_dollars(data["schedule_a"]["part_v"]["10"]) or "0"]
 
