@@ -11,6 +11,7 @@ pinned (SOURCE_DATE_EPOCH), a chart SVG with a fixed hash salt.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import hashlib
 import io
@@ -341,7 +342,14 @@ def _stylesheets():
             if faces:
                 sheets.append(CSS(string=faces, font_config=font_config))
             _STYLE = (sheets, font_config)
+            atexit.register(_drop_style)
         return _STYLE
+
+
+def _drop_style() -> None:
+    """Release the font configuration before interpreter shutdown (its finalizer needs cffi)."""
+    global _STYLE
+    _STYLE = None
 
 
 def _layout(results: list[AccountYear]):
