@@ -202,11 +202,12 @@ class _Builder:
                             CITE["depreciation"], source=self._source("depreciation", rows,
                                                                       property_id=facts.property_id, tax_year=year))
         inputs = {}
-        for asset in asset_lines(facts, year):
+        for asset in (item for item in asset_lines(facts, year) if item.placed_in_service.year <= year):
             label = f"{asset.label}: basis {_m(asset.basis)}, in service {asset.placed_in_service.isoformat()}, " + (
                 f"{asset.recovery_system} {asset.recovery_years} years, mid-month" if asset.recovery_years else "land")
             inputs[label] = _m(asset.for_year)
-        improvement_rows = [row for asset in facts.assets for row in asset.source_rows]
+        improvement_rows = [row for asset in facts.assets if asset.placed_in_service.year <= year
+                            for row in asset.source_rows]
         source = None
         if improvement_rows:
             source = {"file": table_name(self.book, "ledger"), "filter": {"property_id": facts.property_id,

@@ -113,7 +113,7 @@ def _property(result: AccountYear, column, item: dict, letter: str | None) -> di
     facts = column.facts
     lines = item["part_v"]
     year = result.tax_year
-    assets = asset_lines(facts, year)
+    assets = [asset for asset in asset_lines(facts, year) if asset.placed_in_service <= column.last_day_held]
     assert whole_dollars(sum((asset.for_year for asset in assets), ZERO)) == lines["3a"] or column.depreciation_overridden
     shown_loans = [loan for loan in facts.loans
                    if any(month.by_loan.get(loan.loan_id, ZERO) != ZERO for month in column.months)]
