@@ -21,9 +21,15 @@ $(VENV)/.installed: pyproject.toml constraints.txt scripts/system-deps.sh
 test: setup
 	$(BIN)/python -m pytest -q -n 2
 
+DEMO_YEARS ?= 2020 2021 2022 2023
+
 demo: setup
 	$(BIN)/udfi validate fixtures/sample
 	$(BIN)/udfi check fixtures/sample --year 2022
+	@for year in $(DEMO_YEARS); do \
+		$(BIN)/udfi prepare fixtures/sample --year $$year --out $(DEMO_OUT)/$$year || exit $$?; \
+	done
+	@echo "packages: $(DEMO_OUT)/<year>/<account_id>/<year>/ (990-T.pdf where a blank exists, statements.pdf, return.json), with summary.csv per year"
 
 bench: setup
 	$(BIN)/python bench/bench.py

@@ -102,4 +102,4 @@ def render_continuation(account: dict, tax_year: int) -> bytes:
     with _fixed_font_timestamps():
         document = HTML(string=html, base_url=str(templates_dir())).render(stylesheets=[stylesheet])
         # Only the pages are reused by fill_return, but keep this PDF reproducible on its own too.
-        return document.write_pdf(identifier=b"udfi-continuation", uncompressed_pdf=False)
+        return document.write_pdf(pdf_identifier=b"udfi-continuation", uncompressed_pdf=False)
