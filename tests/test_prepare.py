@@ -309,6 +309,8 @@ def test_sample_package_has_statements_and_return_json(tmp_path: Path, empty_for
             assert (folder / "990-T.pdf").is_file()
         data = json.loads((folder / "return.json").read_text())
         assert data["tax_year"] == YEAR and data["account_id"] == account_id
+        if prepare_module._add_derivations() is not None:
+            assert data["derivations"]["form_990t.part_i.11"]["value"] == data["form_990t"]["part_i"]["11"]
     assert not (out / "S401K-OKAFOR").exists()
 
 
@@ -340,3 +342,15 @@ def test_a_failing_statement_is_isolated(broken_book: Path, tmp_path: Path, empt
     for account_id in clean:
         if account_id != victim:
             assert (out / account_id / str(YEAR) / "statements.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_out_reflects_the_last_run(tmp_path: Path, empty_forms: Path):
+    out = tmp_path / "out"
+    options = PrepareOptions(book=SAMPLE, tax_year=YEAR, out=out, jobs=1, forms_dir=empty_forms, all_accounts=True)
+    assert prepare(options, echo=lambda text: None).packages == 3
+    assert (out / "S401K-OKAFOR" / str(YEAR) / "return.json").is_file()
+    again = prepare(PrepareOptions(**{**options.__dict__, "all_accounts": False}), echo=lambda text: None)
+    assert again.packages == 2
+    assert not (out / "S401K-OKAFOR" / str(YEAR) / "return.json").exists()
+    summary = {row["account_id"]: row for row in _csv(out / "summary.csv")}
+    assert summary["S401K-OKAFOR"]["status"] == "not_required" and summary["S401K-OKAFOR"]["outputs"] == ""
