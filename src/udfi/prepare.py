@@ -66,10 +66,10 @@ EXCEPTION_COLUMNS = ("account_id", "stage", "problem", "file", "row")
 VALIDATE, COMPUTE, RETURN, FORM, STATEMENTS, OUTPUT = "validate", "compute", "return", "form", "statements", "output"
 
 MAX_CHUNK = 200  # accounts per worker task when only return.json is written
-MAX_CHUNK_PACKAGING = 20  # … and when forms are filled / statements rendered
-# Accounts per WeasyPrint document. Measured on the 200-account bench book (s per account):
-# 1 → 1.11, 4 → 1.18, 10 → 1.28, 20 → 1.33, 40 → 1.50 — a bigger document costs more per account.
-STATEMENTS_BATCH = 1
+MAX_CHUNK_PACKAGING = 30  # … and when forms are filled / statements rendered
+# Accounts per WeasyPrint document (render_many). Measured on the 200-account bench book, seconds
+# per account: 1 → 1.04, 5 → 0.95, 10 → 0.89, 20 → 0.91, 40 → 1.02.
+STATEMENTS_BATCH = 10
 MAX_PROBLEMS_PER_ACCOUNT = 10  # validation errors listed per account in exceptions.csv
 TMP_MARK = ".tmp-"
 
