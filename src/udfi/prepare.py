@@ -798,6 +798,14 @@ def prepare(options: PrepareOptions, echo: Callable[[str], None] | None = None,
     outcome.seconds = time.perf_counter() - started
     if exception_rows:
         outcome.exit_code = EXIT_EXCEPTIONS
+        # One line per stage, so a systemic failure (e.g. a missing template) is obvious at a glance.
+        by_stage: dict[str, list[ExceptionRow]] = defaultdict(list)
+        for row in exception_rows:
+            by_stage[row.stage].append(row)
+        for stage, rows in by_stage.items():
+            accounts = len({row.account_id for row in rows if row.account_id})
+            echo(f"exceptions at {stage}: {accounts} account(s) (first: {rows[0].account_id or 'no account'} — "
+                 f"{rows[0].problem[:160]})")
     return outcome
 
 
