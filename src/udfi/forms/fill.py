@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from pdfrw import IndirectPdfDict, PdfArray, PdfDict, PdfName, PdfReader, PdfString, PdfWriter
+from pdfrw import IndirectPdfDict, PdfArray, PdfDict, PdfName, PdfObject, PdfReader, PdfString, PdfWriter
 
 from udfi.forms.acroform import field_type, iter_terminal_fields, list_fields, read_pdf, widgets_of
 from udfi.forms.appearance import encode_win_ansi, flatten_page, pdf_literal, text_appearance
 from udfi.forms.blanks import BlankSet
 from udfi.forms.fieldmaps import FieldMap, UnknownRevisionError, match_revision
+from udfi.forms.pdfout import Template
 from udfi.forms.lines import F990T, F990TSA, FORMS, form_values, needs_continuation
 
 __all__ = ["fill_return", "UnknownRevisionError", "ReadBackError", "FillError", "read_filled_values"]
@@ -177,34 +180,158 @@ def _continuation_pages(account: dict, tax_year: int) -> list[PdfDict]:
     return list(PdfReader(fdata=render_continuation(account, tax_year)).pages)
 
 
+_TEMPLATE_CACHE_SIZE = 6
+_templates: OrderedDict[tuple[str, ...], "_MergedBlanks"] = OrderedDict()
+_fields_of: OrderedDict[str, list] = OrderedDict()  # blank sha256 → its field inventory
+_cache_lock = threading.Lock()
+
+
+@dataclass
+class _MergedBlanks:
+    """Both blanks parsed once, merged into one AcroForm (without /XFA), numbered and formatted."""
+
+    template: Template
+    pages_dict: PdfDict  # the output's /Pages (its number is fixed; rewritten with continuation pages)
+    page_copies: list[PdfDict]
+    acroform: PdfDict  # the merged AcroForm (DA, DR) text appearances are drawn against
+    nodes: dict[str, dict]  # form → {full field name → terminal field dict}
+
+
+def _page_copy(page: PdfDict, pages_dict: PdfDict, swap: dict[int, object]) -> PdfDict:
+    """What pdfrw's PdfWriter.addpage writes for `page`: a copy with the inherited attributes,
+    under our page tree; the original page and its old tree nodes are swapped out."""
+    inheritable = page.inheritable
+    copy = IndirectPdfDict(
+        page,
+        Resources=inheritable.Resources,
+        MediaBox=inheritable.MediaBox,
+        CropBox=inheritable.CropBox,
+        Rotate=inheritable.Rotate,
+    )
+    copy.Parent = pages_dict
+    swap[id(page)] = copy
+    node = page.Parent
+    while node is not None and id(node) not in swap:
+        swap[id(node)] = pages_dict
+        node = node.Parent
+    return copy
+
+
+def _merge_blanks(datas: dict[str, bytes]) -> _MergedBlanks:
+    readers = {form: read_pdf(data) for form, data in datas.items()}
+    acroform = _merged_acroform(readers)
+    pages_dict = IndirectPdfDict(Type=PdfName.Pages)
+    swap: dict[int, object] = {}
+    copies = [_page_copy(page, pages_dict, swap) for form in FORMS for page in readers[form].pages]
+    pages_dict.Kids = PdfArray(copies)
+    pages_dict.Count = PdfObject(len(copies))
+    root = IndirectPdfDict(Type=PdfName.Catalog, Pages=pages_dict, AcroForm=acroform)
+    template = Template(root, swap, keep=[readers, copies, root])
+    # Keyed by the name within the form's own blank (the output prefixes it with "<form>.").
+    nodes = {form: dict(iter_terminal_fields(reader.Root.AcroForm.Fields)) for form, reader in readers.items()}
+    return _MergedBlanks(template, pages_dict, copies, acroform, nodes)
+
+
+def _blank_fields(data: bytes, sha256: str) -> list:
+    with _cache_lock:
+        found = _fields_of.get(sha256)
+        if found is not None:
+            _fields_of.move_to_end(sha256)
+            return found
+    found = list_fields(read_pdf(data), captions=False)
+    with _cache_lock:
+        _fields_of[sha256] = found
+        while len(_fields_of) > 2 * _TEMPLATE_CACHE_SIZE:
+            _fields_of.popitem(last=False)
+    return found
+
+
+def _merged_blanks(datas: dict[str, bytes], shas: tuple[str, ...]) -> _MergedBlanks:
+    with _cache_lock:
+        merged = _templates.get(shas)
+        if merged is not None:
+            _templates.move_to_end(shas)
+            return merged
+        merged = _merge_blanks(datas)
+        _templates[shas] = merged
+        while len(_templates) > _TEMPLATE_CACHE_SIZE:
+            _templates.popitem(last=False)
+        return merged
+
+
+def _filled_copies(merged: _MergedBlanks, intents: list[_Intent]) -> list[tuple[PdfDict, PdfDict]]:
+    """Changed copies of the template's field/widget dicts (the cached template is never modified)."""
+    copies: dict[int, tuple[PdfDict, PdfDict]] = {}
+
+    def copy_of(obj: PdfDict) -> PdfDict:
+        if id(obj) not in copies:
+            copies[id(obj)] = (obj, PdfDict(obj))
+        return copies[id(obj)][1]
+
+    for intent in intents:
+        node = merged.nodes[intent.form].get(intent.field)
+        if node is None:  # revision matching makes this impossible; keep the guard explicit
+            raise UnknownRevisionError(f"{intent.form}: field {intent.field} (line {intent.line}) not in blank")
+        if intent.on_state is not None:
+            state = PdfName(intent.on_state)
+            for widget in widgets_of(node):
+                states = widget.AP.N.keys() if widget.AP is not None and widget.AP.N is not None else []
+                if state not in states:
+                    raise UnknownRevisionError(
+                        f"{intent.form}: check box {intent.field} has no on-state {intent.on_state}"
+                    )
+                copy_of(widget).AS = state
+            copy_of(node).V = state
+        else:
+            copy_of(node).V = PdfString.from_unicode(intent.text)
+            for widget in widgets_of(node):
+                target = copy_of(widget)
+                target.AP = PdfDict(N=text_appearance(target, intent.text, merged.acroform))
+    return list(copies.values())
+
+
 def fill_return(account: dict, tax_year: int, blanks: BlankSet, flatten: bool = False) -> bytes:
     """The filled Form 990-T + Schedule A (+ continuation statement) for `account`, as PDF bytes.
 
     Raises UnknownRevisionError when a blank's fields match no known field map, and
     ReadBackError if the written file does not hold exactly the intended values.
+
+    The parsed, merged blanks are cached per process by the blanks' sha256 (never modified: each
+    fill writes changed copies of the field dictionaries it fills).
     """
     values = form_values(account, tax_year)
-    readers: dict[str, PdfReader] = {}
     intents: list[_Intent] = []
+    datas: dict[str, bytes] = {}
+    shas: list[str] = []
     for form in FORMS:
         data = Path(blanks.path(form)).read_bytes()
-        reader = read_pdf(data)
-        fieldmap = match_revision(form, tax_year, list_fields(reader, captions=False), hashlib.sha256(data).hexdigest())
+        sha256 = hashlib.sha256(data).hexdigest()
+        fieldmap = match_revision(form, tax_year, _blank_fields(data, sha256), sha256)
         if fieldmap.tax_year != tax_year:
             # A blank of another year's revision would print the wrong year and lines: refuse.
             raise UnknownRevisionError(
                 f"{form} blank {blanks.path(form)} is the {fieldmap.tax_year} revision "
                 f"({fieldmap.path.name}), but the return is for {tax_year}"
             )
-        form_intents = _field_intents(form, fieldmap, values[form])
-        _apply(reader, form_intents)
-        readers[form] = reader
-        intents.extend(form_intents)
-    pages = [page for form in FORMS for page in readers[form].pages]
+        intents.extend(_field_intents(form, fieldmap, values[form]))
+        datas[form] = data
+        shas.append(sha256)
+    merged = _merged_blanks(datas, tuple(shas))
+    replaced = _filled_copies(merged, intents)
     if needs_continuation(account):
-        pages.extend(_continuation_pages(account, tax_year))
+        swap = dict(merged.template.swap)
+        extra = [_page_copy(page, merged.pages_dict, swap) for page in _continuation_pages(account, tax_year)]
+        pages_dict = IndirectPdfDict(merged.pages_dict)
+        pages_dict.Kids = PdfArray([*merged.page_copies, *extra])
+        pages_dict.Count = PdfObject(len(merged.page_copies) + len(extra))
+        replaced.append((merged.pages_dict, pages_dict))
+        extra_swap = {key: value for key, value in swap.items() if key not in merged.template.swap}
+    else:
+        extra_swap = {}
     title = f"Form 990-T ({tax_year}) {account.get('name', '')}".strip()
-    filled = _serialize(pages, _merged_acroform(readers), title)
+    # Fixed metadata and no /ID or dates: the same account gives byte-identical output.
+    info = IndirectPdfDict(Title=PdfString.from_unicode(title), Producer=PdfString.from_unicode("udfi"))
+    filled = merged.template.write(replaced, info, PDF_VERSION, extra_swap)
     _verify(filled, intents)
     if not flatten:
         return filled
