@@ -18,6 +18,7 @@ from pathlib import Path
 from pdfrw import IndirectPdfDict, PdfArray, PdfDict, PdfName, PdfObject, PdfReader, PdfString, PdfWriter
 
 from udfi.forms.acroform import field_type, iter_terminal_fields, list_fields, read_pdf, widgets_of
+from udfi.forms import readback
 from udfi.forms.appearance import encode_win_ansi, flatten_page, pdf_literal, text_appearance
 from udfi.forms.blanks import BlankSet
 from udfi.forms.fieldmaps import FieldMap, UnknownRevisionError, match_revision
@@ -121,7 +122,79 @@ def _serialize(pages: list[PdfDict], acroform: PdfDict | None, title: str) -> by
 
 
 def read_filled_values(pdf: bytes) -> dict[str, dict]:
-    """Full field name → {"value": str | None, "state": str | None, "appearances": [stream text]}."""
+    """Full field name → {"value": str | None, "state": str | None, "appearances": [stream text]}.
+
+    Files in the shape our writer produces are read with the small strict reader in
+    `udfi.forms.readback` (same results, several times faster); anything else with pdfrw.
+    """
+    try:
+        return _read_filled_values_strict(pdf)
+    except readback.Unsupported:
+        return _read_filled_values_pdfrw(pdf)
+
+
+def _read_filled_values_strict(pdf: bytes) -> dict[str, dict]:
+    doc = readback.Document(pdf)
+    get = doc.get
+
+    def as_dict(value) -> dict | None:
+        value = get(value)
+        if value is not None and not isinstance(value, dict):
+            raise readback.Unsupported(f"expected a dictionary, found {value!r}")
+        return value
+
+    def as_list(value) -> list | None:
+        value = get(value)
+        if value is not None and not isinstance(value, list):
+            raise readback.Unsupported(f"expected an array, found {value!r}")
+        return value
+
+    def unicode_of(value) -> str:
+        if not isinstance(value, readback.Str):
+            raise readback.Unsupported(f"expected a string, found {value!r}")
+        return PdfString(value).to_unicode()
+
+    def terminal_fields(fields, prefix: str = ""):  # as acroform.iter_terminal_fields
+        for node in fields or []:
+            node = as_dict(node)
+            title = get(node.get("/T"))
+            partial = unicode_of(title) if title is not None else None
+            full = f"{prefix}.{partial}" if prefix and partial else (partial or prefix)
+            kids = as_list(node.get("/Kids"))
+            if kids and any(as_dict(kid).get("/T") is not None for kid in kids):
+                yield from terminal_fields(kids, full)
+            else:
+                yield full, node, kids
+
+    def kind_of(node: dict):  # as acroform.field_type
+        while node is not None:
+            if node.get("/FT") is not None:
+                return get(node["/FT"])
+            node = as_dict(node.get("/Parent"))
+        return None
+
+    found: dict[str, dict] = {}
+    root = as_dict(doc.trailer.get("/Root"))
+    acroform = as_dict(root.get("/AcroForm")) if root is not None else None
+    if acroform is None:
+        return found
+    for name, node, kids in terminal_fields(as_list(acroform.get("/Fields"))):
+        value = get(node.get("/V"))
+        entry = {"value": None, "state": None, "appearances": []}
+        if kind_of(node) == "/Btn":
+            entry["state"] = str(value)[1:] if value is not None and value != "/Off" else None
+        elif value is not None:
+            entry["value"] = unicode_of(value)
+        for widget in [as_dict(kid) for kid in kids] if kids else [node]:
+            appearance = as_dict(widget.get("/AP"))
+            normal = get(appearance.get("/N")) if appearance is not None else None
+            if isinstance(normal, readback.Stream):
+                entry["appearances"].append(readback.stream_text(normal))
+        found[name] = entry
+    return found
+
+
+def _read_filled_values_pdfrw(pdf: bytes) -> dict[str, dict]:
     reader = PdfReader(fdata=pdf)
     found: dict[str, dict] = {}
     if reader.Root.AcroForm is None:
