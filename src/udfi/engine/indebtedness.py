@@ -66,20 +66,29 @@ class Loan:
             return self.statements[self.retired_on]
         return self.principal - self._paid_before(self.retired_on)
 
-    def acquisition_balances(self, days: list[dt.date]) -> list[Decimal]:
+    def __post_init__(self) -> None:
+        self._originated_day = to_day(self.originated_on)
+        self._retired_day = to_day(self.retired_on) if self.retired_on is not None else np.datetime64("9999-12-31")
+        self._principal_cents = int(self.principal * 100)
+
+    def acquisition_balances(self, days: list[dt.date], day_array: np.ndarray | None = None) -> list[Decimal]:
         """`acquisition_balance` for many days at once (one search over the repayment dates)."""
-        day_array = np.array(days, dtype="datetime64[D]")
-        paid_index = np.searchsorted(self.payment_days, day_array, side="left")
-        paid_cents = np.where(paid_index > 0, self.paid_cumulative_cents[np.maximum(paid_index - 1, 0)]
-                              if len(self.paid_cumulative_cents) else 0, 0)
-        principal_cents = int(self.principal * 100)
-        balances = []
-        for day, paid in zip(days, paid_cents.tolist()):
-            if day < self.originated_on or (self.retired_on is not None and day >= self.retired_on):
-                balances.append(ZERO)
-                continue
-            balance = self.statements[day] if day in self.statements else Decimal(principal_cents - paid) / 100
-            balances.append(balance if self.acquisition_fraction == ONE else balance * self.acquisition_fraction)
+        if day_array is None:
+            day_array = np.array(days, dtype="datetime64[D]")
+        if len(self.paid_cumulative_cents):
+            paid_index = np.searchsorted(self.payment_days, day_array, side="left")
+            paid = np.where(paid_index > 0, self.paid_cumulative_cents[np.maximum(paid_index - 1, 0)], 0)
+        else:
+            paid = 0
+        active = (day_array >= self._originated_day) & (day_array < self._retired_day)
+        cents = np.where(active, self._principal_cents - paid, 0).tolist()
+        balances = [Decimal(amount) / 100 for amount in cents]
+        if self.statements:
+            for index, (day, is_active) in enumerate(zip(days, active.tolist())):
+                if is_active and day in self.statements:
+                    balances[index] = self.statements[day]
+        if self.acquisition_fraction != ONE:
+            balances = [balance * self.acquisition_fraction for balance in balances]
         return balances
 
     def acquisition_balance(self, day: dt.date) -> Decimal:
@@ -124,13 +133,12 @@ def month_balances(loans: list[Loan], first_day_held: dt.date, last_day_held: dt
     A partial month counts as a full month; in the month of acquisition the debt outstanding at
     acquisition is used (Reg. §1.514(a)-1(a)(3)(iii) Example 1: bought July 10 → July at full principal).
     """
-    months = []
-    month = dt.date(first_day_held.year, first_day_held.month, 1)
-    while month <= last_day_held:
-        months.append(month)
-        month = dt.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-    measured = [max(month, first_day_held) for month in months]
-    per_loan = {loan.loan_id: loan.acquisition_balances(measured) for loan in loans}
+    month_array = np.arange(np.datetime64(first_day_held, "M"), np.datetime64(last_day_held, "M") + 1)
+    measured_array = month_array.astype("datetime64[D]")
+    months = measured_array.tolist()
+    measured_array[0] = max(measured_array[0], to_day(first_day_held))
+    measured = measured_array.tolist()
+    per_loan = {loan.loan_id: loan.acquisition_balances(measured, measured_array) for loan in loans}
     rows = []
     for index, (month, measured_on) in enumerate(zip(months, measured)):
         by_loan = {loan_id: balances[index] for loan_id, balances in per_loan.items()}
