@@ -85,13 +85,21 @@ def _inherited(node: PdfDict, key: str):
     return None
 
 
-def text_appearance(widget: PdfDict, value: str, acroform: PdfDict) -> PdfDict:
-    """An /AP /N form XObject drawing `value` in `widget` (single line, comb when flagged)."""
+def text_appearance(widget: PdfDict, value: str, acroform: PdfDict, metrics_cache: dict | None = None) -> PdfDict:
+    """An /AP /N form XObject drawing `value` in `widget` (single line, comb when flagged).
+
+    `metrics_cache` (id of a font dict → its FontMetrics) saves re-reading the widths of fonts
+    the caller keeps alive and unchanged, e.g. those of a cached blank."""
     da = _inherited(widget, "/DA") or acroform.DA
     font_name, size, colour = parse_da(da.to_unicode() if hasattr(da, "to_unicode") else str(da))
     fonts = acroform.DR.Font if acroform.DR is not None else None
     font = fonts[PdfName(font_name)] if fonts is not None else None
-    metrics = FontMetrics(font)
+    if metrics_cache is None:
+        metrics = FontMetrics(font)
+    else:
+        metrics = metrics_cache.get(id(font))
+        if metrics is None:
+            metrics = metrics_cache.setdefault(id(font), FontMetrics(font))
     x1, y1, x2, y2 = (float(v) for v in widget.Rect)
     width, height = abs(x2 - x1), abs(y2 - y1)
     encoded = encode_win_ansi(value)

@@ -13,6 +13,7 @@ import io
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 
 from pdfrw import IndirectPdfDict, PdfArray, PdfDict, PdfName, PdfObject, PdfReader, PdfString, PdfWriter
@@ -268,6 +269,7 @@ class _MergedBlanks:
     page_copies: list[PdfDict]
     acroform: PdfDict  # the merged AcroForm (DA, DR) text appearances are drawn against
     nodes: dict[str, dict]  # form → {full field name → terminal field dict}
+    font_metrics: dict = dataclass_field(default_factory=dict)  # id(font dict of the template) → FontMetrics
 
 
 def _page_copy(page: PdfDict, pages_dict: PdfDict, swap: dict[int, object]) -> PdfDict:
@@ -359,7 +361,7 @@ def _filled_copies(merged: _MergedBlanks, intents: list[_Intent]) -> list[tuple[
             copy_of(node).V = PdfString.from_unicode(intent.text)
             for widget in widgets_of(node):
                 target = copy_of(widget)
-                target.AP = PdfDict(N=text_appearance(target, intent.text, merged.acroform))
+                target.AP = PdfDict(N=text_appearance(target, intent.text, merged.acroform, merged.font_metrics))
     return list(copies.values())
 
 

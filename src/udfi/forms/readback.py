@@ -23,6 +23,16 @@ _INT = re.compile(rb"\d+$")
 _REF_TAIL = re.compile(rb"[\x00\t\n\f\r ]+(\d+)[\x00\t\n\f\r ]+R(?![^\x00\t\n\f\r ()<>\[\]{}/%])")
 
 
+_STRING = rb"\((?:[^\\()]++|\\.|\((?:[^\\()]++|\\.|\((?:[^\\()]++|\\.)*+\))*+\))*+\)"  # nesting up to 3; possessive: linear
+_TOKEN = re.compile(
+    rb"[\x00\t\n\f\r ]*(<<|>>|\[|\]|/[^\x00\t\n\f\r ()<>\[\]{}/%]*|"
+    + _STRING
+    + rb"|<[0-9A-Fa-f\x00\t\n\f\r ]*>|[^\x00\t\n\f\r ()<>\[\]{}/%]+|.)",
+    re.S,
+)
+_DIGITS = re.compile(r"\d+$")
+
+
 class Unsupported(ValueError):
     """The file is not in the shape this reader handles (use a general parser)."""
 
@@ -90,10 +100,10 @@ class Document:
         header = _OBJ_HEADER.match(data, offset)
         if header is None or int(header.group(1)) != number or header.group(2) != b"0":
             raise Unsupported(f"object {number} not at its xref offset")
-        value, pos = self._value(header.end())
-        pos = _WS.match(data, pos).end()
-        if data.startswith(b"stream", pos) and isinstance(value, dict):
-            pos += 6
+        value, pos, keyword = self._object_value(header.end())
+        if keyword == b"stream":
+            if not isinstance(value, dict):
+                raise Unsupported("stream without a dictionary")
             if data.startswith(b"\r\n", pos):
                 pos += 2
             elif data.startswith(b"\n", pos):
@@ -110,10 +120,57 @@ class Document:
             if not data.startswith(b"endstream", after):
                 raise Unsupported("stream /Length does not reach endstream")
             value, pos = stream, _WS.match(data, after + 9).end()
-        if not data.startswith(b"endobj", pos):
-            raise Unsupported(f"object {number} has no endobj")
+            if not data.startswith(b"endobj", pos):
+                raise Unsupported(f"object {number} has no endobj")
         self._objects[number] = value
         return value
+
+    def _object_value(self, pos: int):
+        """(the object's value, the position after the keyword that ends it, that keyword)."""
+        stack: list[list] = [[None]]
+        for match in _TOKEN.finditer(self.data, pos):
+            token = match.group(1)
+            first = token[0]
+            if token == b"<<" or token == b"[":
+                stack.append([token])
+                continue
+            if token == b">>":
+                items = stack.pop()
+                if items[0] != b"<<" or len(items) % 2 != 1:
+                    raise Unsupported("unbalanced dictionary")
+                keys = items[1::2]
+                if not all(type(key) is Name for key in keys):
+                    raise Unsupported("dictionary key is not a name")
+                value = dict(zip(map(str, keys), items[2::2]))
+            elif token == b"]":
+                items = stack.pop()
+                if items[0] != b"[":
+                    raise Unsupported("unbalanced array")
+                value = items[1:]
+            elif first == 0x2F:  # /
+                value = Name(token.decode("latin-1"))
+            elif first == 0x28 or first == 0x3C:  # ( or <
+                if len(token) < 2:
+                    raise Unsupported("string nested too deep or unterminated")
+                value = Str(token.decode("latin-1"))
+            elif token == b"R":
+                items = stack[-1]
+                if len(items) < 3 or not (type(items[-1]) is str and type(items[-2]) is str):
+                    raise Unsupported("R without object and generation numbers")
+                generation, number = items.pop(), items.pop()
+                if generation != "0" or not _DIGITS.match(number):
+                    raise Unsupported("bad indirect reference")
+                value = Ref(int(number))
+            elif token == b"endobj" or token == b"stream":
+                if len(stack) != 1 or len(stack[0]) != 2:
+                    raise Unsupported("object is not one value")
+                return stack[0][1], match.end(), token
+            elif token == b"null" or len(token) == 1 and token in b"()<>{}%":
+                raise Unsupported(f"token {token!r} needs a general parser")
+            else:
+                value = token.decode("latin-1")
+            stack[-1].append(value)
+        raise Unsupported("object without endobj")
 
     def _value(self, pos: int):
         data = self.data
