@@ -67,29 +67,6 @@ def _field_intents(form: str, fieldmap: FieldMap, values: dict) -> list[_Intent]
     return intents
 
 
-def _apply(reader: PdfReader, intents: list[_Intent]) -> None:
-    acroform = reader.Root.AcroForm
-    nodes = dict(iter_terminal_fields(acroform.Fields))
-    for intent in intents:
-        node = nodes.get(intent.field)
-        if node is None:  # revision matching makes this impossible; keep the guard explicit
-            raise UnknownRevisionError(f"{intent.form}: field {intent.field} (line {intent.line}) not in blank")
-        if intent.on_state is not None:
-            state = PdfName(intent.on_state)
-            for widget in widgets_of(node):
-                states = widget.AP.N.keys() if widget.AP is not None and widget.AP.N is not None else []
-                if state not in states:
-                    raise UnknownRevisionError(
-                        f"{intent.form}: check box {intent.field} has no on-state {intent.on_state}"
-                    )
-                widget.AS = state
-            node.V = state
-        else:
-            node.V = PdfString.from_unicode(intent.text)
-            for widget in widgets_of(node):
-                widget.AP = PdfDict(N=text_appearance(widget, intent.text, acroform))
-
-
 def _merged_acroform(readers: dict[str, PdfReader]) -> IndirectPdfDict:
     """One AcroForm over both forms. Their field names collide (both start topmostSubform[0]),
     so each form's tree goes under a parent field named after the form: f990t.…, f990tsa.…"""
