@@ -50,7 +50,9 @@ def debt_chart_svg(result) -> str:
 
     series = _series(result)
     style = {"svg.hashsalt": "udfi-statements", "svg.fonttype": "none", "font.family": "DejaVu Sans",
-             "font.size": 7, "axes.titlesize": 8, "svg.id": "udfi-chart"}
+             "font.size": 7, "axes.titlesize": 8, "svg.id": "udfi-chart",
+             # a fixed title position: matplotlib otherwise measures every tick label to place each title
+             "axes.titley": 1.0, "axes.titlepad": 4.0}
     with _LOCK, matplotlib.rc_context(style):
         figure, (top, bottom) = plt.subplots(2, 1, figsize=(7.0, 4.4), sharex=True,
                                              gridspec_kw={"height_ratios": [3, 2], "hspace": 0.12})
@@ -79,8 +81,6 @@ def debt_chart_svg(result) -> str:
             first_year, last_year = int(min(starts)), result.tax_year
             bottom.set_xlim(first_year, last_year + 1)
             bottom.xaxis.set_major_locator(FixedLocator([float(year) for year in range(first_year, last_year + 2)]))
-            bottom.xaxis.set_minor_locator(FixedLocator([year + quarter / 4 for year in range(first_year, last_year + 1)
-                                                         for quarter in (1, 2, 3)]))
             bottom.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.0f}"))
             top.yaxis.set_major_locator(MaxNLocator(6))
             buffer = io.StringIO()
