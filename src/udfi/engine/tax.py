@@ -10,18 +10,33 @@ from udfi.money import ZERO, round_cents
 from udfi.parameters import TaxYearParameters
 
 
-def trust_rate_tax(taxable_income: Decimal, parameters: TaxYearParameters) -> Decimal:
-    """Tax from the trust rate schedule of the year, to the cent (§1(e), §1(j)(2)(E))."""
+@dataclass(frozen=True)
+class BracketStep:
+    over: Decimal
+    upper: Decimal | None
+    rate: Decimal
+    taxed: Decimal        # the part of the income in this bracket
+    tax: Decimal          # unrounded
+
+
+def trust_rate_steps(taxable_income: Decimal, parameters: TaxYearParameters) -> list[BracketStep]:
+    """The trust rate schedule of the year applied bracket by bracket (§1(e), §1(j)(2)(E))."""
     income = max(Decimal(taxable_income), ZERO)
-    tax = ZERO
+    steps = []
     brackets = parameters.brackets
     for index, bracket in enumerate(brackets):
         upper = brackets[index + 1].over if index + 1 < len(brackets) else None
         if income <= bracket.over:
             break
         top = income if upper is None else min(income, upper)
-        tax += (top - bracket.over) * bracket.rate
-    return round_cents(tax)
+        taxed = top - bracket.over
+        steps.append(BracketStep(bracket.over, upper, bracket.rate, taxed, taxed * bracket.rate))
+    return steps
+
+
+def trust_rate_tax(taxable_income: Decimal, parameters: TaxYearParameters) -> Decimal:
+    """Tax from the trust rate schedule of the year, to the cent."""
+    return round_cents(sum((step.tax for step in trust_rate_steps(taxable_income, parameters)), ZERO))
 
 
 @dataclass(frozen=True)

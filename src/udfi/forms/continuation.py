@@ -6,14 +6,12 @@ metadata (no dates, fixed identifier) so a given account always renders to the s
 
 from __future__ import annotations
 
-import os
-import threading
-from contextlib import contextmanager
 from decimal import Decimal
 
 import jinja2
 
 from udfi.forms.lines import PART_V_AMOUNT_LINES, PART_V_COLUMNS, _amount, _dollars, _percent, part_v_properties
+from udfi.reproducible import fixed_font_timestamps
 from udfi.resources import templates_dir
 
 TEMPLATE = "continuation.html.j2"
@@ -75,31 +73,12 @@ def render_html(account: dict, tax_year: int) -> str:
     )
 
 
-_EPOCH_LOCK = threading.Lock()
-FIXED_SOURCE_DATE_EPOCH = "946684800"  # 2000-01-01: any fixed instant will do
-
-
-@contextmanager
-def _fixed_font_timestamps():
-    """fontTools stamps each embedded font subset with "now" unless SOURCE_DATE_EPOCH is set
-    (reproducible-builds convention); pin it while rendering so output bytes do not vary."""
-    with _EPOCH_LOCK:
-        previous = os.environ.get("SOURCE_DATE_EPOCH")
-        if previous is None:
-            os.environ["SOURCE_DATE_EPOCH"] = FIXED_SOURCE_DATE_EPOCH
-        try:
-            yield
-        finally:
-            if previous is None:
-                os.environ.pop("SOURCE_DATE_EPOCH", None)
-
-
 def render_continuation(account: dict, tax_year: int) -> bytes:
     from weasyprint import CSS, HTML
 
     html = render_html(account, tax_year)
     stylesheet = CSS(filename=str(templates_dir() / STYLESHEET))
-    with _fixed_font_timestamps():
+    with fixed_font_timestamps():
         document = HTML(string=html, base_url=str(templates_dir())).render(stylesheets=[stylesheet])
         # Only the pages are reused by fill_return, but keep this PDF reproducible on its own too.
         return document.write_pdf(pdf_identifier=b"udfi-continuation", uncompressed_pdf=False)

@@ -14,7 +14,8 @@ import pandas as pd
 
 from udfi.engine.depreciation import Asset
 from udfi.engine.property_year import INCOME_CATEGORIES, PropertyFacts, PropertyYear
-from udfi.engine.tax import trust_rate_tax
+from udfi.engine.tax import BracketStep, trust_rate_tax
+from udfi.engine.tax import trust_rate_steps as bracket_steps
 from udfi.money import ZERO, round_cents
 from udfi.parameters import TaxYearParameters
 
@@ -61,31 +62,9 @@ def format_rate(rate: Decimal) -> str:
 
 # ---- tax ------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class BracketStep:
-    over: Decimal
-    upper: Decimal | None
-    rate: Decimal
-    taxed: Decimal        # the part of the income in this bracket
-    tax: Decimal          # unrounded
-
-
 def trust_rate_steps(income: Decimal, parameters: TaxYearParameters) -> tuple[list[BracketStep], Decimal]:
-    """The trust rate schedule applied bracket by bracket; returns (steps, tax to the cent).
-    The total equals `udfi.engine.tax.trust_rate_tax` (asserted)."""
-    income = max(Decimal(income), ZERO)
-    steps = []
-    brackets = parameters.brackets
-    for index, bracket in enumerate(brackets):
-        upper = brackets[index + 1].over if index + 1 < len(brackets) else None
-        if income <= bracket.over:
-            break
-        top = income if upper is None else min(income, upper)
-        taxed = top - bracket.over
-        steps.append(BracketStep(bracket.over, upper, bracket.rate, taxed, taxed * bracket.rate))
-    total = round_cents(sum((step.tax for step in steps), ZERO))
-    assert total == trust_rate_tax(income, parameters), "bracket steps disagree with the engine"
-    return steps, total
+    """The engine's bracket-by-bracket trust rate computation; returns (steps, tax to the cent)."""
+    return bracket_steps(income, parameters), trust_rate_tax(income, parameters)
 
 
 # ---- depreciation ---------------------------------------------------------------------------

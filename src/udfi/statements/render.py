@@ -29,6 +29,7 @@ from udfi.engine.compute import AccountYear
 from udfi.engine.report import account_object
 from udfi.engine.schedule_a import part_v_line_3a, part_v_line_3b
 from udfi.money import ZERO, format_dollars, whole_dollars
+from udfi.reproducible import fixed_font_timestamps
 from udfi.resources import templates_dir
 from udfi.statements.chart import debt_chart_svg
 from udfi.statements.figures import CITE, asset_lines, format_cents, format_rate, trust_rate_steps
@@ -41,25 +42,6 @@ CATEGORY_LABELS = {
 }
 OTHER_DEDUCTION_CATEGORIES = ("interest", "taxes", "insurance", "repairs", "management", "utilities", "other_expense")
 PART_V_COLUMNS = ("A", "B", "C", "D")
-
-_EPOCH_LOCK = threading.Lock()
-FIXED_SOURCE_DATE_EPOCH = "946684800"
-
-
-@contextmanager
-def _fixed_font_timestamps():
-    """fontTools stamps font subsets with "now" unless SOURCE_DATE_EPOCH is set; pin it while writing."""
-    with _EPOCH_LOCK:
-        previous = os.environ.get("SOURCE_DATE_EPOCH")
-        os.environ["SOURCE_DATE_EPOCH"] = FIXED_SOURCE_DATE_EPOCH
-        try:
-            yield
-        finally:
-            if previous is None:
-                os.environ.pop("SOURCE_DATE_EPOCH", None)
-            else:
-                os.environ["SOURCE_DATE_EPOCH"] = previous
-
 
 _GC_LOCK = threading.Lock()
 _GC_HOLDS = 0
@@ -469,7 +451,7 @@ def render_many(results: list[AccountYear]) -> list[bytes]:
     results = list(results)
     if not results:
         return []
-    with _collector_relaxed(), _fixed_font_timestamps():
+    with _collector_relaxed(), fixed_font_timestamps():
         document = _layout(results)
         return [_write(document, pages, result) for pages, result in zip(_split(document, len(results)), results)]
 
