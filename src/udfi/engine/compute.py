@@ -23,7 +23,7 @@ from udfi.engine.form_990t import Form990T, Payments, form_990t
 from udfi.engine.indebtedness import Loan, assign_acquisition_fractions
 from udfi.engine.property_year import EXPENSE_CATEGORIES, INCOME_CATEGORIES, PropertyFacts, PropertyYear, compute_property_year
 from udfi.engine.schedule_a import ScheduleA, gross_unrelated_income, schedule_a
-from udfi.money import ZERO, whole_dollars
+from udfi.money import ZERO, cents_to_decimal, whole_dollars
 
 FIRST_PARAMETER_YEAR = min(parameter_store.years_available("trust_rate_schedule"))
 RECONCILIATION_TOLERANCE = Decimal("0.50")
@@ -94,10 +94,6 @@ def _date(value) -> dt.date | None:
     return pd.Timestamp(value).date()
 
 
-def _dollars(cents) -> Decimal:
-    return Decimal(int(cents)) / 100
-
-
 def _book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, PropertyFacts], dict[str, list[str]],
                                                                dict[tuple[str, int], int]]:
     periods = parameter_store.for_year(tax_year).recovery_periods
@@ -124,13 +120,13 @@ def _book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, Property
 
     amounts_by_property: dict[str, dict[int, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
     for (property_id, year, category), cents in amount_sums.items():
-        amounts_by_property[property_id][int(year)][category] = _dollars(cents)
+        amounts_by_property[property_id][int(year)][category] = cents_to_decimal(cents)
     interest_by_property: dict[str, dict[int, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
     for (property_id, year, loan_id), cents in interest_sums.items():
-        interest_by_property[property_id][int(year)][loan_id] = _dollars(cents)
+        interest_by_property[property_id][int(year)][loan_id] = cents_to_decimal(cents)
     improvements_by_property: dict[str, list] = defaultdict(list)
     for row in improvements.itertuples(index=False):
-        improvements_by_property[row.property_id].append((_date(row.date), _dollars(row.amount_cents), int(row.source_row)))
+        improvements_by_property[row.property_id].append((_date(row.date), cents_to_decimal(row.amount_cents), int(row.source_row)))
 
     # Loans: repayment arrays (all principal rows count toward balances, whatever their date).
     principal_rows = ledger[ledger["category"] == "principal"].sort_values(["loan_id", "date"], kind="stable")
@@ -139,7 +135,7 @@ def _book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, Property
     positions = principal_rows.groupby("loan_id", sort=False).indices
     statements: dict[str, dict[dt.date, Decimal]] = defaultdict(dict)
     for row in book.loan_balances.itertuples(index=False):
-        statements[row.loan_id][_date(row.as_of)] = _dollars(row.balance_cents)
+        statements[row.loan_id][_date(row.as_of)] = cents_to_decimal(row.balance_cents)
     refinanced_on = {row.refinances: _date(row.originated_on)
                      for row in book.loans.itertuples(index=False) if isinstance(row.refinances, str)}
     loans_by_property: dict[str, dict[str, Loan]] = defaultdict(dict)
@@ -148,7 +144,7 @@ def _book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, Property
         days = payment_days[where] if where is not None else np.array([], dtype="datetime64[D]")
         paid = np.cumsum(payment_cents[where]) if where is not None else np.array([], dtype=np.int64)
         loans_by_property[row.property_id][row.loan_id] = Loan(
-            loan_id=row.loan_id, purpose=row.purpose, principal=_dollars(row.principal_cents),
+            loan_id=row.loan_id, purpose=row.purpose, principal=cents_to_decimal(row.principal_cents),
             originated_on=_date(row.originated_on), retired_on=refinanced_on.get(row.loan_id),
             refinances=row.refinances if isinstance(row.refinances, str) else None,
             recourse=bool(row.recourse), lender_is_disqualified_person=bool(row.lender_is_disqualified_person),
@@ -157,7 +153,7 @@ def _book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, Property
 
     overrides: dict[str, dict[int, Decimal]] = defaultdict(dict)
     for row in book.depreciation.itertuples(index=False):
-        overrides[row.property_id][int(row.tax_year)] = _dollars(row.amount_cents)
+        overrides[row.property_id][int(row.tax_year)] = cents_to_decimal(row.amount_cents)
 
     facts: dict[str, PropertyFacts] = {}
     account_types = properties["account_id"].map(accounts["account_type"]).tolist()
@@ -166,8 +162,8 @@ def _book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, Property
         assign_acquisition_fractions(loans)
         placed = _date(row.placed_in_service_on)
         system = row.recovery or "ads"
-        cost = _dollars(row.cost_basis_cents)
-        land = _dollars(row.land_value_cents)
+        cost = cents_to_decimal(row.cost_basis_cents)
+        land = cents_to_decimal(row.land_value_cents)
         assets = [Asset("building", cost - land if row.property_type != LAND else ZERO, placed,
                         recovery_years(row.property_type, system, placed, periods), system)]
         for day, amount, source_row in improvements_by_property.get(row.property_id, []):
@@ -190,7 +186,7 @@ def _book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, Property
             property_id=row.property_id, account_id=row.account_id, description=row.description,
             property_type=row.property_type, acquired_on=_date(row.acquired_on), placed_in_service_on=placed,
             recovery=system, disposed_on=_date(row.disposed_on),
-            amount_realized=None if pd.isna(row.amount_realized_cents) else _dollars(row.amount_realized_cents),
+            amount_realized=None if pd.isna(row.amount_realized_cents) else cents_to_decimal(row.amount_realized_cents),
             cost_basis=cost, land_value=land, loans=list(loans.values()), assets=assets,
             improvements=improvements_by_property.get(row.property_id, []),
             amounts_by_year=amounts_by_property.get(row.property_id, {}),
@@ -287,7 +283,7 @@ def compute_book(book: Book, tax_year: int, settings: Settings | None = None,
     properties_by_account: dict[str, list[PropertyFacts]] = defaultdict(list)
     for item in facts.values():
         properties_by_account[item.account_id].append(item)
-    carryovers = {(row.account_id, int(row.tax_year), row.kind): _dollars(row.amount_cents)
+    carryovers = {(row.account_id, int(row.tax_year), row.kind): cents_to_decimal(row.amount_cents)
                   for row in book.carryovers.itertuples(index=False)}
     payment_sums: dict[tuple[str, int, str], int] = defaultdict(int)
     for row in book.payments.itertuples(index=False):
