@@ -12,7 +12,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from udfi.cli import app
-from udfi.cli_explain import build_tree
+from udfi.cli.explain import build_tree
 from udfi.engine.compute import compute_book
 from udfi.engine.report import account_object
 from udfi.explain import add_derivations, derivations, line_keys, line_value

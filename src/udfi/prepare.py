@@ -276,7 +276,7 @@ class ChunkResult:
 
 
 def _blank_summary(account: dict, status: str, problem: str) -> dict:
-    from udfi.cli_compute import SUMMARY_COLUMNS as FIGURES  # noqa: PLC0415
+    from udfi.summary import SUMMARY_COLUMNS as FIGURES  # noqa: PLC0415
 
     row = {column: "" for column in FIGURES}
     row.update({"account_id": account.get("account_id") or "", "name": _text(account.get("name")),
@@ -356,7 +356,7 @@ def remove_package(folder: Path) -> None:
 
 def run_chunk(job: ChunkJob) -> ChunkResult:
     """Compute, fill, render and write every account of one chunk. Never raises for one account."""
-    from udfi.cli_compute import summary_row  # noqa: PLC0415
+    from udfi.summary import summary_row  # noqa: PLC0415
 
     seconds = defaultdict(float)
     statements = _statements_module()

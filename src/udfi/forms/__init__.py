@@ -3,5 +3,5 @@
 - `udfi.forms.blanks`: find_blanks / fetch_blanks / MissingBlankError (where the IRS blanks are).
 - `udfi.forms.fill`: fill_return(account, tax_year, blanks, flatten=False) -> PDF bytes.
 - `udfi.forms.fieldmap_gen`: proposes schemas/fieldmaps/<form>-<year>.yaml from a blank's XFA captions.
-- `udfi.forms.cli`: `udfi forms list` and `udfi forms fetch YEAR`.
+- `udfi.cli.forms`: `udfi forms list` and `udfi forms fetch YEAR`.
 """

@@ -11,14 +11,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from udfi.cli_validate import EXIT_INVALID, load_or_exit, print_problems
-from udfi.engine.compute import AccountYear, Settings, compute_book
+from udfi.cli.validate import EXIT_INVALID, load_or_exit, print_problems
+from udfi.engine.compute import Settings, compute_book
 from udfi.engine.report import account_object, compute_document
 from udfi.money import format_dollars
 from udfi.parameters import MissingParameterError
-
-SUMMARY_COLUMNS = ("account_id", "name", "ein", "account_type", "status", "gross_unrelated_income", "ubti", "tax",
-                   "payments", "balance_due", "overpayment", "due_date", "extended_due_date", "problem")
+from udfi.summary import SUMMARY_COLUMNS, summary_row
 
 
 def compute_valid_accounts(book: Path, year: int, settings: Settings, strict: bool, console: Console,
@@ -36,18 +34,6 @@ def compute_valid_accounts(book: Path, year: int, settings: Settings, strict: bo
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     return results, report
-
-
-def summary_row(result: AccountYear) -> dict:
-    form = result.form
-    return {
-        "account_id": result.account_id, "name": result.account.get("name") or "", "ein": result.account.get("ein") or "",
-        "account_type": result.account["account_type"], "status": "file" if result.must_file else "not_required",
-        "gross_unrelated_income": f"{result.gross_unrelated_income:.2f}", "ubti": form.ubti, "tax": form.total_tax,
-        "payments": form.part_iii["7"], "balance_due": form.part_iii["9"], "overpayment": form.part_iii["10"],
-        "due_date": result.due_date.isoformat(), "extended_due_date": result.extended_due_date.isoformat(),
-        "problem": "",
-    }
 
 
 def register(app: typer.Typer) -> None:

@@ -78,7 +78,7 @@ def register(app: typer.Typer) -> None:
         depth: int = typer.Option(None, "--depth", help="Stop expanding below this depth."),
     ) -> None:
         """How one line of the return was computed: operation, inputs and rule, down to the ledger rows."""
-        from udfi.cli_compute import compute_valid_accounts  # noqa: PLC0415
+        from udfi.cli.compute import compute_valid_accounts  # noqa: PLC0415
         from udfi.explain import derivations, line_keys  # noqa: PLC0415
 
         console = Console()
