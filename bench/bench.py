@@ -72,7 +72,8 @@ def child_floor(book: str) -> dict:
 
 def child_packages(book: str, out: str, year: int, jobs: int) -> dict:
     started = time.perf_counter()
-    from udfi.prepare import PrepareOptions, _statements_module, prepare
+    from udfi.batch.package import _statements_module
+    from udfi.batch.run import PrepareOptions, prepare
 
     outcome = prepare(PrepareOptions(book=Path(book), tax_year=year, out=Path(out), jobs=jobs),
                       echo=lambda text: print(text, file=sys.stderr), interactive=False)

@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from udfi import prepare as prepare_module
+from udfi.batch import files as batch_files, package as batch_package, slicing as batch_slicing
 from udfi.cli import app
 from udfi.forms.blanks import find_blanks
-from udfi.prepare import BookSlicer, PrepareOptions, prepare, write_package
+from udfi.batch.files import write_package
+from udfi.batch.run import PrepareOptions, prepare
+from udfi.batch.slicing import BookSlicer
 from udfi.synth import synth
 from udfi.validate import validate_book
 
@@ -39,7 +41,7 @@ def _no_ambient_blanks(monkeypatch, tmp_path_factory, request):
     monkeypatch.delenv("UDFI_FORMS_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
     if "real_statements" not in request.fixturenames:
-        monkeypatch.setattr(prepare_module, "_statements_module", lambda: None)
+        monkeypatch.setattr(batch_package, "_statements_module", lambda: None)
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +72,7 @@ def _sha(path: Path) -> str:
 
 
 def _leftovers(out: Path) -> list[Path]:
-    return [path for path in out.rglob("*") if prepare_module.TMP_MARK in path.name]
+    return [path for path in out.rglob("*") if batch_files.TMP_MARK in path.name]
 
 
 def test_broken_accounts_are_isolated_and_every_other_package_is_written(broken_book: Path, tmp_path: Path):
@@ -252,7 +254,7 @@ def test_a_failing_account_stage_is_isolated(broken_book: Path, tmp_path: Path, 
     report = validate_book(broken_book)
     clean = [a for a in report.book.accounts["account_id"] if a not in report.accounts_with_errors]
     bad_compute, bad_return = clean[1], clean[2]
-    real_compute, real_object = prepare_module.compute_book, prepare_module.account_object
+    real_compute, real_object = batch_package.compute_book, batch_package.account_object
 
     def compute(book, *args, **kwargs):
         if bad_compute in set(book.accounts["account_id"]):
@@ -264,8 +266,8 @@ def test_a_failing_account_stage_is_isolated(broken_book: Path, tmp_path: Path, 
             raise KeyError("simulated")
         return real_object(result)
 
-    monkeypatch.setattr(prepare_module, "compute_book", compute)
-    monkeypatch.setattr(prepare_module, "account_object", account_object)
+    monkeypatch.setattr(batch_package, "compute_book", compute)
+    monkeypatch.setattr(batch_package, "account_object", account_object)
     out = tmp_path / "out"
     outcome = prepare(PrepareOptions(book=broken_book, tax_year=YEAR, out=out, jobs=1, forms_dir=empty_forms,
                                      all_accounts=True, chunk_size=10), echo=lambda text: None)
@@ -281,7 +283,7 @@ def test_slices_are_the_same_rows_as_for_accounts(broken_book: Path):
     slicer = BookSlicer(book)
     chosen = book.accounts["account_id"].tolist()[3:11]
     sliced, expected = slicer.sub_book(chosen), book.for_accounts(chosen)
-    for table in prepare_module.BOOK_TABLES:
+    for table in batch_slicing.BOOK_TABLES:
         assert getattr(sliced, table).equals(getattr(expected, table)), table
     hashes = slicer.account_hashes(book.accounts["account_id"])
     assert len(set(hashes.values())) == len(hashes)
@@ -293,7 +295,7 @@ def real_statements() -> None:
 
 
 def test_sample_package_has_statements_and_return_json(tmp_path: Path, empty_forms: Path, real_statements):
-    if prepare_module._statements_module() is None:
+    if batch_package._statements_module() is None:
         pytest.skip("udfi.statements not installed")
     out = tmp_path / "out"
     forms = _forms_dir()
@@ -309,7 +311,7 @@ def test_sample_package_has_statements_and_return_json(tmp_path: Path, empty_for
             assert (folder / "990-T.pdf").is_file()
         data = json.loads((folder / "return.json").read_text())
         assert data["tax_year"] == YEAR and data["account_id"] == account_id
-        if prepare_module._add_derivations() is not None:
+        if batch_package._add_derivations() is not None:
             assert data["derivations"]["form_990t.part_i.11"]["value"] == data["form_990t"]["part_i"]["11"]
     assert not (out / "S401K-OKAFOR").exists()
 
@@ -330,8 +332,8 @@ def test_a_failing_statement_is_isolated(broken_book: Path, tmp_path: Path, empt
         def render_many(results):
             return [FakeStatements.render_statements(result) for result in results]
 
-    monkeypatch.setattr(prepare_module, "_statements_module", lambda: FakeStatements)
-    monkeypatch.setattr(prepare_module, "STATEMENTS_BATCH", 4)
+    monkeypatch.setattr(batch_package, "_statements_module", lambda: FakeStatements)
+    monkeypatch.setattr(batch_package, "STATEMENTS_BATCH", 4)
     out = tmp_path / "out"
     outcome = prepare(PrepareOptions(book=broken_book, tax_year=YEAR, out=out, jobs=1, forms_dir=empty_forms,
                                      all_accounts=True), echo=lambda text: None)

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from udfi.engine.compute import Settings
-from udfi.prepare import EXIT_EXCEPTIONS, PrepareError, PrepareOptions, default_jobs, prepare
+from udfi.batch.run import EXIT_EXCEPTIONS, PrepareError, PrepareOptions, default_jobs, prepare
 
 
 def register(app: typer.Typer) -> None:
