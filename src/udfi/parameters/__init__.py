@@ -55,6 +55,21 @@ def value(name: str, tax_year: int) -> dict[str, Any]:
     return values[tax_year]
 
 
+def quarterly_value(name: str, year: int, quarter: int) -> dict[str, Any]:
+    """The entry of quarterly parameter file `name` for calendar `year`, `quarter` 1–4 (with its
+    `reference`). A quarter without an entry is an error, like a missing tax year."""
+    values = _load(name)["values"]
+    entry = values.get(year, {}).get(f"Q{quarter}")
+    if entry is None:
+        known = [(y, q) for y in sorted(values) for q in sorted(values[y])]
+        span = f"{known[0][0]} {known[0][1]} through {known[-1][0]} {known[-1][1]}" if known else "nothing"
+        raise MissingParameterError(
+            f"no {name.replace('_', ' ')} for {year} Q{quarter} "
+            f"(src/udfi/parameters/{name}.yaml has {span})"
+        )
+    return entry
+
+
 @dataclass(frozen=True)
 class Bracket:
     over: Decimal
