@@ -67,3 +67,12 @@ def test_a_quarter_without_an_entry_is_an_error():
         parameters.quarterly_value(NAME, *after)
     with pytest.raises(MissingParameterError):
         parameters.quarterly_value(NAME, 2019, 4)
+
+
+@pytest.mark.parametrize("name", ["large_organization_threshold", "estimated_tax_postponements"])
+def test_the_other_form_2220_parameters_cover_the_same_years_with_references(name):
+    assert parameters.years_available(name) == parameters.years_available("due_dates")
+    for year in parameters.years_available(name):
+        assert parameters.value(name, year)["reference"], (name, year)
+    with pytest.raises(MissingParameterError):
+        parameters.value(name, max(parameters.years_available(name)) + 1)
