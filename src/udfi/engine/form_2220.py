@@ -226,6 +226,7 @@ def is_large_organization(tax_year: int, testing_period_ubti: Sequence[int]) -> 
     return any(Decimal(amount) >= Decimal(rule["amount"]) for amount in testing_period_ubti)
 
 
+@lru_cache(maxsize=None)
 def line_9(tax_year: int) -> tuple[dt.date, ...]:
     """9 Installment due dates: the 15th day of the 4th, 6th, 9th and 12th months of the tax year
     (§6655(c)(2)), moved to the next business day (§7503) or to a nationwide postponed date (§7508A)."""
@@ -323,12 +324,10 @@ def underpayment_rate(year: int, quarter: int) -> tuple[Decimal, str]:
     return Decimal(entry["rate"]), entry["reference"]
 
 
-def _rate_period_frames(tax_year: int) -> list[tuple[int, int, dt.date, dt.date]]:
-    frames = []
-    for days_line, penalty_line, (y1, m1, d1), (y2, m2, d2) in RATE_PERIOD_LAYOUT:
-        frames.append((days_line, penalty_line, dt.date(tax_year + y1, m1, d1),
-                       dt.date(tax_year + y2, m2, d2)))
-    return frames
+@lru_cache(maxsize=None)
+def _rate_period_frames(tax_year: int) -> tuple[tuple[int, int, dt.date, dt.date], ...]:
+    return tuple((days_line, penalty_line, dt.date(tax_year + y1, m1, d1), dt.date(tax_year + y2, m2, d2))
+                 for days_line, penalty_line, (y1, m1, d1), (y2, m2, d2) in RATE_PERIOD_LAYOUT)
 
 
 def rate_periods(tax_year: int, used: set[int] | None = None) -> tuple[RatePeriod, ...]:
