@@ -34,6 +34,7 @@ def test_every_quarter_from_2020_q1_has_a_rate_and_a_reference():
         entry = parameters.quarterly_value(NAME, year, quarter)
         # Each quarter cites the IRS announcement: a revenue ruling, a news release or an IRS statement.
         assert any(mark in entry["reference"] for mark in ("Rev. Rul.", "IR-", "IRS statement")), (year, quarter)
+        assert entry.get("verified"), (year, quarter)  # how the figure was checked
 
 
 def test_keys_are_quarters_and_start_in_2020_q1():
