@@ -20,10 +20,12 @@ def _root() -> None:
 
 from udfi.cli import compute, explain, importer, prepare, synth, validate  # noqa: E402
 from udfi.cli.forms import forms_app  # noqa: E402
+from udfi.cli.efile import efile_app  # noqa: E402
 
 for _module in (validate, compute, explain, prepare, importer, synth):
     _module.register(app)
 app.add_typer(forms_app, name="forms")
+app.add_typer(efile_app, name="efile")
 
 
 def main() -> None:
