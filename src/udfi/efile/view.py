@@ -57,7 +57,10 @@ def name_lines(name: str, field: str) -> dict:
 
 
 def ein_digits(ein, field: str) -> str:
-    digits = re.sub(r"[\s-]", "", "" if ein is None else str(ein))
+    text = "" if ein is None else str(ein).strip()
+    if re.fullmatch(r"\d{3}-\d{2}-\d{4}", text):
+        raise EfileValueError(field, "an SSN-shaped value is refused; expected the account's EIN, NN-NNNNNNN")
+    digits = re.sub(r"[\s-]", "", text)
     if not digits:
         raise EfileValueError(field, "missing; expected the account's EIN, NN-NNNNNNN")
     if not re.fullmatch(r"\d{9}", digits):
