@@ -67,6 +67,7 @@ class PrepareOptions:
     resume: bool = False
     activity_code: str = Settings.activity_code
     chunk_size: int | None = None
+    custodian: Path | None = None  # custodian settings for 990-T.xml (default BOOK/custodian.yaml)
 
 
 @dataclass
@@ -98,7 +99,7 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _run_key(options: PrepareOptions, blanks, fingerprints: dict[str, str]) -> dict:
+def _run_key(options: PrepareOptions, blanks, fingerprints: dict[str, str], efile_key: dict | None = None) -> dict:
     """Everything besides an account's own rows that its outputs depend on."""
     blank_hashes = {}
     if blanks is not None:
@@ -109,7 +110,30 @@ def _run_key(options: PrepareOptions, blanks, fingerprints: dict[str, str]) -> d
         "activity_code": options.activity_code, "all": options.all_accounts, "flatten": options.flatten,
         "blanks": blank_hashes, "statements": package._statements_module() is not None,
         "derivations": package._add_derivations() is not None,
+        "efile": efile_key,
     }
+
+
+def _efile_settings(options: PrepareOptions, year: int, echo: Callable[[str], None]):
+    """The custodian settings and the run's XML settings (part of the run key, so --resume notices)."""
+    from udfi.efile.custodian import CustodianError, find_settings, load_settings  # noqa: PLC0415
+    from udfi.efile.data import EfileDataError, RETURN_990T, return_version  # noqa: PLC0415
+    from udfi.efile.header import now_timestamp  # noqa: PLC0415
+
+    path = find_settings(options.book, options.custodian)
+    try:
+        custodian = load_settings(path)
+        version = return_version(RETURN_990T, year, custodian.return_versions)
+    except (CustodianError, EfileDataError) as exc:
+        raise PrepareError(EXIT_USAGE, str(exc)) from exc
+    if custodian.officer is None:
+        echo("no custodian settings (officer): 990-T.xml is written without BusinessOfficerGrp; see README "
+             "\"E-filing\" (BOOK/custodian.yaml or --custodian FILE)")
+    if version.placeholder:
+        echo(f"990-T.xml: the MeF schema version for {year} is not known; the files carry the placeholder "
+             f"{version.version} — set return_versions in the custodian settings before transmitting")
+    key = {"custodian": sha256_file(path) if path is not None else "", "return_version": version.version}
+    return custodian, key, custodian.return_timestamp or now_timestamp()
 
 
 def _load_manifest(out: Path) -> dict | None:
@@ -164,6 +188,7 @@ def prepare(options: PrepareOptions, echo: Callable[[str], None] | None = None,
 
     blanks = find_blanks(year, options.forms_dir)
     outcome = PrepareOutcome(exit_code=EXIT_OK)
+    custodian, efile_key, timestamp = _efile_settings(options, year, echo)
     if blanks is None:
         message = (f"no official Form 990-T blanks for {year} (f990t.pdf + f990tsa.pdf) in --forms-dir, "
                    f"$UDFI_FORMS_DIR or the cache; fetch them with: udfi forms fetch {year}")
@@ -199,7 +224,7 @@ def prepare(options: PrepareOptions, echo: Callable[[str], None] | None = None,
         account_ids = book.accounts["account_id"].tolist()
         account_rows = {row["account_id"]: row for row in book.accounts.to_dict("records")}
         hashes = slicer.account_hashes(account_ids)
-        run_key = _run_key(options, blanks, fingerprints)
+        run_key = _run_key(options, blanks, fingerprints, efile_key)
         previous = _load_manifest(out) if options.resume else None
         previous_accounts = previous.get("accounts", {}) if previous and previous.get("run") == run_key else {}
 
@@ -231,7 +256,7 @@ def prepare(options: PrepareOptions, echo: Callable[[str], None] | None = None,
         def jobs_for() -> Iterator[ChunkJob]:
             for chunk in _chunks(todo, size):
                 yield ChunkJob(slicer.sub_book(chunk), year, out, settings, options.all_accounts, blanks,
-                               options.flatten, chunk)
+                               options.flatten, chunk, custodian, timestamp)
 
         with Progress(len(account_ids), progress_stream, interactive) as bar:
             bar.advance([record for record in records.values()])
