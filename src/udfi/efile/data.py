@@ -106,11 +106,12 @@ def element_map(tax_year: int) -> ElementMap:
     for document, spec in data["documents"].items():
         entries = []
         for key, value in spec["lines"].items():
-            if isinstance(value, str):
-                entries.append(MapEntry(key, value))
-            else:
-                entries.append(MapEntry(key, value.get("element"), bool(value.get("required", False)),
-                                        value.get("when"), value.get("attach"), value.get("reason")))
+            spec_ = value if isinstance(value, dict) else {"element": value}
+            # one line may print in two elements (a list): e.g. Schedule D Part III columns (2) and (3)
+            elements = spec_["element"] if isinstance(spec_.get("element"), list) else [spec_.get("element")]
+            for element in elements:
+                entries.append(MapEntry(key, element, bool(spec_.get("required", False)), spec_.get("when"),
+                                        spec_.get("attach"), spec_.get("reason")))
         documents[document] = DocumentMap(document, spec["context"], spec.get("present"), tuple(entries))
     return ElementMap(int(data["tax_year"]), path, documents)
 

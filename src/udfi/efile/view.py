@@ -131,6 +131,12 @@ def account_view(account: dict, silos: list[dict]) -> dict:
         "books": books_in_care_of(account.get("books_in_care_of")),
     }
     efile["name_control"] = name_control(account.get("name") or "", efile["ein"], account.get("name_control"))
+    schedule_d = account.get("schedule_d")
+    if isinstance(schedule_d, dict):
+        # Schedule D lines 3 and 10 carry the (d) and (e) totals of the Form 8949 rows (boxes C and F)
+        rows = schedule_d.get("form_8949") or {}
+        efile["form_8949"] = {box: {column: sum(int(row.get(column, 0)) for row in rows.get(box) or [])
+                                    for column in ("proceeds", "cost_or_basis")} for box in ("box_c", "box_f")}
     return {**account, "efile": efile, "#schedules_a": len(silos)}
 
 
