@@ -22,7 +22,8 @@ preparer groups (the transmitter's software must then add them) and says so.
         state: OH
         zip: "43215"
     return_timestamp: 2024-03-01T09:00:00-05:00   # ReturnTs (default: the start of the run)
-    return_versions: {2025: 2025v5.0}              # @returnVersion overrides per tax year
+    return_versions: {2025: 2025v5.0}              # 990-T @returnVersion overrides per tax year
+    extension_return_versions: {2024: 2024v5.0}    # Form 8868 @returnVersion per tax year
 
 Left out on purpose — the signer or the transmitter adds them (see TRANSMITTER_ADDS): the officer's
 signature PIN and signature date, the preparer's signature date, the ERO/originator EFIN and PIN,
@@ -80,6 +81,7 @@ class Custodian:
     preparer: Preparer | None = None
     return_timestamp: str | None = None
     return_versions: dict[int, str] = field(default_factory=dict)
+    extension_return_versions: dict[int, str] = field(default_factory=dict)
     source: str = ""
 
 
@@ -125,10 +127,10 @@ def load_settings(path: Path | None) -> Custodian:
         raise CustodianError(f"{where}{line}: not valid YAML") from None
     if not isinstance(data, dict):
         raise CustodianError(f"{where}: expected a mapping with officer / preparer sections")
-    unknown = sorted(set(data) - {"officer", "preparer", "return_timestamp", "return_versions"})
+    known = {"officer", "preparer", "return_timestamp", "return_versions", "extension_return_versions"}
+    unknown = sorted(set(data) - known)
     if unknown:
-        raise CustodianError(f"{where}: unknown setting(s) {', '.join(unknown)}; expected officer, preparer, "
-                             "return_timestamp, return_versions")
+        raise CustodianError(f"{where}: unknown setting(s) {', '.join(unknown)}; expected {', '.join(sorted(known))}")
     try:
         officer = preparer = None
         if data.get("officer"):
@@ -154,9 +156,12 @@ def load_settings(path: Path | None) -> Custodian:
             if not preparer.name:
                 raise CustodianError(f"{where}: preparer: name is required")
         versions = {int(year): str(version) for year, version in (data.get("return_versions") or {}).items()}
+        extension_versions = {int(year): str(version)
+                              for year, version in (data.get("extension_return_versions") or {}).items()}
     except EfileValueError as exc:
         raise CustodianError(str(exc)) from None
     except (TypeError, ValueError, AttributeError):
         raise CustodianError(f"{where}: expected officer and preparer as mappings, return_versions as "
                              "{year: version}") from None
-    return Custodian(officer, preparer, _timestamp(data.get("return_timestamp"), where), versions, where)
+    return Custodian(officer, preparer, _timestamp(data.get("return_timestamp"), where), versions,
+                     extension_versions, where)
