@@ -182,9 +182,9 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
                     raise RuntimeError("no statements were rendered for this account")
                 files[STATEMENTS_FILE] = pdf
             stage = EFILE
-            started = time.perf_counter()
+            started = time.process_time()  # CPU time: the bench reports the XML step as CPU ms per package
             files[EFILE_FILE] = _efile_xml(data, result, job)
-            seconds["efile"] += time.perf_counter() - started
+            seconds["efile"] += time.process_time() - started
             stage = RETURN
             files[RETURN_FILE] = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
         except Exception as exc:  # noqa: BLE001
