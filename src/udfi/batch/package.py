@@ -208,10 +208,11 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
     return ChunkResult(sorted(records.values(), key=lambda record: order.get(record.account_id, 0)), dict(seconds))
 
 
-def run_chunk_safely(job: ChunkJob) -> ChunkResult:
-    """`run_chunk`, with anything unexpected turned into exceptions for the chunk's accounts."""
+def run_chunk_safely(job: ChunkJob, worker=None) -> ChunkResult:
+    """`run_chunk` (or another batch's `worker`), with anything unexpected turned into exceptions for
+    the chunk's accounts."""
     try:
-        return run_chunk(job)
+        return (worker or run_chunk)(job)
     except Exception as exc:  # noqa: BLE001
         detail = short_error(exc)
         records = [AccountRecord(row["account_id"], "exception", blank_summary(row, "exception", detail),

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from functools import partial
 
 from udfi.batch.files import remove_package, safe_folder_name, sha256_bytes, write_package
-from udfi.batch.package import ChunkJob, _compute_isolated, _exception_row
-from udfi.batch.records import COMPUTE, EFILE, OUTPUT, AccountRecord, ChunkResult, ExceptionRow, blank_summary, \
-    short_error
+from udfi.batch.package import ChunkJob, _compute_isolated, _exception_row, run_chunk_safely
+from udfi.batch.records import EFILE, OUTPUT, AccountRecord, ChunkResult, ExceptionRow, blank_summary
 from udfi.batch.run import BatchKind
 
 EXTENSION_FILE = "8868.xml"
@@ -79,17 +79,7 @@ def run_extension_chunk(job: ChunkJob) -> ChunkResult:
     return ChunkResult(sorted(records.values(), key=lambda r: order.get(r.account_id, 0)), dict(seconds))
 
 
-def run_extension_chunk_safely(job: ChunkJob) -> ChunkResult:
-    try:
-        return run_extension_chunk(job)
-    except Exception as exc:  # noqa: BLE001
-        detail = short_error(exc)
-        return ChunkResult([AccountRecord(row["account_id"], "exception", blank_summary(row, "exception", detail),
-                                          exceptions=[ExceptionRow(row["account_id"], COMPUTE, detail)])
-                            for row in job.book.accounts.to_dict("records")], {})
-
-
-EXTEND = BatchKind(name="extend", chunk=run_extension_chunk_safely, package_files=EXTENSION_FILES,
+EXTEND = BatchKind(name="extend", chunk=partial(run_chunk_safely, worker=run_extension_chunk), package_files=EXTENSION_FILES,
                    summary_file="extensions.csv", summary_columns=EXTENSION_COLUMNS,
                    exceptions_file="extension-exceptions.csv", manifest_file="extension-manifest.json",
                    uses_blanks=False, return_type="8868")
