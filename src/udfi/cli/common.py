@@ -81,9 +81,15 @@ def is_quiet(flag: bool = False) -> bool:
 
 
 def info(text: str, quiet: bool = False) -> None:
-    """An informational line on stderr, left out under --quiet."""
+    """An informational line on stderr (progress, reconciliations), left out under --quiet."""
     if not is_quiet(quiet):
         typer.echo(text, err=True)
+
+
+def done(text: str, quiet: bool = False) -> None:
+    """The one-line result of a command that writes files (stdout), left out under --quiet."""
+    if not is_quiet(quiet):
+        typer.echo(text)
 
 
 # --- formats --------------------------------------------------------------------------------

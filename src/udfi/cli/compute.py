@@ -76,9 +76,11 @@ def print_account(out, data: dict, year: int) -> None:
         if parts:
             out.text("  " + "  ".join(parts))
     for label, key in ATTACHED_FORMS:
-        lines = [(line, value) for line, value in flatten(data.get(key)) if value not in (0, "0.00", "", None)]
+        # Form lines are whole-dollar integers; descriptions and dates stay in --format json.
+        lines = [(line, value) for line, value in flatten(data.get(key))
+                 if isinstance(value, int) and not isinstance(value, bool) and value != 0]
         if lines:
-            out.text(f"  {label}: " + "  ".join(f"{line} {value}" for line, value in lines))
+            out.text(f"  {label}: " + "  ".join(f"{line} {format_dollars(value)}" for line, value in lines))
     out.text(f"  must file: {'yes' if data['must_file'] else 'no'}  due {data['due_date']} "
              f"(extended {data['extended_due_date']})")
     for flag in data["flags"]:

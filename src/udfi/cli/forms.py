@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from udfi.cli.common import (EXIT_FAILED, Column, OutputFormat, emit, fail, format_option, info, output_option,
+from udfi.cli.common import (EXIT_FAILED, Column, OutputFormat, done, emit, fail, format_option, output_option,
                              quiet_option)
 from udfi.forms.blanks import ENV_FORMS_DIR, FetchError, fetch_blanks, list_blanks, search_dirs
 
@@ -60,4 +60,4 @@ def fetch_command(
         blank_set = fetch_blanks(year, cache_dir=cache_dir, base_url=base_url)
     except FetchError as exc:
         raise fail(str(exc), EXIT_FAILED) from None
-    info(f"{year}: saved {blank_set.f990t} and {blank_set.f990tsa}", quiet)
+    done(f"{year}: saved {blank_set.f990t} and {blank_set.f990tsa}", quiet)

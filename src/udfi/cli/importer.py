@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from udfi.cli.common import EXIT_INVALID, EXIT_USAGE, fail, info, is_quiet, open_output, quiet_option
+from udfi.cli.common import EXIT_INVALID, EXIT_USAGE, done, fail, info, is_quiet, open_output, quiet_option
 from udfi.imports import (ImportOptions, LenderFiles, ProfileError, SourceError, convert, import_ledger,
                           load_profile, shipped_profiles)
 from udfi.imports.draft import draft_text, guess_layout
@@ -91,7 +91,7 @@ def register(app: typer.Typer) -> None:
                 typer.echo(note, err=True)
             else:
                 info(note, quiet)
-        info(f"{label}: {len(result.ledger)} ledger rows written to {into / 'ledger.csv'} (header on row "
+        done(f"{label}: {len(result.ledger)} ledger rows written to {into / 'ledger.csv'} (header on row "
              f"{result.header_row}; {result.skipped_rows} bank/skip rows, {result.zero_rows} zero rows, "
              f"{result.report_lines} report lines left out)", quiet)
 
@@ -121,7 +121,7 @@ def _draft(source: Path, profile: str | None, into: Path | None, options: Import
     text = draft_text(result, source, profile, layout["source"] and layout if layout else None, command)
     with open_output(target) as out:
         out.stream.write(text)
-    info(f"{target}: {len(result.unmapped)} unmapped account(s) and {len(result.unmapped_properties)} property "
+    done(f"{target}: {len(result.unmapped)} unmapped account(s) and {len(result.unmapped_properties)} property "
          f"name(s) to fill in; then run udfi import {source} --profile {target} --into BOOK/", quiet)
     if not is_quiet(quiet):
         for name, details in sorted(result.unmapped.items()):

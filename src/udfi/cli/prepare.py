@@ -9,7 +9,7 @@ import os
 import typer
 
 from udfi.batch.run import EXIT_EXCEPTIONS, PrepareError, PrepareOptions, default_jobs, prepare
-from udfi.cli.common import fail, info, is_quiet, quiet_option
+from udfi.cli.common import done, fail, is_quiet, quiet_option
 from udfi.engine.compute import Settings
 
 
@@ -56,7 +56,7 @@ def register(app: typer.Typer) -> None:
                  f"{outcome.exceptions} exception(s)"]
         if resume:
             parts.append(f"{outcome.skipped} skipped")
-        info(f"{out}: {outcome.accounts} account(s) for {year} in {outcome.seconds:.1f} s — " + ", ".join(parts)
+        done(f"{out}: {outcome.accounts} account(s) for {year} in {outcome.seconds:.1f} s — " + ", ".join(parts)
              + f"; see {out / 'summary.csv'}"
              + (f" and {out / 'exceptions.csv'}" if outcome.exit_code == EXIT_EXCEPTIONS else ""), quiet)
         raise typer.Exit(outcome.exit_code)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from udfi.cli.common import EXIT_USAGE, fail, info, quiet_option
+from udfi.cli.common import EXIT_USAGE, done, fail, quiet_option
 
 from udfi.synth import parse_years, synth
 
@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
         except ValueError as exc:
             raise fail(str(exc), EXIT_USAGE) from exc
         elapsed = time.perf_counter() - started
-        info(f"{summary.out}: {summary.accounts} accounts, {summary.properties} properties, "
+        done(f"{summary.out}: {summary.accounts} accounts, {summary.properties} properties, "
              f"{summary.loans} loans, {summary.ledger_rows} ledger rows"
              + (f", {len(summary.broken)} broken (broken.txt)" if summary.broken else "")
              + f" in {elapsed:.1f} s", quiet)

@@ -21,7 +21,7 @@ from udfi.imports.amounts import cents_text, money, parse_money
 from udfi.imports.lender import Payment, read_schedule, read_statements, split_payments
 from udfi.imports.problems import ImportProblem, ImportResult
 from udfi.imports.profile import MORTGAGE_PAYMENT, Profile, load_profile
-from udfi.imports.references import resolve
+from udfi.imports.references import resolve, unknown_properties
 from udfi.imports.reading import SourceError, carry_headings, read_source
 from udfi.imports.rules import map_accounts
 
@@ -47,12 +47,14 @@ def read_book_table(book: Path, name: str) -> pd.DataFrame | None:
     path = book / f"{name}.csv"
     if not path.exists():
         return None
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig")
+    return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig",
+                       index_col=False)
 
 
 def read_property_map(path: Path, problems: list[ImportProblem]) -> dict[str, str]:
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig")
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig",
+                       index_col=False)
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         problems.append(ImportProblem(f"cannot be read ({exc})", file=path.name))
         return {}
@@ -117,7 +119,8 @@ def convert(source: str | Path, profile: Profile, book: str | Path | None = None
         report_line = carried.heading_row | (parsed.isna() & no_amount)
     else:
         account = read.column(profile.account_column)
-        report_line = (account == "") & parsed.isna()
+        # No readable date and no account, or a "Total …" line: report lines (a dated row is kept).
+        report_line = parsed.isna() & ((account == "") | account.str.match(r"(?i)total\b"))
     if not profile.skip_report_lines:
         report_line = carried.heading_row if profile.headings is not None else pd.Series(False, index=frame.index)
     live = ~report_line
@@ -141,7 +144,8 @@ def convert(source: str | Path, profile: Profile, book: str | Path | None = None
             result.unmapped[name] = {"rows": group["row"].tolist(),
                                      "debits": int(group["signed"].clip(lower=0).sum()),
                                      "credits": int(-group["signed"].clip(upper=0).sum()),
-                                     "memo": next((m for m in group["memo"] if m), "")}
+                                     "memo": next((m for m in group["memo"] if m), ""),
+                                     "signed": profile.amount_column is not None}
 
     bad_date = wanted & parsed.isna()
     if bad_date.any():
@@ -170,6 +174,10 @@ def convert(source: str | Path, profile: Profile, book: str | Path | None = None
     problems += refs.problems
     result.notes += refs.notes
     result.unmapped_properties = refs.unmapped_properties
+    if profile.property_column and unmatched.any():  # for --draft-profile: the names on unmapped rows too
+        for name, found in unknown_properties(read.column(profile.property_column)[unmatched], rows[unmatched.to_numpy()],
+                                              property_lookup, properties).items():
+            result.unmapped_properties.setdefault(name, []).extend(found)
     property_id, loan_id = refs.property_id, refs.loan_id
 
     zero = wanted & (amount == 0) & ~bad_amount
@@ -207,6 +215,8 @@ def _join(memo: str, note: str, separator: str) -> str:
 def _memo(read, profile: Profile) -> pd.Series:
     memo = pd.Series("", index=read.frame.index, dtype=object)
     for column in profile.memo_columns:
+        if column not in read.columns:
+            continue
         text = read.column(column)
         memo = memo + np.where((memo != "") & (text != ""), profile.memo_separator, "") + text
     return memo

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from udfi.imports.amounts import money
 from udfi.imports.problems import ImportResult
-from udfi.imports.profile import CATEGORIES, MORTGAGE_PAYMENT
+from udfi.imports.profile import CATEGORIES, LOAN_CATEGORIES, MORTGAGE_PAYMENT
 from udfi.imports.reading import SourceError, _cell_text, _read_cells, column_letter
 
 # Name fragments → the category a preparer would most likely choose (a hint in a comment only).
@@ -136,6 +136,9 @@ def draft_text(result: ImportResult, source: Path, base: str | None, layout: dic
         lines.append(f"extends: {_q(base)}   # its source layout and rules apply after the rules below")
     if layout:
         lines += _yaml_block(layout, 0)
+        if "column" in layout["source"].get("amount", {}):
+            lines += ["# source.amount.positive: `debit` (a positive amount is a debit), `credit`, or `natural` (each",
+                      "# account's own increase is positive, as QuickBooks Online shows it): check it on a rent row."]
     accounts = sorted(result.unmapped.items(), key=lambda item: (-len(item[1]["rows"]), item[0]))
     skip = [(name, info) for name, info in accounts if suggest(name) == "skip"]
     mapped = [(name, info) for name, info in accounts if suggest(name) != "skip"]
@@ -151,7 +154,8 @@ def draft_text(result: ImportResult, source: Path, base: str | None, layout: dic
     for name, info in mapped:
         hint = suggest(name)
         lines.append(f"  # {_describe(info)}" + (f"; suggested: {hint}" if hint else ""))
-        lines.append(f"  - {{exact: {_q(name)}, category: null, property_id: null}}")
+        target = "loan_id" if hint in LOAN_CATEGORIES else "property_id"
+        lines.append(f"  - {{exact: {_q(name)}, category: null, {target}: null}}")
     if result.unmapped_properties:
         lines += ["", "lookups:", "  property_id:   # source property name → property_id of properties.csv"]
         for name, rows in sorted(result.unmapped_properties.items()):
@@ -163,5 +167,6 @@ def _describe(info: dict) -> str:
     rows = info["rows"]
     shown = ", ".join(str(r) for r in rows[:5]) + (" …" if len(rows) > 5 else "")
     memo = f'; e.g. "{info["memo"][:60]}"' if info.get("memo") else ""
-    return (f"{len(rows)} row(s) ({shown}), debits {money(info['debits'])}, credits {money(info['credits'])}"
+    plus, minus = ("positive", "negative") if info.get("signed") else ("debits", "credits")
+    return (f"{len(rows)} row(s) ({shown}), {plus} {money(info['debits'])}, {minus} {money(info['credits'])}"
             f"{memo}")

@@ -100,7 +100,8 @@ class SplitOutcome:
 def _read_table(path: Path, required: tuple[str, ...], optional: tuple[str, ...],
                 problems: list[ImportProblem]) -> pd.DataFrame | None:
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig")
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig",
+                       index_col=False)
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         problems.append(ImportProblem(f"cannot be read ({exc})", file=path.name))
         return None

@@ -82,8 +82,8 @@ class Profile:
     loan_ids: dict[str, str]
 
     def needed_columns(self) -> list[str]:
-        """The columns the export must have (by heading or letter)."""
-        columns = [self.date_column, *self.memo_columns]
+        """The columns the export must have (by heading or letter); memo columns are used when present."""
+        columns = [self.date_column]
         columns += [self.account_column] if self.account_column else list(self.headings.columns)
         columns += [self.amount_column] if self.amount_column else [self.debit_column, self.credit_column]
         if self.property_column:

@@ -172,6 +172,10 @@ def read_source(path: Path, profile: Profile) -> Source:
             raise SourceError(f"{label}: no column {reference!r} (row {found} holds: "
                               f"{', '.join(n for n in texts[found - 1] if n)})")
         columns[reference] = resolved
+    for reference in profile.memo_columns:  # optional: a report customized without them still imports
+        resolved = _resolve(reference, names)
+        if resolved is not None:
+            columns[reference] = resolved
     body = texts[found:]
     frame = pd.DataFrame(body, columns=names, dtype=object) if body else pd.DataFrame(columns=names, dtype=object)
     date_cells: dict[str, pd.Series] = {}

@@ -55,6 +55,19 @@ def property_resolver(mapping: dict[str, str], properties: pd.DataFrame | None) 
     return exact, fuzzy
 
 
+def unknown_properties(names: pd.Series, rows: np.ndarray, mapping: dict[str, str],
+                       properties: pd.DataFrame | None) -> dict[str, list[int]]:
+    """Source property names that resolve to no property_id → their rows."""
+    if properties is None:
+        return {}
+    exact, fuzzy = property_resolver(mapping, properties)
+    unknown: dict[str, list[int]] = {}
+    for name, row in zip(names, rows):
+        if name and name not in exact and _normal(name) not in fuzzy:
+            unknown.setdefault(name, []).append(int(row))
+    return unknown
+
+
 def _groups(mask: pd.Series, rows: np.ndarray, **columns: pd.Series):
     frame = pd.DataFrame({name: series[mask] for name, series in columns.items()})
     frame["row"] = rows[mask.to_numpy(dtype=bool)]
@@ -73,8 +86,9 @@ def resolve(wanted: pd.Series, account: pd.Series, category: pd.Series, from_rul
     named = wanted & (raw != "")
 
     def lookup(names: pd.Series) -> pd.Series:
-        found = names.map(exact)
-        return found.fillna(names[found.isna()].map(lambda name: fuzzy.get(_normal(name)))).fillna("")
+        found = names.map(exact).astype(object)
+        guessed = names[found.isna()].map(lambda name: fuzzy.get(_normal(name))).astype(object)
+        return found.fillna(guessed).fillna("")
 
     resolved = lookup(raw.where(named, ""))
     for name, pid in sorted({(n, p) for n, p in zip(raw[named], resolved[named]) if p and n not in exact}):
