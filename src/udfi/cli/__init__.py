@@ -46,6 +46,13 @@ app.add_typer(forms_app, name="forms")
 
 
 def main() -> None:
+    import sys
+
+    if not sys.stderr.isatty():
+        # Piped or redirected: usage errors and help as plain text, not boxes drawn for a terminal.
+        import typer.core
+
+        typer.core.HAS_RICH = False
     app()
 
 
