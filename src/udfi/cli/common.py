@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence, TextIO
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.markup import escape  # noqa: F401  (re-exported for command modules)
 from rich.table import Table
@@ -160,13 +161,15 @@ class Out:
     def table(self, title: str | None, columns: Sequence[Column], rows: Iterable[Sequence[object]]) -> None:
         rows = [["" if cell is None else str(cell) for cell in row] for row in rows]
         if self.terminal:
-            table = Table(title=title)
-            for column in columns:
+            # Headings may wrap to fit the terminal; figures never shrink, text keeps up to 30 characters.
+            table = Table(title=title, box=box.SIMPLE_HEAD)
+            for index, column in enumerate(columns):
+                longest = max((len(row[index]) for row in rows), default=0)
                 table.add_column(column.heading, justify="right" if column.numeric else "left", overflow="fold",
-                                 no_wrap=column.numeric)
+                                 min_width=longest if column.numeric else min(longest, 30))
             for row in rows:
                 table.add_row(*(Text(cell) for cell in row))
-            self.console.print(table)
+            self.console.print(table, crop=False)  # wider than the terminal: wrapped by it, never cut
             return
         self.stream.write(plain_table(title, columns, rows))
 
