@@ -16,7 +16,6 @@ interpreted (callers escape values with :func:`escape`; table cells are never ma
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import sys
@@ -248,13 +247,6 @@ def emit(out_path: Path | None, fmt: OutputFormat, *, columns: Sequence[Column] 
             write_csv(out.stream, keys, rows)
         else:
             out.table(title, columns, [[row.get(key, "") for key in keys] for row in rows])
-
-
-def stream_text(write) -> str:
-    """Run ``write(stream)`` into a string (for tests and previews)."""
-    buffer = io.StringIO()
-    write(buffer)
-    return buffer.getvalue()
 
 
 # --- account objects as rows ----------------------------------------------------------------

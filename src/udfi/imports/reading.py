@@ -142,10 +142,31 @@ def find_header_row(texts: list[list[str]], needed: list[str]) -> tuple[int | No
     return None, best, best_missing
 
 
+def _body_frame(cells: list[list[object]], names: list[str], excel: bool) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """The rows below the header as stripped text, vectorized per column; which cells were dates."""
+    raw = pd.DataFrame(cells, dtype=object) if cells else pd.DataFrame(dtype=object)
+    for index in range(raw.shape[1], len(names)):
+        raw[index] = None
+    names = names + [column_letter(i) for i in range(len(names), raw.shape[1])]  # cells beyond the headings
+    raw.columns = names
+    dates: dict[str, pd.Series] = {}
+    text: dict[str, pd.Series] = {}
+    for name in names:
+        column = raw[name]
+        if excel:  # typed cells (dates, floats): one conversion each
+            mask = column.map(lambda value: hasattr(value, "strftime")).astype(bool)
+            if mask.any():
+                dates[name] = mask.reset_index(drop=True)
+            text[name] = column.map(_cell_text).astype(object)
+        else:
+            text[name] = column.fillna("").astype(str).str.strip().astype(object)
+    return pd.DataFrame(text, index=raw.index, columns=names), dates
+
+
 def read_source(path: Path, profile: Profile) -> Source:
     cells, label = _read_cells(path, profile.sheet)
-    width = max((len(row) for row in cells), default=0)
-    texts = [[_cell_text(value) for value in row] + [""] * (width - len(row)) for row in cells]
+    width = max((len(row) for row in cells[:HEADER_SEARCH_ROWS]), default=0)
+    texts = [[_cell_text(value) for value in row] + [""] * (width - len(row)) for row in cells[:HEADER_SEARCH_ROWS]]
     needed = profile.needed_columns()
     found, best, missing = find_header_row(texts, needed)
     where = f"the profile {profile.name!r}"
@@ -176,13 +197,7 @@ def read_source(path: Path, profile: Profile) -> Source:
         resolved = _resolve(reference, names)
         if resolved is not None:
             columns[reference] = resolved
-    body = texts[found:]
-    frame = pd.DataFrame(body, columns=names, dtype=object) if body else pd.DataFrame(columns=names, dtype=object)
-    date_cells: dict[str, pd.Series] = {}
-    for index, name in enumerate(names):
-        mask = pd.Series([len(row) > index and hasattr(row[index], "strftime") for row in cells[found:]], dtype=bool)
-        if mask.any():
-            date_cells[name] = mask
+    frame, date_cells = _body_frame(cells[found:], names, path.suffix.lower() in (".xlsx", ".xlsm"))
     rows = np.arange(len(frame)) + found + 1
     return Source(frame.reset_index(drop=True), rows, date_cells, found, label, columns)
 
@@ -200,13 +215,14 @@ def carry_headings(source: Source, headings: Headings) -> HeadingAccounts:
     A heading opens an account (nested under the open one: "Rental Income" then "123 Main St" is
     "Rental Income:123 Main St"); a total row ("Total for 123 Main St") closes it; "TOTAL" closes
     all. With several heading columns, the column gives the nesting level."""
-    cells = [source.column(reference) for reference in headings.columns]
-    present = pd.concat([(column != "") for column in cells], axis=1).any(axis=1)
+    series = [source.column(reference) for reference in headings.columns]
+    present = pd.concat([(column != "") for column in series], axis=1).any(axis=1)
+    cells = [column.tolist() for column in series]
     stack: list[tuple[str, str]] = []  # (heading as printed, full account name)
     paths: dict[int, str] = {}
     problems: list[tuple[str, int]] = []
     for position in np.flatnonzero(present.to_numpy()):
-        level, text = next((i, column.iat[position]) for i, column in enumerate(cells) if column.iat[position] != "")
+        level, text = next((i, column[position]) for i, column in enumerate(cells) if column[position] != "")
         if text.casefold() == "total":
             stack = []
         elif (closing := headings.total.fullmatch(text)) is not None:
