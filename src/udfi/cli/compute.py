@@ -37,6 +37,15 @@ ATTACHED_FORMS = (("Form 4797", "form_4797"), ("Schedule D (Form 1041)", "schedu
 COMPUTE_CSV_FIELDS = ("account_id", "key", "value")
 
 
+
+def account_warnings(result, report) -> list[str]:
+    """What a reviewer should look at for one account: its validation warnings (file, row, column) and
+    the computation's flags."""
+    found = [f"{p.file} row {p.row} column {p.column}: expected {p.expected}" if p.row is not None else
+             f"{p.file}: expected {p.expected}" for p in report.warnings if p.account_id == result.account_id]
+    return found + [flag for flag in result.flags if flag not in found]
+
+
 def compute_valid_accounts(book: Path, year: int, settings: Settings, strict: bool, keep_history: bool = False):
     """Validate, then compute every account without errors. Returns (results, report).
 
@@ -155,9 +164,11 @@ def register(app: typer.Typer) -> None:
             if format is OutputFormat.csv:
                 write_csv(out.stream, SUMMARY_COLUMNS, rows)
             elif format is OutputFormat.json:
-                write_json(out.stream, {"tax_year": year, "accounts": rows})
+                warnings = {result.account_id: account_warnings(result, report) for result in results}
+                write_json(out.stream, {"tax_year": year, "accounts": [
+                    {**row, "warnings": warnings.get(row["account_id"], [])} for row in rows]})
             else:
-                _print_check(out, results, rows, year)
+                _print_check(out, results, rows, year, report)
         for problem in report.unattributed_errors[:20]:
             typer.echo(f"left out: {problem.file} row {problem.row} column {problem.column}: expected {problem.expected} "
                        "(belongs to no known account)", err=True)
@@ -165,7 +176,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(EXIT_EXCEPTIONS)
 
 
-def _print_check(out, results, rows, year: int) -> None:
+def _print_check(out, results, rows, year: int, report) -> None:
     for result in results:
         name = escape(result.account.get("name") or result.account_id)
         who = f"[bold]{name}[/bold] ({escape(result.account_id)})"
@@ -183,6 +194,8 @@ def _print_check(out, results, rows, year: int) -> None:
         else:
             out.line(f"{who}: no Form 990-T required for {year} — gross unrelated income ${gross} is under "
                      f"${threshold}.")
+        for warning in account_warnings(result, report):
+            out.text(f"   warning: {warning}")
     for row in rows:
         if row["status"] == "exception":
             out.line(f"[bold]{escape(row['name'])}[/bold] ({escape(row['account_id'])}): NOT CHECKED — "
