@@ -51,6 +51,25 @@ def property_object(column: PropertyYear) -> dict:
     }
 
 
+def form_2220_object(form) -> dict | None:
+    """Form 2220 by line number (columns (a)–(d) as lists; null where the form greys a cell)."""
+    if form is None:
+        return None
+    lines = {"1": form.line_1, "2d": form.line_2d, "3": form.line_3, "4": form.line_4, "5": form.line_5,
+             "8": form.line_8, "9": [day.isoformat() for day in form.line_9]}
+    lines.update({str(number): list(getattr(form, f"line_{number}")) for number in range(10, 19)})
+    return {
+        "lines": lines, "line_4_skipped": form.line_4_skipped,
+        "part_iv": [{"column": column.column, "installment": column.installment,
+                     "line_19": column.line_19.isoformat(), "line_20": column.line_20, "ended_by": column.ended_by,
+                     "line_37": column.line_37} for column in form.part_iv],
+        "rate_periods": [{"caption": period.caption, "rate": None if period.rate is None else str(period.rate),
+                          "reference": period.reference} for period in form.rate_periods],
+        "line_38": form.line_38, "penalty": form.penalty, "required": form.required,
+        "must_attach": form.must_attach, "explanation": form.explanation, "references": list(form.references),
+    }
+
+
 def account_object(result: AccountYear) -> dict:
     account = result.account
     schedule = result.schedule
@@ -76,6 +95,8 @@ def account_object(result: AccountYear) -> dict:
         "tax_computation_method": (None if form.ubti == 0 else
                                    "schedule_d" if form.capital_gain_tax is not None else "tax_rate_schedule"),
         "form_990t": form.as_lines(),
+        "form_2220": form_2220_object(form.form_2220),
+        "form_2220_attached": bool(form.form_2220 is not None and form.form_2220.must_attach),
         "form_4797": None if schedule.form_4797 is None else schedule.form_4797.as_lines(),
         "schedule_d": None if schedule.schedule_d is None else schedule.schedule_d.as_lines(),
         "nol_carryover": {
