@@ -252,7 +252,7 @@ def emit(out_path: Path | None, fmt: OutputFormat, *, columns: Sequence[Column] 
 # --- account objects as rows ----------------------------------------------------------------
 
 # Items of a list of objects are named by the first of these keys they carry (else by position).
-_ITEM_KEYS = ("property_id", "loan_id", "activity_code", "account_id", "origin_year", "line")
+ITEM_KEYS = ("property_id", "loan_id", "activity_code", "account_id", "origin_year", "installment", "line")
 
 
 def flatten(value: object, prefix: str = "") -> list[tuple[str, object]]:
@@ -272,7 +272,7 @@ def flatten(value: object, prefix: str = "") -> list[tuple[str, object]]:
         for position, item in enumerate(value, start=1):
             name = str(position)
             if isinstance(item, dict):
-                ids = [str(item[key]) for key in _ITEM_KEYS if item.get(key) not in (None, "")]
+                ids = [str(item[key]) for key in ITEM_KEYS if item.get(key) not in (None, "")]
                 if ids:
                     name = ids[0] if "kind" not in item else f"{item['kind']}.{ids[0]}"
             pairs += flatten(item, f"{prefix}.{name}" if prefix else name)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import typer
 
-from udfi.cli.common import (EXIT_EXCEPTIONS, EXIT_INVALID, EXIT_USAGE, Column, OutputFormat, escape, fail, flatten,
-                             format_option, lookup, open_output, output_option, quiet_option, write_csv, write_json)
+from udfi.cli.common import (EXIT_EXCEPTIONS, EXIT_INVALID, EXIT_USAGE, ITEM_KEYS, Column, OutputFormat, escape, fail,
+                             flatten, format_option, lookup, open_output, output_option, quiet_option, write_csv,
+                             write_json)
 from udfi.cli.validate import load_or_exit, print_problems_stderr
 from udfi.engine.compute import Settings, compute_book
 from udfi.engine.report import account_object, compute_document
@@ -87,7 +88,8 @@ def print_account(out, data: dict, year: int) -> None:
     for label, key in ATTACHED_FORMS:
         # Form lines are whole-dollar integers; descriptions and dates stay in --format json.
         lines = [(line, value) for line, value in flatten(data.get(key))
-                 if isinstance(value, int) and not isinstance(value, bool) and value != 0]
+                 if isinstance(value, int) and not isinstance(value, bool) and value != 0
+                 and line.rsplit(".", 1)[-1] not in ITEM_KEYS]
         if lines:
             out.text(f"  {label}: " + "  ".join(f"{line} {format_dollars(value)}" for line, value in lines))
     out.text(f"  must file: {'yes' if data['must_file'] else 'no'}  due {data['due_date']} "
