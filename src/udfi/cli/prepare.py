@@ -32,6 +32,8 @@ def register(app: typer.Typer) -> None:
                                                             "OUT/manifest.json."),
         activity_code: str = typer.Option(Settings.activity_code, "--activity-code",
                                           help="Schedule A item C code for the investment-activities silo."),
+        custodian: Path = typer.Option(None, "--custodian", help="Custodian settings for 990-T.xml (officer, "
+                                                                 "preparer); default BOOK/custodian.yaml."),
         quiet: bool = quiet_option(),
     ) -> None:
         """Screen every account and write its Form 990-T package; bad accounts go to exceptions.csv.
@@ -43,7 +45,8 @@ def register(app: typer.Typer) -> None:
         """
         options = PrepareOptions(book=book, tax_year=year, out=out, jobs=jobs or default_jobs(),
                                  all_accounts=all_accounts, forms_dir=forms_dir, require_forms=require_forms,
-                                 flatten=flatten, resume=resume, activity_code=activity_code)
+                                 flatten=flatten, resume=resume, activity_code=activity_code,
+                                 custodian=custodian)
         quiet = is_quiet(quiet)
         try:
             with open(os.devnull, "w", encoding="utf-8") as devnull:
