@@ -9,10 +9,8 @@ import tempfile
 from pathlib import Path
 
 import typer
-from rich.console import Console
-
 from udfi.cli.compute import compute_valid_accounts
-from udfi.cli.validate import EXIT_INVALID
+from udfi.cli.common import EXIT_INVALID, EXIT_USAGE, fail
 from udfi.engine.compute import Settings
 from udfi.rollforward import CARRYOVER_COLUMNS, CREDIT, REFUND, merged_rows, opening_rows
 
@@ -53,12 +51,10 @@ def register(app: typer.Typer) -> None:
         §1231 losses open for recapture, and a credited overpayment — rows of carryovers.csv for YEAR + 1 are
         replaced, every other row is kept. Example: udfi rollforward fixtures/sample --year 2023 --output next.csv"""
         if overpayment not in (CREDIT, REFUND):
-            typer.echo(f"error: --overpayment must be 'credit' or 'refund', not {overpayment!r}", err=True)
-            raise typer.Exit(2)
+            raise fail(f"--overpayment must be 'credit' or 'refund', not {overpayment!r}", EXIT_USAGE)
         if not book.is_dir() and output is None:
-            typer.echo(f"error: {book} is not a folder of CSV files; give --output FILE for a workbook", err=True)
-            raise typer.Exit(2)
-        results, report = compute_valid_accounts(book, year, Settings(), strict=False, console=Console(stderr=True))
+            raise fail(f"{book} is not a folder of CSV files; give --output FILE for a workbook", EXIT_USAGE)
+        results, report = compute_valid_accounts(book, year, Settings(), strict=False)
         target = output or book / "carryovers.csv"
         existing, columns = _existing_rows(book / "carryovers.csv") if book.is_dir() else ([], list(CARRYOVER_COLUMNS))
         new_rows = [row for result in results for row in opening_rows(result, overpayment)]
