@@ -49,7 +49,8 @@ EXIT_USAGE = 2
 EXIT_EXCEPTIONS = 3
 
 SUMMARY_COLUMNS = ("account_id", "name", "ein", "account_type", "status", "gross_unrelated_income", "ubti", "tax",
-                   "payments", "balance_due", "overpayment", "due_date", "extended_due_date", "outputs", "problem")
+                   "payments", "balance_due", "overpayment", "due_date", "extended_due_date", "reason", "outputs",
+                   "problem")
 MAX_CHUNK = 200  # accounts per worker task when only return.json is written
 MAX_CHUNK_PACKAGING = 30  # … and when forms are filled / statements rendered
 

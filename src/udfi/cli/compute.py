@@ -7,33 +7,48 @@ import json
 import sys
 from pathlib import Path
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from udfi.cli.validate import EXIT_INVALID, load_or_exit, print_problems
+from rich.markup import escape
+
+from udfi.cli.validate import DATE_FORMAT_HELP, EXIT_INVALID, load_or_exit, print_problems
 from udfi.engine.compute import Settings, compute_book
 from udfi.engine.report import account_object, compute_document
 from udfi.money import format_dollars
 from udfi.parameters import MissingParameterError
-from udfi.summary import SUMMARY_COLUMNS, summary_row
+from udfi.safety import mask_ssn, safe_row
+from udfi.summary import SUMMARY_COLUMNS, USER_COLUMNS, summary_row
 
 
 def compute_valid_accounts(book: Path, year: int, settings: Settings, strict: bool, console: Console,
-                           keep_history: bool = False):
+                           keep_history: bool = False, date_format: str = "ISO"):
     """Validate, then compute every account without errors. Returns (results, report)."""
-    report = load_or_exit(book)
-    if report.book_wide_errors or (strict and not report.ok):
+    report = load_or_exit(book, date_format)
+    if report.book_wide_errors or report.book is None or (strict and not report.ok):
         print_problems(report, Console(stderr=True))
-        Console(stderr=True).print(f"{book}: INVALID — fix the errors above (nothing was computed)")
+        Console(stderr=True).print(f"{escape(str(book))}: INVALID — fix the errors above (nothing was computed)")
         raise typer.Exit(EXIT_INVALID)
-    clean = set(report.book.accounts["account_id"]) - report.accounts_with_errors
+    clean = set(report.book.accounts["account_id"].dropna()) - report.accounts_with_errors
+    if not clean:  # every account has errors: nothing to compute (the engine expects at least one)
+        return [], report
     try:
         results = compute_book(report.book.for_accounts(clean), year, settings, keep_history=keep_history)
     except MissingParameterError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     return results, report
+
+
+def _shown(value) -> str:
+    """A user value for the terminal: SSN-shaped runs masked, rich markup escaped."""
+    return escape(str(mask_ssn(_text(value))))
+
+
+def _text(value) -> str:
+    return "" if value is None or value is pd.NA or value != value else str(value)
 
 
 def register(app: typer.Typer) -> None:
@@ -45,11 +60,12 @@ def register(app: typer.Typer) -> None:
         account: list[str] = typer.Option(None, "--account", help="Only these account ids (repeatable)."),
         activity_code: str = typer.Option(Settings.activity_code, "--activity-code",
                                           help="Schedule A item C code for the investment-activities silo."),
+        date_format: str = typer.Option("ISO", "--date-format", help=DATE_FORMAT_HELP),
     ) -> None:
         """Every account's Form 990-T / Schedule A figures for a tax year, computed from the ledgers."""
         console = Console()
         results, report = compute_valid_accounts(book, year, Settings(activity_code=activity_code), strict=True,
-                                                 console=console)
+                                                 console=console, date_format=date_format)
         if account:
             results = [result for result in results if result.account_id in set(account)]
         if format == "json":
@@ -58,14 +74,15 @@ def register(app: typer.Typer) -> None:
             return
         for result in results:
             data = account_object(result)
-            table = Table(title=f"{data['name']} ({data['account_id']}, EIN {data['ein']}) — tax year {year}")
+            table = Table(title=f"{_shown(data['name'])} ({_shown(data['account_id'])}, EIN {_shown(data['ein'])}) "
+                                f"— tax year {year}")
             table.add_column("property")
             for heading in ("months", "avg acq. debt (4)", "avg adj. basis (5)", "% (6)", "gross (2)",
                             "deprec. (3a)", "other (3b)", "reportable (7)", "allocable (9)"):
                 table.add_column(heading, justify="right")
             for item in data["properties"]:
                 lines = item["part_v"]
-                table.add_row(item["property_id"], str(item["months_held"]), format_dollars(lines["4"]),
+                table.add_row(_shown(item["property_id"]), str(item["months_held"]), format_dollars(lines["4"]),
                               format_dollars(lines["5"]), lines["6"], format_dollars(lines["2"]),
                               format_dollars(lines["3a"]), format_dollars(lines["3b"]), format_dollars(lines["7"]),
                               format_dollars(lines["9"]))
@@ -80,41 +97,49 @@ def register(app: typer.Typer) -> None:
                 f"  balance due {format_dollars(data['form_990t']['part_iii']['9'])}  must file: "
                 f"{'yes' if data['must_file'] else 'no'}  due {data['due_date']} (extended {data['extended_due_date']})")
             for flag in data["flags"]:
-                console.print(f"  ! {flag}")
+                console.print(f"  ! {_shown(flag)}")
 
     @app.command()
     def check(
         book: Path = typer.Argument(..., help="A folder of CSV files or an .xlsx workbook."),
         year: int = typer.Option(..., "--year", help="Tax year (calendar year)."),
         format: str = typer.Option("text", "--format", help="text, csv or json"),
+        date_format: str = typer.Option("ISO", "--date-format", help=DATE_FORMAT_HELP),
     ) -> None:
         """Per account, in plain words: must it file, why, the tax, and the due date."""
         console = Console()
-        results, report = compute_valid_accounts(book, year, Settings(), strict=False, console=console)
+        results, report = compute_valid_accounts(book, year, Settings(), strict=False, console=console,
+                                                 date_format=date_format)
         rows = [summary_row(result) for result in results]
+        accounts = {row["account_id"]: row for row in report.book.accounts.to_dict("records")}
         for account_id in sorted(report.accounts_with_errors):
             first = next(p for p in report.errors if p.account_id == account_id)
-            record = report.book.accounts[report.book.accounts["account_id"] == account_id].iloc[0]
+            # The account may be known only from another table (a property of an unknown account).
+            record = accounts.get(account_id, {})
             rows.append({**{column: "" for column in SUMMARY_COLUMNS}, "account_id": account_id,
-                         "name": record["name"] or "", "account_type": record["account_type"] or "",
-                         "ein": record["ein"] or "", "status": "exception",
+                         "name": _text(record.get("name")), "account_type": _text(record.get("account_type")),
+                         "ein": _text(record.get("ein")), "status": "exception",
                          "problem": f"{first.file} row {first.row} column {first.column}: expected {first.expected}"})
+        # Every echoed value is masked; CSV cells from user data cannot run as spreadsheet formulas.
+        rows = [safe_row(row, USER_COLUMNS) for row in rows]
         if format == "csv":
             writer = csv.DictWriter(sys.stdout, fieldnames=SUMMARY_COLUMNS, lineterminator="\n")
             writer.writeheader()
             writer.writerows(rows)
         elif format == "json":
-            json.dump({"tax_year": year, "accounts": rows}, sys.stdout, indent=2)
+            json.dump({"tax_year": year, "accounts": [{key: mask_ssn(value) for key, value in row.items()}
+                                                     for row in rows]}, sys.stdout, indent=2)
             sys.stdout.write("\n")
         else:
             for result in results:
-                name = result.account.get("name") or result.account_id
+                name = _shown(result.account.get("name") or result.account_id)
+                shown_id = _shown(result.account_id)
                 threshold = format_dollars(result.parameters.filing_threshold)
                 gross = f"{result.gross_unrelated_income:,.2f}"
                 if result.must_file:
                     tax = result.form.total_tax
                     console.print(
-                        f"[bold]{name}[/bold] ({result.account_id}): MUST FILE Form 990-T for {year} — gross unrelated "
+                        f"[bold]{name}[/bold] ({shown_id}): MUST FILE Form 990-T for {year} — gross unrelated "
                         f"income ${gross} is at least ${threshold}. Tax ${format_dollars(tax) or '0'}; balance due "
                         f"${format_dollars(result.form.part_iii['9']) or '0'}. Due {result.due_date:%B %-d, %Y} "
                         f"(extended with Form 8868: {result.extended_due_date:%B %-d, %Y}).")
@@ -122,11 +147,12 @@ def register(app: typer.Typer) -> None:
                         dates = ", ".join(f"{day:%b %-d, %Y}" for day in result.estimated_tax_due_dates)
                         console.print(f"   Tax is $500 or more: pay {year + 1} estimated tax by {dates}.")
                 else:
-                    console.print(f"[bold]{name}[/bold] ({result.account_id}): no Form 990-T required for {year} — gross "
+                    console.print(f"[bold]{name}[/bold] ({shown_id}): no Form 990-T required for {year} — gross "
                                   f"unrelated income ${gross} is under ${threshold}.")
             for row in rows:
                 if row["status"] == "exception":
-                    console.print(f"[bold]{row['name']}[/bold] ({row['account_id']}): NOT CHECKED — {row['problem']}")
+                    console.print(f"[bold]{_shown(row['name'])}[/bold] ({_shown(row['account_id'])}): NOT CHECKED — "
+                                  f"{_shown(row['problem'])}")
         for problem in report.unattributed_errors[:20]:
             typer.echo(f"left out: {problem.file} row {problem.row} column {problem.column}: expected {problem.expected} "
                        "(belongs to no known account)", err=True)

@@ -9,32 +9,42 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from udfi.validate import BookReadError, ValidationReport, validate_book
+from udfi.safety import mask_ssn
+from udfi.validate import DATE_FORMATS, BookReadError, ValidationReport, validate_book
 
 EXIT_INVALID = 1
 SHOWN_ROWS = 200
 
 
-def load_or_exit(book: Path) -> ValidationReport:
+DATE_FORMAT_HELP = "Dates in the book: ISO (YYYY-MM-DD, default) or MDY (also accepts US MM/DD/YYYY)."
+
+
+def load_or_exit(book: Path, date_format: str = "ISO") -> ValidationReport:
     """Validate `book`; on a book that cannot be read at all, print one line and exit 2."""
+    date_format = (date_format or "ISO").upper()
+    if date_format not in DATE_FORMATS:
+        typer.echo(f"error: --date-format must be one of {', '.join(DATE_FORMATS)} (got {date_format!r})", err=True)
+        raise typer.Exit(2)
     try:
-        return validate_book(book)
+        return validate_book(book, date_format=date_format)
     except BookReadError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {mask_ssn(str(exc))}", err=True)
         raise typer.Exit(2) from exc
 
 
 def print_problems(report: ValidationReport, console: Console, limit: int = SHOWN_ROWS) -> None:
-    table = Table(title=f"Problems in {report.source}", show_lines=False)
+    table = Table(title=f"Problems in {escape(str(report.source))}", show_lines=False)
     for heading in ("severity", "file", "row", "column", "value", "expected"):
         table.add_column(heading, overflow="fold")
     ordered = sorted(report.problems, key=lambda p: (p.severity != "error", p.file, p.row or 0, p.column or ""))
     for problem in ordered[:limit]:
         style = "red" if problem.severity == "error" else "yellow"
-        table.add_row(problem.severity, problem.file, "" if problem.row is None else str(problem.row),
-                      problem.column or "", problem.value, problem.expected, style=style)
+        # Values are user data: escaped, so `book.xlsx[ledger]` or `[red]` print as written.
+        table.add_row(problem.severity, escape(problem.file), "" if problem.row is None else str(problem.row),
+                      escape(problem.column or ""), escape(problem.value), escape(problem.expected), style=style)
     console.print(table)
     if len(ordered) > limit:
         console.print(f"… and {len(ordered) - limit} more (use --format json for the full list)")
@@ -52,10 +62,11 @@ def register(app: typer.Typer) -> None:
     def validate(
         book: Path = typer.Argument(..., help="A folder of CSV files or an .xlsx workbook."),
         format: str = typer.Option("table", "--format", help="table or json"),
+        date_format: str = typer.Option("ISO", "--date-format", help=DATE_FORMAT_HELP),
     ) -> None:
         """Check a book: "valid", or every problem with file, row, column, value and what was expected."""
         started = time.perf_counter()
-        report = load_or_exit(book)
+        report = load_or_exit(book, date_format)
         elapsed = time.perf_counter() - started
         if format == "json":
             json.dump({"source": str(book), "valid": report.ok, "ledger_rows": report.ledger_rows,
@@ -68,7 +79,7 @@ def register(app: typer.Typer) -> None:
             if report.problems:
                 print_problems(report, console)
             verdict = "valid" if report.ok else "INVALID"
-            console.print(f"{book}: {verdict} — {len(report.errors)} error(s), {len(report.warnings)} warning(s); "
+            console.print(f"{escape(str(book))}: {verdict} — {len(report.errors)} error(s), {len(report.warnings)} warning(s); "
                           f"{report.ledger_rows:,} ledger rows checked in {elapsed:.2f} s")
         if not report.ok:
             raise typer.Exit(EXIT_INVALID)
