@@ -67,7 +67,7 @@ class Problem:
             "column": self.column,
             "value": self.value,
             "expected": self.expected,
-            "account_id": self.account_id,
+            "account_id": mask_ssn(self.account_id),
         }
 
 
@@ -249,7 +249,7 @@ def read_csv_table(path: Path, file: str, required: bool) -> tuple[pd.DataFrame 
                                  "Western European); check accented names, or save it as \"CSV UTF-8\""))
     try:
         header_text = head.decode(encoding if encoding != "utf-8-sig" else "utf-8-sig", errors="replace")
-        first = next(csv.reader(io.StringIO(header_text)), [])
+        first = next(csv.reader(io.StringIO(header_text, newline="")), [])
     except (csv.Error, LookupError):
         first = []
     names, header_problems = _header_problems(first, file)

@@ -360,6 +360,14 @@ def _apply_pandera(spec: TableSpec, frame: pd.DataFrame, failed: set, collect: _
 # --------------------------------------------------------------------------------------------
 
 
+def _map(values: pd.Series, mapping: pd.Series) -> pd.Series:
+    """`values.map(mapping)`, also when `mapping` is empty (pandas then fails to cast a datetime
+    mapping to float: a header-only loans or properties table)."""
+    if mapping.empty:
+        return pd.Series(index=values.index, dtype=mapping.dtype)
+    return values.map(mapping)
+
+
 def _cross_checks(tables: dict[str, pd.DataFrame], collect: _Collector) -> None:
     accounts = tables["accounts"]
     properties = tables["properties"]
@@ -417,11 +425,11 @@ def _cross_checks(tables: dict[str, pd.DataFrame], collect: _Collector) -> None:
     collect.add_rows(ERROR, "loans", loans.index[stray], "refinances", refinances[stray],
                      "no value unless purpose is refinance")
     by_id = loans.drop_duplicates("loan_id").set_index("loan_id")
-    target_property = refinances.map(by_id["property_id"])
+    target_property = _map(refinances, by_id["property_id"])
     other_property = refinances.notna() & target_property.notna() & (target_property != loans["property_id"])
     collect.add_rows(ERROR, "loans", loans.index[other_property], "refinances", refinances[other_property],
                      "a loan of the same property (a refinance cannot take over another property's loan)")
-    target_date = refinances.map(by_id["originated_on"])
+    target_date = _map(refinances, by_id["originated_on"])
     later_target = refinances.notna() & target_date.notna() & (target_date > loans["originated_on"])
     collect.add_rows(ERROR, "loans", loans.index[later_target], "refinances", refinances[later_target],
                      "a loan originated on or before this one")
@@ -435,7 +443,7 @@ def _cross_checks(tables: dict[str, pd.DataFrame], collect: _Collector) -> None:
         if pointer.isna().all():
             break
         self_loop |= pointer.notna() & (pointer == loans["loan_id"])
-        pointer = pointer.map(by_id["refinances"]).where(pointer.notna())
+        pointer = _map(pointer, by_id["refinances"]).where(pointer.notna())
     looping = pointer.notna() | self_loop
     collect.add_rows(ERROR, "loans", loans.index[looping], "refinances", refinances[looping],
                      "a refinance chain that ends (this chain loops back on itself)")
@@ -453,13 +461,13 @@ def _cross_checks(tables: dict[str, pd.DataFrame], collect: _Collector) -> None:
     needs_loan = category.isin(["interest", "principal"]) & ledger["loan_id"].isna()
     collect.add_rows(ERROR, "ledger", ledger.index[needs_loan], "loan_id", None,
                      "a loan_id (required for interest and principal rows)")
-    loan_property = ledger["loan_id"].map(by_id["property_id"])
+    loan_property = _map(ledger["loan_id"], by_id["property_id"])
     wrong_property = ledger["loan_id"].notna() & loan_property.notna() & (loan_property != ledger["property_id"])
     collect.add_rows(ERROR, "ledger", ledger.index[wrong_property], "loan_id", ledger.loc[wrong_property, "loan_id"],
                      "a loan of the row's property (" + "the loan belongs to another property)")
     held = properties.drop_duplicates("property_id").set_index("property_id")
-    start = ledger["property_id"].map(held["acquired_on"])
-    end = ledger["property_id"].map(held["disposed_on"])
+    start = _map(ledger["property_id"], held["acquired_on"])
+    end = _map(ledger["property_id"], held["disposed_on"])
     outside = ledger["date"].notna() & start.notna() & (
         (ledger["date"] < start) | (end.notna() & (ledger["date"] > end)))
     collect.add_rows(WARNING, "ledger", ledger.index[outside], "date",
@@ -474,7 +482,7 @@ def _cross_checks(tables: dict[str, pd.DataFrame], collect: _Collector) -> None:
     if len(payments):
         ordered = payments.sort_values(["loan_id", "date"], kind="stable")
         paid = ordered.groupby("loan_id", sort=False)["amount"].cumsum()
-        principal = ordered["loan_id"].map(by_id["principal"])
+        principal = _map(ordered["loan_id"], by_id["principal"])
         remaining = principal - paid
         negative = (remaining.notna() & (remaining < 0)).to_numpy(dtype=bool)
         first_negative = ordered[negative].groupby("loan_id", sort=False).head(1)
@@ -484,7 +492,7 @@ def _cross_checks(tables: dict[str, pd.DataFrame], collect: _Collector) -> None:
             collect.add(ERROR, "ledger", row, "amount", f"{int(ordered.at[row, 'amount']) / 100:.2f}",
                         f"principal repayments that leave loan {loan_id} at or above zero "
                         f"(this row brings it to {balance / 100:.2f})")
-        before_origination = ordered["date"] < ordered["loan_id"].map(by_id["originated_on"])
+        before_origination = ordered["date"] < _map(ordered["loan_id"], by_id["originated_on"])
         collect.add_rows(ERROR, "ledger", ordered.index[before_origination.to_numpy(dtype=bool)], "date",
                          ordered.loc[before_origination, "date"].dt.strftime("%Y-%m-%d"),
                          "a principal repayment dated on or after the loan's origination")

@@ -193,7 +193,7 @@ def _package_account(job: ChunkJob, result: AccountYear, rendered: dict, with_st
         seconds["write"] += time.perf_counter() - started
     if record.exceptions:
         record.status = "exception"
-        record.summary = {**summary, "status": "exception", "problem": record.exceptions[0].problem}
+        record.summary = {**summary, "status": "exception", "reason": "", "problem": record.exceptions[0].problem}
         if name_problem is None:
             remove_package(folder, job.out)  # no stale package from an earlier run next to an exception
     return record

@@ -100,8 +100,9 @@ def problems_text(account: dict, tax_year: int, problems: list[Problem], excepti
     else:
         lines.append("The return was prepared, but please check the following:")
     lines.append("(Rows are counted among this account's own rows of each table, header = row 1.)")
-    lines.append("")
     number = 0
+    if errors or stage_rows:
+        lines.append("")
     for problem in errors:
         number += 1
         own = own_rows.own_row(account_id, problem.file, problem.row) if own_rows else None
@@ -112,7 +113,9 @@ def problems_text(account: dict, tax_year: int, problems: list[Problem], excepti
         lines.append(f"{number}. {words}: {row.problem}.")
         lines.append("   This is usually not a mistake in your data; your custodian will look into it.")
     if warnings:
-        lines += ["", "Warnings (these do not stop the return, but please check them):", ""]
+        if errors or stage_rows:
+            lines += ["", "Warnings (these do not stop the return, but please check them):"]
+        lines.append("")
         for problem in warnings:
             number += 1
             own = own_rows.own_row(account_id, problem.file, problem.row) if own_rows else None

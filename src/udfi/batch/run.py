@@ -317,7 +317,8 @@ def _plan(options: PrepareOptions, out: Path, report, blanks, permissions: Permi
         fingerprints = {str(y): parameter_store.fingerprint(y) for y in years}
     except parameter_store.MissingParameterError as exc:
         raise PrepareError(EXIT_USAGE, str(exc)) from exc
-    account_ids = [a for a in book.accounts["account_id"].tolist() if isinstance(a, str)]
+    # a duplicated id is one account (both rows are reported as errors)
+    account_ids = list(dict.fromkeys(a for a in book.accounts["account_id"].tolist() if isinstance(a, str)))
     selected: set[str] | None = None
     previous = _load_manifest(out) if (options.resume or options.accounts) else None
     if options.accounts:
