@@ -66,19 +66,26 @@ PRIVATE = PERMISSIONS["private"]
 
 
 # --------------------------------------------------------------------------------------------
-# Fault injection (tests): UDFI_FAULT="enospc-after:N" — the write after N successful file writes
-# of this process fails with ENOSPC; "free-bytes:N" — the free-space check sees N bytes free.
+# Fault injection (tests and `make test`): UDFI_FAULT="enospc-at:N" — the N-th file write of a run
+# in one process (1-based, temporaries included; workers count their own) fails with ENOSPC once; any errno name works the same way
+# ("erofs-at:1": the first write finds a read-only file system). "free-bytes:N" — the free-space
+# check sees N bytes free.
 # --------------------------------------------------------------------------------------------
 
 _writes = {"count": 0}
 
 
+def start_counting_writes() -> None:
+    _writes["count"] = 0
+
+
 def fault_hook() -> None:
     spec = os.environ.get("UDFI_FAULT", "")
-    if spec.startswith("enospc-after:"):
-        if _writes["count"] >= int(spec.split(":", 1)[1]):
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        _writes["count"] += 1
+    _writes["count"] += 1
+    name, _, at = spec.partition("-at:")
+    if at.isdigit() and _writes["count"] == int(at):
+        code = getattr(errno, name.upper(), errno.EIO)
+        raise OSError(code, os.strerror(code))
 
 
 def free_bytes(folder: Path) -> int:
@@ -164,15 +171,18 @@ def real_folder(out: Path, parts: tuple[str, ...], create: bool, permissions: Pe
     folder = Path(out)
     for part in parts:
         folder = folder / part
-        if not _check_folder(folder, out):
-            if not create:
-                return None
-            try:
-                os.mkdir(folder, permissions.dir_mode)
-            except FileExistsError:
-                _check_folder(folder, out)
-                continue
-            os.chmod(folder, permissions.dir_mode, follow_symlinks=False)
+        if _check_folder(folder, out):
+            if create and stat.S_IMODE(os.lstat(folder).st_mode) != permissions.dir_mode:
+                os.chmod(folder, permissions.dir_mode)  # a folder of an earlier run gets this run's mode
+            continue
+        if not create:
+            return None
+        try:
+            os.mkdir(folder, permissions.dir_mode)
+        except FileExistsError:
+            _check_folder(folder, out)
+            continue
+        os.chmod(folder, permissions.dir_mode)
     return folder
 
 
@@ -241,20 +251,24 @@ def write_atomically(path: Path, data: bytes, permissions: Permissions = PRIVATE
 
 
 def write_all_or_nothing(folder: Path, files: dict[str, bytes], permissions: Permissions = PRIVATE) -> None:
-    """Move every file into `folder`, or none: temporaries first, then `os.replace` each; on any
-    failure the temporaries and the files already moved are removed (never a mix of old and new)."""
+    """Move every file into `folder`, or none: temporaries first, then `os.replace` each. A failure
+    while writing the temporaries leaves the old files as they were; a failure while moving removes
+    every file of the set (never a mix of old and new). Temporaries are always removed."""
     temporaries: list[tuple[Path, Path]] = []
+    moving = False
     try:
         for name, data in files.items():
             temporary = _temporary(folder, name)
             temporaries.append((temporary, folder / name))
             _write_new(temporary, data, permissions)
+        moving = True
         for temporary, final in temporaries:
             os.replace(temporary, final)
     except BaseException:
         for temporary, final in temporaries:
             _unlink_quietly(temporary)
-            _unlink_quietly(final)
+            if moving:
+                _unlink_quietly(final)
         raise
 
 

@@ -43,7 +43,8 @@ from udfi.batch import package
 from udfi.batch.files import (EXCEPTIONS_FILE, FORM_FILE, MANIFEST_FILE, PERMISSIONS, PROBLEMS_FILE, SUMMARY_FILE,
                               Permissions, UnsafeOutputError, csv_bytes, folder_name_problem, free_bytes,
                               input_files, is_systemic, manifest_bytes, output_path, real_folder, remove_package,
-                              sha256_bytes, sha256_file, sweep_temporaries, write_all_or_nothing, write_atomically)
+                              sha256_bytes, sha256_file, start_counting_writes, sweep_temporaries,
+                              write_all_or_nothing, write_atomically)
 from udfi.batch.lock import LockedError, OutputLock
 from udfi.batch.package import ChunkJob, run_chunk_safely
 from udfi.batch.problems import OwnRows, problems_text
@@ -271,26 +272,36 @@ def prepare(options: PrepareOptions, echo: Callable[[str], None] | None = None,
         outcome.missing_blanks = True
         echo(message + f" — packages are written without {FORM_FILE}")
 
+    start_counting_writes()
+    created = not os.path.lexists(os.path.abspath(options.out))
     out = _prepare_out(Path(options.out), permissions)
     lock = OutputLock(out)
     try:
-        lock.acquire()
-    except LockedError as exc:
-        raise PrepareError(EXIT_USAGE, str(exc)) from exc
-    except OSError as exc:
-        raise PrepareError(EXIT_USAGE, f"--out {out}: cannot write there ({exc.strerror or exc}); nothing was "
-                                       "prepared") from exc
-    try:
-        if lock.stale_message():
-            echo(lock.stale_message())
-        _check_writable(out, permissions)
-        swept = sweep_temporaries(out, year)
-        if swept:
-            echo(f"{out}: removed {swept} temporary file(s) left by an interrupted run")
-        return _run(options, out, permissions, blanks, outcome, echo, started, progress_stream, interactive,
-                    chunk_worker)
-    finally:
-        lock.release()
+        try:
+            lock.acquire()
+        except LockedError as exc:
+            raise PrepareError(EXIT_USAGE, str(exc)) from exc
+        except OSError as exc:
+            raise PrepareError(EXIT_USAGE, f"--out {out}: cannot write there ({exc.strerror or exc}); nothing was "
+                                           "prepared") from exc
+        try:
+            if lock.stale_message():
+                echo(lock.stale_message())
+            _check_writable(out, permissions)
+            swept = sweep_temporaries(out, year)
+            if swept:
+                echo(f"{out}: removed {swept} temporary file(s) left by an interrupted run")
+            return _run(options, out, permissions, blanks, outcome, echo, started, progress_stream, interactive,
+                        chunk_worker)
+        finally:
+            lock.release()
+    except PrepareError:
+        if created:  # a refused run leaves no empty OUT behind
+            try:
+                os.rmdir(out)
+            except OSError:
+                pass
+        raise
 
 
 @dataclass
