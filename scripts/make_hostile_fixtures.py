@@ -40,21 +40,23 @@ def _monthly(property_id: str, months: range, category: str, amount: str, loan_i
              "amount": amount, "loan_id": loan_id, "memo": memo} for month in months]
 
 
+ADDRESS = {"street": "100 Harbor Way", "city": "Tampa", "state": "FL", "zip": "33602"}  # the custodian's (e-file)
+
 BASE = {
     "accounts": [
         {"account_id": "A1", "name": "Harbor Trust Co FBO Ann Lee IRA", "ein": "47-1234567",
-         "account_type": "traditional_ira"},
+         "account_type": "traditional_ira", **ADDRESS},
         {"account_id": "A2", "name": "Harbor Trust Co FBO Raj Patel Roth IRA", "ein": "47-7654321",
-         "account_type": "roth_ira"},
+         "account_type": "roth_ira", **ADDRESS},
         {"account_id": "A3", "name": "Harbor Trust Co FBO Mei Wong SEP IRA", "ein": "47-5550001",
-         "account_type": "sep_ira"},
+         "account_type": "sep_ira", **ADDRESS},
     ],
     "properties": [
         {"property_id": "P1", "account_id": "A1", "description": "8 Bay Rd, Tampa, FL 33602",
          "property_type": "residential_rental", "acquired_on": "2021-03-10", "cost_basis": "250000.00",
          "land_value": "50000.00", "disposed_on": "", "amount_realized": ""},
         {"property_id": "P2", "account_id": "A2", "description": "14 Elm St, Dayton, OH 45402",
-         "property_type": "residential_rental", "acquired_on": "2020-06-01", "cost_basis": "200000.00",
+         "property_type": "residential_rental", "acquired_on": "2021-01-01", "cost_basis": "200000.00",
          "land_value": "40000.00", "disposed_on": "", "amount_realized": ""},
         {"property_id": "P3", "account_id": "A3", "description": "Lot 4, Ocala, FL 34470", "property_type": "land",
          "acquired_on": "2021-01-05", "cost_basis": "40000.00", "land_value": "40000.00", "disposed_on": "",
@@ -63,7 +65,7 @@ BASE = {
     "loans": [
         {"loan_id": "L1", "property_id": "P1", "originated_on": "2021-03-10", "principal": "150000.00",
          "purpose": "acquisition", "refinances": "", "recourse": "false", "lender_is_disqualified_person": "false"},
-        {"loan_id": "L2", "property_id": "P2", "originated_on": "2020-06-01", "principal": "100000.00",
+        {"loan_id": "L2", "property_id": "P2", "originated_on": "2021-01-01", "principal": "100000.00",
          "purpose": "acquisition", "refinances": "", "recourse": "false", "lender_is_disqualified_person": "false"},
         {"loan_id": "L3", "property_id": "P3", "originated_on": "2021-01-05", "principal": "20000.00",
          "purpose": "acquisition", "refinances": "", "recourse": "false", "lender_is_disqualified_person": "false"},

@@ -162,5 +162,8 @@ def test_every_invalid_fixture_runs_through_every_command(kind: str, tmp_path: P
         assert prepare_code == 1
         nothing_written(tmp_path / "out")
     else:
-        assert prepare_code == (3 if error else 0)
-        assert_consistent_out(tmp_path / "out")
+        # these small books have no addresses, so 990-T.xml cannot be written (stage efile): what
+        # matters here is that validation alone sets aside exactly the accounts with errors
+        assert prepare_code == 3 or (prepare_code == 0 and not error)
+        exceptions = assert_consistent_out(tmp_path / "out")["exceptions"]
+        assert any(row["stage"] == "validate" for row in exceptions) == error

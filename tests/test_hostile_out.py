@@ -10,6 +10,7 @@ where this machine lets the test mount one, a real 1 MiB tmpfs.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 import os
 import shutil
 import stat
@@ -22,7 +23,7 @@ from hostile_helpers import assert_consistent_out, nothing_written, read_csv, ru
 from udfi.batch import package as batch_package
 from udfi.batch.lock import OutputLock
 from udfi.batch.package import run_chunk_safely
-from udfi.batch.run import PrepareOptions, prepare
+from udfi.batch.run import PREPARE, PrepareOptions, prepare
 
 REPO = Path(__file__).resolve().parents[1]
 BASE = REPO / "fixtures" / "hostile" / "_base" / "book"
@@ -175,11 +176,11 @@ def test_a_stale_lock_of_a_dead_run_is_taken_over(tmp_path, forms):
 # ---- faults during the batch ----------------------------------------------------------------------
 
 def test_disk_full_mid_batch_stops_cleanly_and_resume_completes(tmp_path, forms, monkeypatch):
-    """ENOSPC on the 3rd file write (probe = 1st, A1's return.json = 2nd, A2's = 3rd): the run stops, A2 and A3
+    """ENOSPC on the 4th file write (probe, A1's 990-T.xml and return.json, then A2's 990-T.xml): the run stops, A2 and A3
     are reported not prepared, the reports still describe exactly what is in OUT, no temporary is
     left; with space again, --resume completes the same OUT."""
     out = tmp_path / "out"
-    monkeypatch.setenv("UDFI_FAULT", "enospc-at:3")
+    monkeypatch.setenv("UDFI_FAULT", "enospc-at:4")
     code, _, stderr = _prepare(BASE, out, forms)
     assert code == 3 and "No space left on device" in stderr
     assert "the run stopped" in stderr
@@ -199,8 +200,8 @@ def test_disk_full_while_writing_the_reports_changes_none_of_them(tmp_path, form
     out = tmp_path / "out"
     assert _prepare(BASE, out, forms)[0] == 0
     before = snapshot(out)
-    # probe, 3 packages (one file each without statements and blanks), then the first report fails
-    monkeypatch.setenv("UDFI_FAULT", "enospc-at:5")
+    # probe, 3 packages (990-T.xml and return.json each without statements and blanks), then the first report
+    monkeypatch.setenv("UDFI_FAULT", "enospc-at:8")
     code, _, stderr = _prepare(BASE, out, forms)
     assert code == 2 and "none of them was changed" in stderr
     after = snapshot(out)
@@ -272,7 +273,7 @@ def _dies_for_a2(job):
 def test_a_worker_that_dies_takes_only_its_own_account(tmp_path, forms):
     out = tmp_path / "out"
     outcome = prepare(PrepareOptions(book=BASE, tax_year=YEAR, out=out, jobs=2, forms_dir=forms, all_accounts=True,
-                                     chunk_size=3), echo=lambda text: None, chunk_worker=_dies_for_a2)
+                                     chunk_size=3), echo=lambda text: None, kind=replace(PREPARE, chunk=_dies_for_a2))
     assert outcome.exit_code == 3
     summary = {row["account_id"]: row for row in assert_consistent_out(out)["summary"]}
     assert summary["A2"]["status"] == "exception" and "worker process failed" in summary["A2"]["problem"]
@@ -290,7 +291,7 @@ def test_a_failure_outside_any_account_still_leaves_consistent_reports(tmp_path,
         return run_chunk_safely(job)
 
     outcome = prepare(PrepareOptions(book=BASE, tax_year=YEAR, out=out, jobs=1, forms_dir=forms, all_accounts=True,
-                                     chunk_size=1), echo=lambda text: None, chunk_worker=explode_on_second_chunk)
+                                     chunk_size=1), echo=lambda text: None, kind=replace(PREPARE, chunk=explode_on_second_chunk))
     assert outcome.exit_code == 130 and outcome.stopped == "interrupted"
     summary = {row["account_id"]: row for row in assert_consistent_out(out)["summary"]}
     assert summary["A1"]["status"] == "file"

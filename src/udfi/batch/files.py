@@ -29,9 +29,10 @@ FORM_FILE = "990-T.pdf"
 PRINT_FILE = "990-T-print.pdf"
 STATEMENTS_FILE = "statements.pdf"
 RETURN_FILE = "return.json"
+EFILE_FILE = "990-T.xml"
 PROBLEMS_FILE = "problems.txt"
-# The files of one account's package (another command may add its own, e.g. an e-file XML).
-PACKAGE_FILES = [FORM_FILE, PRINT_FILE, STATEMENTS_FILE, RETURN_FILE]
+# The files of one account's `prepare` package (another batch kind passes its own, e.g. `extend`).
+PACKAGE_FILES = (FORM_FILE, PRINT_FILE, STATEMENTS_FILE, RETURN_FILE, EFILE_FILE)
 
 SUMMARY_FILE = "summary.csv"
 EXCEPTIONS_FILE = "exceptions.csv"
@@ -279,19 +280,19 @@ def _unlink_quietly(path: Path) -> None:
         pass
 
 
-def write_package(folder: Path, files: dict[str, bytes], permissions: Permissions = PRIVATE,
-                  out: Path | None = None) -> None:
-    """An account's package, all or nothing, into `folder` (created, links refused); stale package
-    files that this run does not write are removed."""
+def write_package(folder: Path, files: dict[str, bytes], names: tuple[str, ...] = PACKAGE_FILES,
+                  permissions: Permissions = PRIVATE, out: Path | None = None) -> None:
+    """An account's package (`folder` = OUT/<account>/<year>), all or nothing; the folders are created
+    and links refused. Files of `names` (this batch kind's package) not in `files` are stale and removed."""
     out = Path(out) if out is not None else folder.parent.parent
     real_folder(out, tuple(folder.relative_to(out).parts), create=True, permissions=permissions)
     write_all_or_nothing(folder, files, permissions)
-    for stale in PACKAGE_FILES:
+    for stale in names:
         if stale not in files:
             _unlink_quietly(folder / stale)
 
 
-def remove_package(folder: Path, out: Path | None = None, names: list[str] | None = None) -> None:
+def remove_package(folder: Path, names: tuple[str, ...] = PACKAGE_FILES, out: Path | None = None) -> None:
     """Remove an earlier package's files (names only: a link is removed, never followed)."""
     out = Path(out) if out is not None else folder.parent.parent
     try:
@@ -300,7 +301,7 @@ def remove_package(folder: Path, out: Path | None = None, names: list[str] | Non
         return  # never clean up through a link
     if real is None:
         return
-    for name in PACKAGE_FILES if names is None else names:
+    for name in names:
         try:
             os.unlink(real / name)
         except FileNotFoundError:

@@ -10,10 +10,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from udfi.batch.files import (FORM_FILE, PRINT_FILE, PRIVATE, RETURN_FILE, STATEMENTS_FILE, Permissions,
-                              folder_name_problem, is_systemic, remove_package, sha256_bytes, write_package)
-from udfi.batch.records import (COMPUTE, FORM, OUTPUT, RETURN, STATEMENTS, AccountRecord, ChunkResult, ExceptionRow,
-                                blank_summary, short_error)
+from udfi.batch.files import (EFILE_FILE, FORM_FILE, PACKAGE_FILES, PRINT_FILE, PRIVATE, RETURN_FILE, STATEMENTS_FILE,
+                              Permissions, folder_name_problem, is_systemic, remove_package, safe_folder_name,
+                              sha256_bytes, write_package)
+from udfi.batch.records import (COMPUTE, EFILE, FORM, OUTPUT, RETURN, STATEMENTS, AccountRecord, ChunkResult,
+                                ExceptionRow, blank_summary, short_error)
 from udfi.book import Book
 from udfi.engine.compute import AccountYear, Settings, compute_book
 from udfi.engine.report import account_object
@@ -51,6 +52,8 @@ class ChunkJob:
     blanks: object | None  # udfi.forms.blanks.BlankSet
     flatten: bool
     account_ids: list[str] = field(default_factory=list)
+    custodian: object | None = None  # udfi.efile.custodian.Custodian, for 990-T.xml
+    timestamp: str | None = None     # ReturnTs of the run's XML returns
     permissions: Permissions = PRIVATE
 
 
@@ -90,6 +93,24 @@ def _render_statements(module, results: list[AccountYear]) -> dict[str, bytes | 
             except Exception as exc:  # noqa: BLE001
                 rendered[result.account_id] = exc
     return rendered
+
+
+def _efile_xml(data: dict, result: AccountYear, job: ChunkJob) -> bytes:
+    from udfi.efile.details import details_of  # noqa: PLC0415
+    from udfi.efile.returns import build_return  # noqa: PLC0415
+
+    return build_return(data, job.tax_year, job.custodian, details_of(result), timestamp=job.timestamp)
+
+
+def _exception_row(account_id: str, stage: str, exc: Exception, result: AccountYear) -> ExceptionRow:
+    """A value the XML cannot carry names its input: the file (and the account's row) it came from."""
+    field_name = getattr(exc, "field", None)
+    if stage == EFILE and field_name:
+        file = field_name.split(" ", 1)[0] if field_name.endswith(".csv") or ".csv " in field_name else ""
+        row = result.account.get("source_row") if file == "accounts.csv" else None
+        return ExceptionRow(account_id, stage, f"{field_name}: {exc.problem}", file,
+                            None if row is None else int(row))
+    return ExceptionRow(account_id, stage, short_error(exc))
 
 
 def run_chunk(job: ChunkJob) -> ChunkResult:
@@ -143,7 +164,7 @@ def _package_account(job: ChunkJob, result: AccountYear, rendered: dict, with_st
     name_problem = folder_name_problem(account_id)
     if not (result.must_file or job.all_accounts):
         if name_problem is None:
-            remove_package(folder, job.out)  # a package from an earlier run no longer describes this account
+            remove_package(folder, out=job.out)  # a package from an earlier run no longer describes this account
         return record
     if name_problem is not None:
         record.exceptions.append(ExceptionRow(account_id, OUTPUT, name_problem))
@@ -176,14 +197,18 @@ def _package_account(job: ChunkJob, result: AccountYear, rendered: dict, with_st
             if pdf is None:
                 raise RuntimeError("no statements were rendered for this account")
             files[STATEMENTS_FILE] = pdf
+        stage = EFILE
+        started = time.process_time()  # CPU time: the bench reports the XML step as CPU ms per package
+        files[EFILE_FILE] = _efile_xml(data, result, job)
+        seconds["efile"] += time.process_time() - started
         stage = RETURN
         files[RETURN_FILE] = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     except Exception as exc:  # noqa: BLE001
-        record.exceptions.append(ExceptionRow(account_id, stage, short_error(exc)))
+        record.exceptions.append(_exception_row(account_id, stage, exc, result))
     if not record.exceptions:
         started = time.perf_counter()
         try:
-            write_package(folder, files, job.permissions, job.out)
+            write_package(folder, files, PACKAGE_FILES, job.permissions, job.out)
             record.outputs = {f"{account_id}/{job.tax_year}/{name}": sha256_bytes(data)
                               for name, data in files.items()}
         except Exception as exc:  # noqa: BLE001
@@ -195,15 +220,17 @@ def _package_account(job: ChunkJob, result: AccountYear, rendered: dict, with_st
         record.status = "exception"
         record.summary = {**summary, "status": "exception", "reason": "", "problem": record.exceptions[0].problem}
         if name_problem is None:
-            remove_package(folder, job.out)  # no stale package from an earlier run next to an exception
+            remove_package(folder, out=job.out)  # no stale package from an earlier run next to an exception
     return record
 
 
-def run_chunk_safely(job: ChunkJob) -> ChunkResult:
-    """`run_chunk`, with anything unexpected retried account by account, so that a failure stays
-    the failing account's own; an account that fails even alone becomes an exception."""
+def run_chunk_safely(job: ChunkJob, worker=None) -> ChunkResult:
+    """`run_chunk` (or another batch kind's `worker`), with anything unexpected retried account by
+    account, so that a failure stays the failing account's own; an account that fails even alone
+    becomes an exception."""
+    run_chunk_of = worker or run_chunk
     try:
-        return run_chunk(job)
+        return run_chunk_of(job)
     except Exception:  # noqa: BLE001 — isolate below
         pass
     records, seconds = [], defaultdict(float)
@@ -211,7 +238,7 @@ def run_chunk_safely(job: ChunkJob) -> ChunkResult:
         account_id = row["account_id"]
         try:
             alone = replace(job, book=job.book.for_accounts([account_id]), account_ids=[account_id])
-            result = run_chunk(alone)
+            result = run_chunk_of(alone)
             records.extend(result.records)
             for stage, value in result.seconds.items():
                 seconds[stage] += value

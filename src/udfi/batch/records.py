@@ -11,7 +11,7 @@ from udfi.validate import Problem, ValidationReport
 
 # stages of exceptions.csv
 VALIDATE, COMPUTE, RETURN, FORM, STATEMENTS, OUTPUT = "validate", "compute", "return", "form", "statements", "output"
-WORKER, RUN = "worker", "run"
+WORKER, RUN, EFILE = "worker", "run", "efile"
 EXCEPTION_COLUMNS = ("account_id", "stage", "problem", "file", "row")
 MAX_PROBLEMS_PER_ACCOUNT = 10  # validation errors listed per account in exceptions.csv
 

@@ -40,7 +40,8 @@ from typing import Callable, Iterator
 import udfi
 from udfi import parameters as parameter_store
 from udfi.batch import package
-from udfi.batch.files import (EXCEPTIONS_FILE, FORM_FILE, MANIFEST_FILE, PERMISSIONS, PROBLEMS_FILE, SUMMARY_FILE,
+from udfi.batch.files import (EXCEPTIONS_FILE, FORM_FILE, MANIFEST_FILE, PACKAGE_FILES, PERMISSIONS, PROBLEMS_FILE,
+                              SUMMARY_FILE,
                               Permissions, UnsafeOutputError, csv_bytes, folder_name_problem, free_bytes,
                               input_files, is_systemic, manifest_bytes, output_path, real_folder, remove_package,
                               sha256_bytes, sha256_file, start_counting_writes, sweep_temporaries,
@@ -79,6 +80,26 @@ RESERVE_BYTES = 16 * 1024 * 1024
 ChunkWorker = Callable[[ChunkJob], ChunkResult]
 
 
+@dataclass(frozen=True)
+class BatchKind:
+    """What a batch writes: `prepare` (the filing packages) or another per-account product such as
+    `udfi extend` (Form 8868), which reuses the runner with its own chunk worker and report files.
+    `chunk` must be picklable (a top-level function or a partial of one): it runs in the workers."""
+
+    name: str = "prepare"
+    chunk: ChunkWorker = run_chunk_safely
+    package_files: tuple[str, ...] = PACKAGE_FILES
+    summary_file: str = SUMMARY_FILE
+    summary_columns: tuple[str, ...] = ()          # default: SUMMARY_COLUMNS
+    exceptions_file: str = EXCEPTIONS_FILE
+    manifest_file: str = MANIFEST_FILE
+    uses_blanks: bool = True
+    return_type: str = "990T"
+
+
+PREPARE = BatchKind()
+
+
 @dataclass
 class PrepareOptions:
     book: Path
@@ -95,6 +116,7 @@ class PrepareOptions:
     accounts: list[str] | None = None  # only these accounts (the others keep their manifest entries)
     date_format: str = "ISO"
     permissions: str = "private"  # private (0600/0700), group (0640/0750), public (0644/0755)
+    custodian: Path | None = None  # custodian settings for 990-T.xml (default BOOK/custodian.yaml)
 
 
 @dataclass
@@ -129,7 +151,7 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _run_key(options: PrepareOptions, blanks, fingerprints: dict[str, str]) -> dict:
+def _run_key(options: PrepareOptions, blanks, fingerprints: dict[str, str], efile_key: dict | None = None) -> dict:
     """Everything besides an account's own rows that its outputs depend on."""
     blank_hashes = {}
     if blanks is not None:
@@ -140,11 +162,36 @@ def _run_key(options: PrepareOptions, blanks, fingerprints: dict[str, str]) -> d
         "activity_code": options.activity_code, "all": options.all_accounts, "flatten": options.flatten,
         "blanks": blank_hashes, "statements": package._statements_module() is not None,
         "derivations": package._add_derivations() is not None,
+        "efile": efile_key,
     }
 
 
-def _load_manifest(out: Path) -> dict | None:
-    path = output_path(out, MANIFEST_FILE)
+def _efile_settings(options: PrepareOptions, year: int, echo: Callable[[str], None], kind: BatchKind = PREPARE):
+    """The custodian settings and the run's XML settings (part of the run key, so --resume notices)."""
+    from udfi.efile.custodian import CustodianError, find_settings, load_settings  # noqa: PLC0415
+    from udfi.efile.data import EfileDataError, RETURN_990T, return_version  # noqa: PLC0415
+    from udfi.efile.header import now_timestamp  # noqa: PLC0415
+
+    path = find_settings(options.book, options.custodian)
+    try:
+        custodian = load_settings(path)
+        version = return_version(kind.return_type, year, custodian.extension_return_versions
+                                 if kind.return_type != RETURN_990T else custodian.return_versions)
+    except (CustodianError, EfileDataError) as exc:
+        raise PrepareError(EXIT_USAGE, str(exc)) from exc
+    if custodian.officer is None and kind.return_type == RETURN_990T:
+        echo("no custodian settings (officer): 990-T.xml is written without BusinessOfficerGrp; see README "
+             "\"E-filing\" (BOOK/custodian.yaml or --custodian FILE)")
+    if version.placeholder:
+        setting = "return_versions" if kind.return_type == RETURN_990T else "extension_return_versions"
+        echo(f"Form {kind.return_type} XML: the MeF schema version for {year} is not known; the files carry the "
+             f"placeholder {version.version} — set {setting} in the custodian settings before transmitting")
+    key = {"custodian": sha256_file(path) if path is not None else "", "return_version": version.version}
+    return custodian, key, custodian.return_timestamp or now_timestamp()
+
+
+def _load_manifest(out: Path, name: str = MANIFEST_FILE) -> dict | None:
+    path = output_path(out, name)
     if path is None:
         return None
     try:
@@ -241,14 +288,13 @@ def _check_space(out: Path, accounts: int, flatten: bool) -> None:
 
 
 def prepare(options: PrepareOptions, echo: Callable[[str], None] | None = None,
-            progress_stream=None, interactive: bool | None = None,
-            chunk_worker: ChunkWorker = run_chunk_safely) -> PrepareOutcome:
+            progress_stream=None, interactive: bool | None = None, kind: BatchKind = PREPARE) -> PrepareOutcome:
     """Run the batch. Raises PrepareError when it cannot start (unreadable book, no parameters,
     missing blanks with require_forms, OUT unusable or locked) or its reports cannot be written;
     otherwise returns the outcome with its exit code.
 
-    `chunk_worker` computes and writes one chunk (a picklable top-level function): another batch
-    command reuses this runner with its own worker."""
+    `kind` says what is written: the chunk worker (runs in the worker processes), the package's files
+    and the report names — `udfi extend` reuses this runner with its own."""
     from udfi.forms.blanks import find_blanks  # noqa: PLC0415
 
     echo = echo or (lambda text: print(text, file=sys.stderr))
@@ -262,9 +308,10 @@ def prepare(options: PrepareOptions, echo: Callable[[str], None] | None = None,
     except parameter_store.MissingParameterError as exc:
         raise PrepareError(EXIT_USAGE, str(exc)) from exc
 
-    blanks = find_blanks(year, options.forms_dir)
+    blanks = find_blanks(year, options.forms_dir) if kind.uses_blanks else None
     outcome = PrepareOutcome(exit_code=EXIT_OK)
-    if blanks is None:
+    efile = _efile_settings(options, year, echo, kind)
+    if blanks is None and kind.uses_blanks:
         message = (f"no official Form 990-T blanks for {year} (f990t.pdf + f990tsa.pdf) in --forms-dir, "
                    f"$UDFI_FORMS_DIR or the cache; fetch them with: udfi forms fetch {year}")
         if options.require_forms:
@@ -292,7 +339,7 @@ def prepare(options: PrepareOptions, echo: Callable[[str], None] | None = None,
             if swept:
                 echo(f"{out}: removed {swept} temporary file(s) left by an interrupted run")
             return _run(options, out, permissions, blanks, outcome, echo, started, progress_stream, interactive,
-                        chunk_worker)
+                        kind, efile)
         finally:
             lock.release()
     except PrepareError:
@@ -320,7 +367,7 @@ class _Plan:
     account_rows: dict[str, dict]
 
 
-def _plan(options: PrepareOptions, out: Path, report, blanks, permissions: Permissions) -> _Plan:
+def _plan(options: PrepareOptions, out: Path, report, blanks, kind: BatchKind, efile_key: dict) -> _Plan:
     year = options.tax_year
     book = report.book
     try:
@@ -331,7 +378,7 @@ def _plan(options: PrepareOptions, out: Path, report, blanks, permissions: Permi
     # a duplicated id is one account (both rows are reported as errors)
     account_ids = list(dict.fromkeys(a for a in book.accounts["account_id"].tolist() if isinstance(a, str)))
     selected: set[str] | None = None
-    previous = _load_manifest(out) if (options.resume or options.accounts) else None
+    previous = _load_manifest(out, kind.manifest_file) if (options.resume or options.accounts) else None
     if options.accounts:
         known = set(account_ids)
         unknown = [a for a in dict.fromkeys(options.accounts) if a not in known]
@@ -340,12 +387,12 @@ def _plan(options: PrepareOptions, out: Path, report, blanks, permissions: Permi
                                            "accounts (nothing was prepared)")
         selected = set(options.accounts)
         if previous is not None and previous.get("tax_year") != year:
-            raise PrepareError(EXIT_USAGE, f"--account: {out / MANIFEST_FILE} is for tax year "
+            raise PrepareError(EXIT_USAGE, f"--account: {out / kind.manifest_file} is for tax year "
                                            f"{previous.get('tax_year')}, not {year}; rerun every account for {year} "
                                            "first (or use another --out)")
     slicer = BookSlicer(book)
     hashes = slicer.account_hashes(account_ids)
-    run_key = _run_key(options, blanks, fingerprints)
+    run_key = {**_run_key(options, blanks, fingerprints, efile_key), "kind": kind.name}
     previous_accounts = previous.get("accounts", {}) if previous else {}
     same_run = bool(previous) and previous.get("run") == run_key
     account_rows = {row["account_id"]: row for row in book.accounts.to_dict("records")}
@@ -398,7 +445,7 @@ def _kept_record(account_id: str, entry: dict) -> AccountRecord:
 
 
 def _run(options: PrepareOptions, out: Path, permissions: Permissions, blanks, outcome: PrepareOutcome, echo,
-         started: float, progress_stream, interactive, chunk_worker: ChunkWorker) -> PrepareOutcome:
+         started: float, progress_stream, interactive, kind: BatchKind, efile) -> PrepareOutcome:
     from udfi.validate import BookReadError  # noqa: PLC0415
 
     year = options.tax_year
@@ -417,11 +464,12 @@ def _run(options: PrepareOptions, out: Path, permissions: Permissions, blanks, o
             lines = [f"{p.file}" + (f" row {p.row}" if p.row else "") + f": expected {p.expected}"
                      for p in report.book_wide_errors]
             raise PrepareError(EXIT_INVALID, f"{options.book}: INVALID — nothing was prepared: " + "; ".join(lines))
-        plan = _plan(options, out, report, blanks, permissions)
+        custodian, efile_key, timestamp = efile
+        plan = _plan(options, out, report, blanks, kind, efile_key)
         outcome.stage_seconds["validate"] = time.perf_counter() - started
         _check_space(out, len(plan.todo), options.flatten)
         stage_seconds = _schedule(options, out, permissions, blanks, plan, pool, jobs, outcome, progress_stream,
-                                  interactive, chunk_worker)
+                                  interactive, kind, custodian, timestamp)
         outcome.stage_seconds.update(stage_seconds)
     except PrepareError:
         raise
@@ -440,14 +488,16 @@ def _run(options: PrepareOptions, out: Path, permissions: Permissions, blanks, o
             pool.shutdown(wait=True, cancel_futures=True)
 
     _finish_unprepared(plan, outcome)
-    _write_problem_files(options, out, permissions, plan, report)
-    _write_reports(options, out, permissions, plan, report, outcome)
+    if kind.name == PREPARE.name:  # one batch kind owns the owners' problem files (OUT may be shared)
+        _write_problem_files(options, out, permissions, plan, report)
+    _write_reports(options, out, permissions, plan, report, outcome, kind)
     _count(plan, outcome, started, echo)
     return outcome
 
 
 def _schedule(options: PrepareOptions, out: Path, permissions: Permissions, blanks, plan: _Plan, pool, jobs: int,
-              outcome: PrepareOutcome, progress_stream, interactive, chunk_worker: ChunkWorker) -> dict:
+              outcome: PrepareOutcome, progress_stream, interactive, kind: BatchKind, custodian,
+              timestamp: str | None) -> dict:
     """Chunks to the workers; a chunk whose worker died is redone one account at a time, alone, so the
     account that kills its worker is found and fails by itself. A systemic output error (disk full,
     read-only) stops further work; the accounts not done are reported as not prepared."""
@@ -462,7 +512,7 @@ def _schedule(options: PrepareOptions, out: Path, permissions: Permissions, blan
 
     def job_for(chunk: list[str]) -> ChunkJob:
         return ChunkJob(plan.slicer.sub_book(chunk), year, out, settings, options.all_accounts, blanks,
-                        options.flatten, chunk, permissions)
+                        options.flatten, chunk, custodian=custodian, timestamp=timestamp, permissions=permissions)
 
     with Progress(len(plan.account_ids), progress_stream, interactive) as bar:
         bar.advance(list(plan.records.values()))
@@ -480,7 +530,7 @@ def _schedule(options: PrepareOptions, out: Path, permissions: Permissions, blan
         queue = deque(_chunks(todo, size))
         if pool is None:
             while queue and not outcome.stopped:
-                collect(chunk_worker(job_for(queue.popleft())))
+                collect(kind.chunk(job_for(queue.popleft())))
             return stage_seconds
         suspects: deque[list[str]] = deque()
         pending: dict[Future, list[str]] = {}
@@ -491,12 +541,12 @@ def _schedule(options: PrepareOptions, out: Path, permissions: Permissions, blan
                 if suspects:
                     if not pending:  # a suspect runs alone: if the worker dies, it is the culprit
                         chunk = suspects.popleft()
-                        solo = pool.submit(chunk_worker, job_for(chunk))
+                        solo = pool.submit(kind.chunk, job_for(chunk))
                         pending[solo] = chunk
                 else:
                     while queue and len(pending) < window:
                         chunk = queue.popleft()
-                        pending[pool.submit(chunk_worker, job_for(chunk))] = chunk
+                        pending[pool.submit(kind.chunk, job_for(chunk))] = chunk
             if not pending:
                 continue
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -559,7 +609,7 @@ def _write_problem_files(options: PrepareOptions, out: Path, permissions: Permis
         relative = f"{account_id}/{year}/{PROBLEMS_FILE}"
         try:
             if not text:
-                remove_package(out / account_id / str(year), out, [PROBLEMS_FILE])
+                remove_package(out / account_id / str(year), (PROBLEMS_FILE,), out)
                 record.outputs.pop(relative, None)
                 continue
             data = text.encode("utf-8")
@@ -573,7 +623,7 @@ def _write_problem_files(options: PrepareOptions, out: Path, permissions: Permis
 
 
 def _write_reports(options: PrepareOptions, out: Path, permissions: Permissions, plan: _Plan, report,
-                   outcome: PrepareOutcome) -> None:
+                   outcome: PrepareOutcome, kind: BatchKind = PREPARE) -> None:
     """exceptions.csv, summary.csv and manifest.json — the three together, or none of them."""
     year = options.tax_year
     ordered = [plan.records[account_id] for account_id in plan.account_ids if account_id in plan.records]
@@ -584,12 +634,13 @@ def _write_reports(options: PrepareOptions, out: Path, permissions: Permissions,
                                            problem.file, problem.row))
     exceptions_csv = csv_bytes(EXCEPTION_COLUMNS, [row.as_dict() for row in exception_rows], EXCEPTION_USER_COLUMNS)
     summary_rows = []
+    columns = kind.summary_columns or SUMMARY_COLUMNS
     for record in ordered:
-        row = {column: record.summary.get(column, "") for column in SUMMARY_COLUMNS}
+        row = {column: record.summary.get(column, "") for column in columns}
         row["outputs"] = ";".join(sorted(record.outputs))
         summary_rows.append(row)
-    summary_csv = csv_bytes(SUMMARY_COLUMNS, summary_rows, USER_COLUMNS)
-    outputs = {SUMMARY_FILE: sha256_bytes(summary_csv), EXCEPTIONS_FILE: sha256_bytes(exceptions_csv)}
+    summary_csv = csv_bytes(columns, summary_rows, USER_COLUMNS)
+    outputs = {kind.summary_file: sha256_bytes(summary_csv), kind.exceptions_file: sha256_bytes(exceptions_csv)}
     for record in ordered:
         outputs.update(record.outputs)
     manifest = {
@@ -607,11 +658,11 @@ def _write_reports(options: PrepareOptions, out: Path, permissions: Permissions,
     if outcome.stopped:
         manifest["stopped"] = mask_ssn(outcome.stopped)
     try:
-        write_all_or_nothing(out, {EXCEPTIONS_FILE: exceptions_csv, SUMMARY_FILE: summary_csv,
-                                   MANIFEST_FILE: manifest_bytes(manifest)}, permissions)
+        write_all_or_nothing(out, {kind.exceptions_file: exceptions_csv, kind.summary_file: summary_csv,
+                                   kind.manifest_file: manifest_bytes(manifest)}, permissions)
     except OSError as exc:
-        raise PrepareError(EXIT_USAGE, f"--out {out}: could not write {SUMMARY_FILE}, {EXCEPTIONS_FILE} and "
-                                       f"{MANIFEST_FILE} ({exc.strerror or exc}); none of them was changed. The "
+        raise PrepareError(EXIT_USAGE, f"--out {out}: could not write {kind.summary_file}, {kind.exceptions_file} and "
+                                       f"{kind.manifest_file} ({exc.strerror or exc}); none of them was changed. The "
                                        "packages written are complete; free space and rerun with --resume") from exc
     outcome.exception_rows = exception_rows
 

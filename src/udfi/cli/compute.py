@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from rich.markup import escape
 
 from udfi.cli.validate import DATE_FORMAT_HELP, EXIT_INVALID, load_or_exit, print_problems
 from udfi.engine.compute import Settings, compute_book
@@ -21,6 +21,14 @@ from udfi.money import format_dollars
 from udfi.parameters import MissingParameterError
 from udfi.safety import mask_ssn, safe_row
 from udfi.summary import SUMMARY_COLUMNS, USER_COLUMNS, summary_row
+
+
+def account_warnings(result, report) -> list[str]:
+    """What a reviewer should look at for one account: its validation warnings (file, row, column) and
+    the computation's flags."""
+    found = [f"{p.file} row {p.row} column {p.column}: expected {p.expected}" if p.row is not None else
+             f"{p.file}: expected {p.expected}" for p in report.warnings if p.account_id == result.account_id]
+    return found + [flag for flag in result.flags if flag not in found]
 
 
 def compute_valid_accounts(book: Path, year: int, settings: Settings, strict: bool, console: Console,
@@ -121,14 +129,16 @@ def register(app: typer.Typer) -> None:
                          "ein": _text(record.get("ein")), "status": "exception",
                          "problem": f"{first.file} row {first.row} column {first.column}: expected {first.expected}"})
         # Every echoed value is masked; CSV cells from user data cannot run as spreadsheet formulas.
-        rows = [safe_row(row, USER_COLUMNS) for row in rows]
         if format == "csv":
             writer = csv.DictWriter(sys.stdout, fieldnames=SUMMARY_COLUMNS, lineterminator="\n")
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows(safe_row(row, USER_COLUMNS) for row in rows)
         elif format == "json":
-            json.dump({"tax_year": year, "accounts": [{key: mask_ssn(value) for key, value in row.items()}
-                                                     for row in rows]}, sys.stdout, indent=2)
+            warnings = {result.account_id: account_warnings(result, report) for result in results}
+            json.dump({"tax_year": year, "accounts": [
+                {**{key: mask_ssn(value) for key, value in row.items()},
+                 "warnings": [mask_ssn(text) for text in warnings.get(row["account_id"], [])]}
+                for row in rows]}, sys.stdout, indent=2)
             sys.stdout.write("\n")
         else:
             for result in results:
@@ -149,6 +159,8 @@ def register(app: typer.Typer) -> None:
                 else:
                     console.print(f"[bold]{name}[/bold] ({shown_id}): no Form 990-T required for {year} — gross "
                                   f"unrelated income ${gross} is under ${threshold}.")
+                for warning in account_warnings(result, report):
+                    console.print(f"   warning: {_shown(warning)}")
             for row in rows:
                 if row["status"] == "exception":
                     console.print(f"[bold]{_shown(row['name'])}[/bold] ({_shown(row['account_id'])}): NOT CHECKED — "

@@ -39,6 +39,8 @@ def register(app: typer.Typer) -> None:
         permissions: str = typer.Option("private", "--permissions",
                                         help="Modes of what is written: private (files 0600, folders 0700; default), "
                                              "group (0640/0750) or public (0644/0755)."),
+        custodian: Path = typer.Option(None, "--custodian", help="Custodian settings for 990-T.xml (officer, "
+                                                                 "preparer); default BOOK/custodian.yaml."),
     ) -> None:
         """Screen every account and write its Form 990-T package; bad accounts go to exceptions.csv.
 
@@ -63,7 +65,8 @@ def register(app: typer.Typer) -> None:
         options = PrepareOptions(book=book, tax_year=year, out=out, jobs=jobs or default_jobs(),
                                  all_accounts=all_accounts, forms_dir=forms_dir, require_forms=require_forms,
                                  flatten=flatten, resume=resume, activity_code=activity_code,
-                                 accounts=selected or None, date_format=date_format.upper(), permissions=permissions)
+                                 accounts=selected or None, date_format=date_format.upper(), permissions=permissions,
+                                 custodian=custodian)
         try:
             outcome = prepare(options, echo=lambda text: typer.echo(text, err=True))
         except PrepareError as exc:

@@ -27,6 +27,11 @@ def property_object(column: PropertyYear) -> dict:
             "gain_reportable": money_str(sale.gain_reportable),
             "accumulated_depreciation": money_str(sale.accumulated_depreciation),
             "unrecaptured_1250_reportable": money_str(sale.unrecaptured_1250_reportable),
+            "acquired_on": sale.acquired_on.isoformat(), "holding_period": sale.holding_period,
+            "use": sale.use, "character": sale.character,
+            "amount_realized_reportable": money_str(sale.amount_realized_reportable),
+            "depreciation_reportable": money_str(sale.depreciation_reportable),
+            "adjusted_basis_reportable": money_str(sale.amount_realized_reportable - sale.gain_reportable),
         }
     return {
         "property_id": facts.property_id, "description": facts.description, "property_type": facts.property_type,
@@ -43,6 +48,43 @@ def property_object(column: PropertyYear) -> dict:
         "acquisition_indebtedness_excluded_514c9": column.acquisition_indebtedness_excluded,
         "disposition": disposition,
         "part_v": part_v_column(column),
+    }
+
+
+def form_2220_object(form) -> dict | None:
+    """Form 2220 by line number: a line with columns is {"a": …, "d": …} (a greyed cell is left out);
+    Part IV is a list of columns, one per installment or per part of one paid in pieces."""
+    if form is None:
+        return None
+
+    def columns(values) -> dict:
+        return {letter: (value.isoformat() if hasattr(value, "isoformat") else value)
+                for letter, value in zip("abcd", values) if value is not None}
+
+    lines = {"1": form.line_1, "2a": form.line_2a, "2b": form.line_2b, "2c": form.line_2c, "2d": form.line_2d,
+             "3": form.line_3, "4": form.line_4, "5": form.line_5, "8": form.line_8}
+    lines.update({str(number): columns(getattr(form, f"line_{number}")) for number in range(9, 19)})
+    part_iv = []
+    for column in form.part_iv:
+        entry = {"19": column.line_19.isoformat(), "20": column.line_20, "37": column.line_37}
+        entry.update({str(number): column.line(number) for number in range(21, 37)})
+        part_iv.append(entry)
+    return {**lines, "part_iv": part_iv, "38": form.line_38}
+
+
+def form_2220_details(form) -> dict | None:
+    """What the Form 2220 lines do not say: whether a penalty applies, whether the form is attached,
+    why line 4 was skipped, each Part IV column's installment and the rate of each period."""
+    if form is None:
+        return None
+    return {
+        "penalty": form.penalty, "required": form.required, "must_attach": form.must_attach,
+        "explanation": form.explanation, "line_4_skipped": form.line_4_skipped,
+        "part_iv_columns": [{"column": column.column, "installment": column.installment, "ended_by": column.ended_by}
+                            for column in form.part_iv],
+        "rate_periods": [{"caption": period.caption, "rate": None if period.rate is None else str(period.rate),
+                          "reference": period.reference} for period in form.rate_periods],
+        "references": list(form.references),
     }
 
 
@@ -71,15 +113,40 @@ def account_object(result: AccountYear) -> dict:
         "tax_computation_method": (None if form.ubti == 0 else
                                    "schedule_d" if form.capital_gain_tax is not None else "tax_rate_schedule"),
         "form_990t": form.as_lines(),
+        "form_2220": form_2220_object(form.form_2220),
+        "form_2220_details": form_2220_details(form.form_2220),
+        "form_2220_attached": bool(form.form_2220 is not None and form.form_2220.must_attach),
+        "form_4797": None if schedule.form_4797 is None else schedule.form_4797.as_lines(),
+        "schedule_d": None if schedule.schedule_d is None else schedule.schedule_d.as_lines(),
         "nol_carryover": {
             "post2017_in": money_str(schedule.nol_in), "post2017_used": money_str(schedule.line_17),
             "post2017_generated": money_str(schedule.nol_generated), "post2017_out": money_str(schedule.nol_out),
             "post2017_limit": None if schedule.nol_limit is None else money_str(schedule.nol_limit),
             "pre2018_in": money_str(form.pre2018_in), "pre2018_used": money_str(form.pre2018_used),
-            "pre2018_out": money_str(form.pre2018_in - form.pre2018_used),
+            "pre2018_out": money_str(schedule.carry_out.pre2018_nol),
+            "pre2018_expired": money_str(schedule.nol.expired),
+            "by_origin": [{"kind": item.kind, "origin_year": item.origin_year, "available": money_str(item.available),
+                           "used": money_str(item.used), "expired": money_str(item.expired),
+                           "remaining": money_str(item.remaining), "expires": item.expires_after}
+                          for item in schedule.nol.schedule]
+            + ([{"kind": "post2017", "origin_year": result.tax_year, "available": money_str(schedule.nol_generated),
+                 "used": "0.00", "expired": "0.00", "remaining": money_str(schedule.nol_generated), "expires": None}]
+               if schedule.nol_generated else []),
         },
-        "capital_loss_carryover": {"in": money_str(schedule.capital_loss_carryover_in),
-                                   "out": money_str(schedule.capital_loss_carryover_out)},
+        "capital_loss_carryover": {
+            "in": money_str(schedule.capital_loss_carryover_in), "out": money_str(schedule.capital_loss_carryover_out),
+            "short_term_in": money_str(schedule.carry_in.short_term_capital_loss),
+            "long_term_in": money_str(schedule.carry_in.long_term_capital_loss),
+            "short_term_out": money_str(schedule.carry_out.short_term_capital_loss),
+            "long_term_out": money_str(schedule.carry_out.long_term_capital_loss),
+        },
+        "section_1231_losses": {
+            "nonrecaptured_in": [{"year": year, "amount": money_str(amount)}
+                                 for year, amount in schedule.carry_in.section_1231_losses],
+            "nonrecaptured_out": [{"year": year, "amount": money_str(amount)}
+                                  for year, amount in schedule.carry_out.section_1231_losses],
+        },
+        "first_year_rolled_forward": result.first_year,
         "estimated_tax_due_dates": [day.isoformat() for day in result.estimated_tax_due_dates],
     }
 
