@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from udfi.forms.blanks import FetchError, fetch_blanks, list_blanks, search_dirs
+from udfi.forms.blanks import FetchError, fetch_blanks, list_blanks, map_status, search_dirs
 
 forms_app = typer.Typer(help="Official IRS blanks for Form 990-T and Schedule A.", no_args_is_help=True)
 
@@ -15,6 +15,8 @@ forms_app = typer.Typer(help="Official IRS blanks for Form 990-T and Schedule A.
 @forms_app.command("list")
 def list_command(
     forms_dir: Optional[Path] = typer.Option(None, "--forms-dir", help="Folder with <year>/f990t.pdf and f990tsa.pdf."),
+    maps: bool = typer.Option(False, "--maps", help="Also say which field map serves each blank (reviewed, "
+                                                    "derived from its captions, or refused)."),
 ) -> None:
     """Which tax years have blanks, and where they were found (forms-dir, env, cache)."""
     found = list_blanks(forms_dir)
@@ -27,6 +29,9 @@ def list_command(
         note = "" if blank_set.tax_year not in used else "  (shadowed)"
         used.add(blank_set.tax_year)
         typer.echo(f"{blank_set.tax_year}  {blank_set.source:<9}  {blank_set.directory / str(blank_set.tax_year)}{note}")
+        if maps and not note:
+            for form, status in map_status(blank_set).items():
+                typer.echo(f"      {form:<8} {status}")
 
 
 @forms_app.command("fetch")
@@ -42,3 +47,5 @@ def fetch_command(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"{year}: saved {blank_set.f990t} and {blank_set.f990tsa}")
+    for form, status in map_status(blank_set).items():
+        typer.echo(f"  {form}: {status}")
