@@ -29,7 +29,7 @@ demo: setup
 	@for year in $(DEMO_YEARS); do \
 		$(BIN)/udfi prepare fixtures/sample --year $$year --out $(DEMO_OUT)/$$year || exit $$?; \
 	done
-	@echo "packages: $(DEMO_OUT)/<year>/<account_id>/<year>/ (990-T.pdf where a blank exists, statements.pdf, return.json), with summary.csv per year"
+	@echo "packages: $(DEMO_OUT)/<year>/<account_id>/<year>/ (990-T.pdf where a blank exists, statements.pdf, return.json, 990-T.xml), with summary.csv per year"
 
 bench: setup
 	$(BIN)/python bench/bench.py

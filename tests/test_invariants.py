@@ -78,8 +78,8 @@ def test_percentage_reportable_and_footing(case):
     assert data["schedule_a"]["part_v"]["8"] == sum(lines["7"] for lines in shown) == part_i["7a"]
     assert data["schedule_a"]["part_v"]["10"] == sum(lines["9"] for lines in shown) == part_i["7b"]
     assert part_i["7c"] == part_i["7a"] - part_i["7b"]
-    assert part_i["13a"] == part_i["4a"] + part_i["4c"] + part_i["7a"]
-    assert part_i["13c"] == part_i["4a"] + part_i["4c"] + part_i["7c"]
+    assert part_i["13a"] == part_i["4a"] + part_i["4b"] + part_i["4c"] + part_i["7a"]
+    assert part_i["13c"] == part_i["4a"] + part_i["4b"] + part_i["4c"] + part_i["7c"]
     assert part_ii["16"] == part_i["13c"] - part_ii["15"]
     assert part_ii["18"] == max(part_ii["16"] - part_ii["17"], 0)
     form = data["form_990t"]
@@ -88,7 +88,7 @@ def test_percentage_reportable_and_footing(case):
     assert form["part_i"]["10"] == form["part_i"]["8"] + form["part_i"]["9"]
     assert form["part_i"]["11"] == max(form["part_i"]["7"] - form["part_i"]["10"], 0)
     assert form["part_ii"]["7"] == form["part_ii"]["2"] >= 0
-    assert form["part_iii"]["9"] - form["part_iii"]["10"] == form["part_iii"]["4"] - form["part_iii"]["7"]
+    assert form["part_iii"]["9"] - form["part_iii"]["10"] == form["part_iii"]["4"] + form["part_iii"]["8"] - form["part_iii"]["7"]
     nol = result.schedule
     assert nol.nol_out == nol.nol_in - nol.line_17 + nol.nol_generated >= 0
     assert result.must_file == (result.gross_unrelated_income >= 1000)

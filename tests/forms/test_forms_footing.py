@@ -99,12 +99,14 @@ def synthetic_blanks(year: int, folder: Path) -> BlankSet:
 
 
 def _capital_loss_book(folder: Path) -> Path:
-    """One leveraged rental bought 2020 for 400,000 with 300,000 of debt and sold in 2022 for 300,000:
-    a reportable capital loss far above the trusts' $3,000 (§1211(b)), so Schedule A line 4c is
-    (3,000) in 2022 and the carryover gives 4c again in 2023; rent keeps line 7 positive."""
+    """A leveraged building held for investment (a capital asset, IRC §1221: `use` investment) bought
+    2020 for 400,000 with 300,000 of debt and sold in 2022 for 300,000: a reportable capital loss far
+    above the trusts' $3,000 (§1211(b)), so Schedule A line 4c is (3,000) in 2022 and the carryover
+    gives 4c again in 2023; a second, rented property keeps line 7 positive."""
     properties = [{"property_id": "P1", "account_id": "A1", "description": "9 Loss Ln, Reno, NV 89501",
                    "property_type": "residential_rental", "acquired_on": "2020-01-15", "cost_basis": "400000.00",
-                   "land_value": "80000.00", "disposed_on": "2022-12-20", "amount_realized": "300000.00"},
+                   "land_value": "80000.00", "disposed_on": "2022-12-20", "amount_realized": "300000.00",
+                   "use": "investment"},
                   {"property_id": "P2", "account_id": "A1", "description": "11 Rent Rd, Reno, NV 89501",
                    "property_type": "residential_rental", "acquired_on": "2020-01-15", "cost_basis": "300000.00",
                    "land_value": "60000.00"}]

@@ -5,9 +5,11 @@ Functions are named by line and quote the form's caption. Whole dollars througho
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from udfi.engine.form_2220 import Form2220
 from udfi.engine.schedule_a import ScheduleA
 from udfi.engine.tax import CapitalGainTax, capital_gain_tax, trust_rate_tax
 from udfi.money import whole_dollars
@@ -19,9 +21,11 @@ def part_i_line_1(schedule: ScheduleA) -> int:
     return schedule.line_18  # one Schedule A, already floored at zero (§512(a)(6)(C))
 
 
-def part_i_line_6(line_5: int, pre2018_in: int) -> int:
-    """6 Deduction for net operating loss arising in tax years beginning before January 1, 2018."""
-    return min(pre2018_in, max(line_5, 0))
+def part_i_line_6(schedule: ScheduleA) -> int:
+    """6 Deduction for net operating loss arising in tax years beginning before January 1, 2018. Deducted
+    from total UBTI before any post-2017 NOL (Treas. Reg. §1.512(a)-6(h)(2); IRC §172(a)(2)(A)), so the
+    80% base of the post-2017 deduction on Schedule A line 17 is already reduced by it."""
+    return schedule.nol.pre2018_used
 
 
 def part_i_line_8(parameters: TaxYearParameters) -> int:
@@ -37,9 +41,10 @@ def part_i_line_11(line_7: int, line_10: int) -> int:
 
 def part_ii_line_2(line_11: int, schedule: ScheduleA, parameters: TaxYearParameters) -> tuple[int, CapitalGainTax | None]:
     """2 Trusts taxable at trust rates. Income tax on the amount on Part I, line 11 from: Tax rate
-    schedule or Schedule D (Form 1041)."""
-    if schedule.line_4a > 0 and line_11 > 0:
-        computation = capital_gain_tax(Decimal(line_11), Decimal(schedule.line_4a),
+    schedule or Schedule D (Form 1041). The Schedule D computation (IRC §1(h)) applies when there is net
+    capital gain — a short-term gain alone is taxed at the schedule's rates."""
+    if schedule.net_capital_gain > 0 and line_11 > 0:
+        computation = capital_gain_tax(Decimal(line_11), Decimal(schedule.net_capital_gain),
                                        Decimal(schedule.unrecaptured_1250_gain), parameters)
         return whole_dollars(computation.tax), computation
     return whole_dollars(trust_rate_tax(Decimal(line_11), parameters)), None
@@ -50,6 +55,7 @@ class Payments:
     prior_year_overpayment: int
     estimated: int
     extension: int
+    dated: tuple[tuple[dt.date, Decimal], ...] = ()   # every estimated and Form 8868 payment (for Form 2220)
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,7 @@ class Form990T:
     pre2018_in: int
     pre2018_used: int
     capital_gain_tax: CapitalGainTax | None
+    form_2220: Form2220 | None = None
 
     @property
     def ubti(self) -> int:
@@ -74,13 +81,12 @@ class Form990T:
         return {"part_i": self.part_i, "part_ii": self.part_ii, "part_iii": self.part_iii, "part_iv": self.part_iv}
 
 
-def form_990t(schedule: ScheduleA, pre2018_in: int, payments: Payments, activity_code: str,
-              parameters: TaxYearParameters) -> Form990T:
+def form_990t(schedule: ScheduleA, payments: Payments, activity_code: str, parameters: TaxYearParameters) -> Form990T:
     line_1 = part_i_line_1(schedule)
     line_3 = line_1  # line 2 is reserved
     line_4 = 0       # charitable contributions: none for an IRA's debt-financed rentals
     line_5 = line_3 - line_4
-    line_6 = part_i_line_6(line_5, pre2018_in)
+    line_6 = part_i_line_6(schedule)
     line_7 = line_5 - line_6
     line_8 = part_i_line_8(parameters)
     line_9 = 0       # trusts' §199A deduction: not claimed (README Assumptions)
@@ -99,6 +105,25 @@ def form_990t(schedule: ScheduleA, pre2018_in: int, payments: Payments, activity
         part_iii={"2": part_iii_2, "4": part_iii_4, "6a": payments.prior_year_overpayment,
                   "6b": payments.estimated, "6c": payments.extension, "7": payments_total,
                   "9": max(part_iii_4 - payments_total, 0), "10": max(payments_total - part_iii_4, 0)},
-        part_iv={"4": pre2018_in, "5": [{"activity_code": activity_code, "amount": schedule.nol_in}]},
-        pre2018_in=pre2018_in, pre2018_used=line_6, capital_gain_tax=computation,
+        # Part IV lines 4–5: the carryovers available, not reduced by this year's deduction.
+        part_iv={"4": schedule.nol.pre2018_available,
+                 "5": [{"activity_code": activity_code, "amount": schedule.nol.post2017_available}]},
+        pre2018_in=schedule.nol.pre2018_available, pre2018_used=line_6, capital_gain_tax=computation,
     )
+
+
+def part_iii_line_8(form_2220: Form2220 | None) -> int:
+    """8 Enter any estimated tax penalty. See instructions. Check if Form 2220 is attached: the
+    Form 2220 line 38 penalty (IRC §6655)."""
+    return 0 if form_2220 is None else form_2220.penalty
+
+
+def with_estimated_tax_penalty(form: Form990T, form_2220: Form2220 | None) -> Form990T:
+    """The return with Part III line 8 and the lines after it: 9 "Tax due. If line 7 is smaller than the
+    total of lines 4 and 8, enter amount owed"; 10 "Overpayment. If line 7 is larger than the total of
+    lines 4 and 8, enter amount overpaid"."""
+    line_8 = part_iii_line_8(form_2220)
+    part_iii = dict(form.part_iii)
+    owed = part_iii["4"] + line_8
+    part_iii.update({"8": line_8, "9": max(owed - part_iii["7"], 0), "10": max(part_iii["7"] - owed, 0)})
+    return replace(form, part_iii=part_iii, form_2220=form_2220)

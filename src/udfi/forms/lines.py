@@ -182,8 +182,8 @@ def form_values(account: dict, tax_year: int) -> dict[str, dict[str, str | bool]
     method = account.get("tax_computation_method")
     if method in ("tax_rate_schedule", "schedule_d"):
         f990t_values[f"part_ii.2.{method}"] = CHECKED
-    # Part III line 8: "Check if Form 2220 is attached"
-    if account.get("form_2220"):
+    # Part III line 8: "Check if Form 2220 is attached" only when the form must be attached.
+    if account.get("form_2220_attached"):
         f990t_values["part_iii.8.form_2220"] = CHECKED
     part_iv = lines.get("part_iv", {})
     if "4" in part_iv:
