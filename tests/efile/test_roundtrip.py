@@ -105,12 +105,16 @@ def test_round_trip_synthetic_book_every_year(synthetic_accounts):
 
 def test_amounts_from_a_known_return(sample_accounts):
     # IRA-CHEN 2022 (fixtures/sample): UBTI 9,169 − specific deduction 1,000 = 8,169 (Part I line 11);
-    # tax at trust rates 1,576; estimated payments 400; balance due 1,576 − 400 = 1,176.
+    # tax at trust rates 1,576; estimated payments 400; estimated tax penalty 5 (Form 2220: required
+    # installments 141.25 = 565 (the 2021 tax) ÷ 4; (a) 141.25 × 4% × 58/365 = 0.90, (c) 23.75 late
+    # 2022-09-15 → 2023-04-18 = 0.90, (d) 141.25 late 2022-12-15 → 2023-04-18 = 3.30; 5.10 → 5);
+    # balance due 1,576 + 5 − 400 = 1,181.
     account, details = next(item for item in sample_accounts[2022] if item[0]["account_id"] == "IRA-CHEN")
     lines = {line.key: line.text for line in mapped_lines(parse(build_return(account, 2022, CUSTODIAN, details,
                                                                              timestamp=TIMESTAMP)))}
     assert lines["form_990t.part_i.11"] == "8169"
-    assert lines["form_990t.part_iii.9"] == "1176"
+    assert lines["form_990t.part_iii.8"] == "5"
+    assert lines["form_990t.part_iii.9"] == "1181"
     assert lines["form_990t.part_iii.6b"] == "400"
     assert lines["properties[0].part_v.6"] == "0.692172"   # 69.2172 % as a ratio
     assert "form_990t.part_iii.6a" not in lines            # optional zero amount omitted

@@ -81,7 +81,7 @@ class MapEntry:
 class DocumentMap:
     document: str
     context: str             # account | silo | extension
-    present: str | None      # the account key whose non-null object makes this document exist
+    present: str | None      # the account key whose non-null object (or true) makes this document exist
     entries: tuple[MapEntry, ...]
 
 

@@ -40,7 +40,7 @@ def build_documents(account: dict, tax_year: int, details: Details | None = None
         view["efile"]["name_control"] = name_control(view.get("name") or "", view["efile"]["ein"],
                                                      details.name_control)
     present = {name: doc_map for name, doc_map in maps.documents.items()
-               if doc_map.present and isinstance(account.get(doc_map.present), dict)}
+               if doc_map.present and account.get(doc_map.present)}  # a non-null object, or true
     attach_ids = {name: FORM_IDS[name] for name in present}
 
     main = Document("IRS990T", ref, {"documentId": FORM_IDS["IRS990T"]})
