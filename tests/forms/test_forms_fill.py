@@ -23,7 +23,7 @@ def _map(form: str, year: int):
 def _expected_fields(name: str, year: int) -> dict[str, str | bool]:
     """Output field name (form-prefixed) → intended text, or True for a ticked box."""
     expected = {}
-    for form, values in form_values(load_account(name), year).items():
+    for form, values in form_values(load_account(name, year), year).items():
         fieldmap = _map(form, year)
         for line, value in values.items():
             field = fieldmap.lines[line]["field"]
