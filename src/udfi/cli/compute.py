@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from udfi import plain_words
 from udfi.cli.validate import EXIT_INVALID, load_or_exit, print_problems
 from udfi.engine.compute import Settings, compute_book
 from udfi.engine.report import account_object, compute_document
@@ -108,22 +109,8 @@ def register(app: typer.Typer) -> None:
             sys.stdout.write("\n")
         else:
             for result in results:
-                name = result.account.get("name") or result.account_id
-                threshold = format_dollars(result.parameters.filing_threshold)
-                gross = f"{result.gross_unrelated_income:,.2f}"
-                if result.must_file:
-                    tax = result.form.total_tax
-                    console.print(
-                        f"[bold]{name}[/bold] ({result.account_id}): MUST FILE Form 990-T for {year} — gross unrelated "
-                        f"income ${gross} is at least ${threshold}. Tax ${format_dollars(tax) or '0'}; balance due "
-                        f"${format_dollars(result.form.part_iii['9']) or '0'}. Due {result.due_date:%B %-d, %Y} "
-                        f"(extended with Form 8868: {result.extended_due_date:%B %-d, %Y}).")
-                    if result.estimated_tax_due_dates:
-                        dates = ", ".join(f"{day:%b %-d, %Y}" for day in result.estimated_tax_due_dates)
-                        console.print(f"   Tax is $500 or more: pay {year + 1} estimated tax by {dates}.")
-                else:
-                    console.print(f"[bold]{name}[/bold] ({result.account_id}): no Form 990-T required for {year} — gross "
-                                  f"unrelated income ${gross} is under ${threshold}.")
+                for line in plain_words.text_lines(plain_words.answer(result)):
+                    console.print(line, markup=False, highlight=False)
             for row in rows:
                 if row["status"] == "exception":
                     console.print(f"[bold]{row['name']}[/bold] ({row['account_id']}): NOT CHECKED — {row['problem']}")
