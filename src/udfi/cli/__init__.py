@@ -19,9 +19,10 @@ def _root() -> None:
 
 
 from udfi.cli import compute, explain, importer, prepare, synth, validate  # noqa: E402
+from udfi.cli import init, serve  # noqa: E402
 from udfi.cli.forms import forms_app  # noqa: E402
 
-for _module in (validate, compute, explain, prepare, importer, synth):
+for _module in (validate, compute, explain, prepare, importer, synth, init, serve):
     _module.register(app)
 app.add_typer(forms_app, name="forms")
 
