@@ -144,12 +144,18 @@ def answer(result: AccountYear) -> PlainAnswer:
                            tuple(sentences))
 
     tax, balance, paid = form.total_tax, form.part_iii["9"], form.part_iii["7"]
+    rates = ("the trust rates, with the capital-gain rates on the gain (Schedule D (Form 1041))"
+             if form.capital_gain_tax is not None else "the trust rates")
     tax_text = (f"Tax {_dollars(tax)}: unrelated business taxable income of {_dollars(form.ubti)} (after the "
-                f"{_dollars(form.part_i['8'])} specific deduction) at the trust rates.")
+                f"{_dollars(form.part_i['8'])} specific deduction) at {rates}.")
     if paid:
         tax_text += f" Payments already made {_dollars(paid)}; "
-        tax_text += (f"balance due {_dollars(balance)}." if balance else
-                     f"overpaid {_dollars(form.part_iii['10'])} (refund or credit to next year).")
+        if balance:
+            tax_text += f"balance due {_dollars(balance)}."
+        elif form.part_iii["10"]:
+            tax_text += f"overpaid {_dollars(form.part_iii['10'])} (refunded, or credited to next year)."
+        else:
+            tax_text += "nothing more is due."
     elif tax:
         tax_text += f" Balance due {_dollars(balance)}."
     else:

@@ -193,6 +193,9 @@ def parse_terms(raw: dict) -> PlanTerms:
             problems["ltv"] = "give the loan amount or the LTV, not both (they disagree)"
     if price is not None and loan_amount is not None and loan_amount > price + (closing or 0):
         problems["loan_amount"] = "at most the price plus closing costs"
+    if "loan_amount" not in problems and "ltv" not in problems and not (loan_amount or ltv):
+        problems["loan_amount"] = ("a loan greater than 0: give the loan amount or the LTV (the same property bought "
+                                   "for cash is shown beside it)")
     if hold is not None and first_year is not None and first_year + hold - 1 > years[-1]:
         problems["first_year"] = (f"a first year such that the plan ends by {years[-1]}, the last year with tax "
                                   f"parameters (at most {years[-1] - hold + 1} for a {hold}-year hold)")
