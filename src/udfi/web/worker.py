@@ -1,11 +1,11 @@
 """The work on an uploaded book, in a child process: the server can then stop it at the time limit
 (a thread cannot be killed) and cap its memory, and a crash in it cannot take the server down.
 
-    python -m udfi.web.worker MODE BOOK YEAR [OUT]
-
-prints one JSON document on stdout. Modes:
+Children come from a multiprocessing fork server whose process has already imported and warmed up
+udfi (`udfi.web.warm`), so a job starts in milliseconds instead of paying the imports every time.
+The fork server is a fresh interpreter, never a fork of the threaded web server. Modes:
   check-json  the document `udfi check BOOK --year YEAR --format json` prints (the command itself runs,
-              in this process), or the problems that stopped it;
+              in the child), or the problems that stopped it;
   page        everything the "Check a year" page shows: problems, per account the plain-words answer,
               the figures and their derivations;
   package     `udfi prepare BOOK --year YEAR --out OUT` (jobs=1): the filing packages.
@@ -17,13 +17,14 @@ import contextlib
 import dataclasses
 import io
 import json
+import multiprocessing
 import os
-import subprocess
-import sys
+import threading
 from pathlib import Path
 
-MEMORY_ENV = "UDFI_WEB_WORKER_MEMORY_MB"
 EXPLAINED_ACCOUNTS = 50  # derivations sent for at most this many accounts (the page is for an investor's book)
+_CONTEXT_LOCK = threading.Lock()
+_CONTEXT = None
 
 
 class WorkerError(RuntimeError):
@@ -34,40 +35,79 @@ class WorkerError(RuntimeError):
         self.status = status
 
 
+def _context():
+    global _CONTEXT
+    with _CONTEXT_LOCK:
+        if _CONTEXT is None:
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+            if "forkserver" in methods:
+                context.set_forkserver_preload(["udfi.web.warm"])
+            _CONTEXT = context
+        return _CONTEXT
+
+
 def run_worker(mode: str, book: Path, year: int, timeout: float, memory_mb: int | None = None,
                out: Path | None = None) -> dict:
     """Run MODE in a child process and return its document. Raises WorkerError on a timeout or crash."""
-    command = [sys.executable, "-m", "udfi.web.worker", mode, str(book), str(year)] + ([str(out)] if out else [])
-    environment = dict(os.environ)
-    if memory_mb:
-        environment[MEMORY_ENV] = str(memory_mb)
+    context = _context()
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(sender, mode, str(book), year, memory_mb, out and str(out)),
+                              daemon=True, name=f"udfi-web-{mode}")
+    process.start()
+    sender.close()
     try:
-        done = subprocess.run(command, capture_output=True, timeout=timeout, env=environment, check=False,
-                              cwd=book.parent)
-    except subprocess.TimeoutExpired as exc:  # subprocess.run has killed the child
-        raise WorkerError(f"the book took longer than the time limit of {timeout:g} s; nothing was kept. A book "
-                          "this large is better checked with `udfi check` on the command line.", 503) from exc
-    if done.returncode != 0 or not done.stdout.strip():
-        last = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
-        if "MemoryError" in last[0]:
+        if not receiver.poll(timeout):
+            raise WorkerError(f"the book took longer than the time limit of {timeout:g} s; nothing was kept. A book "
+                              "this large is better checked with `udfi check` on the command line.", 503)
+        try:
+            outcome = receiver.recv()
+        except EOFError as exc:  # the child died without answering (killed, out of memory)
+            raise WorkerError("the check stopped unexpectedly (the worker process ended without an answer)") from exc
+    finally:
+        if process.is_alive():
+            process.kill()
+        process.join(10)
+        receiver.close()
+    if "crash" in outcome:
+        if outcome["crash"].startswith("MemoryError"):
             raise WorkerError("the book needs more memory than the server allows for one upload; check it with "
                               "`udfi check` on the command line", 503)
-        raise WorkerError(f"the check stopped unexpectedly ({last[0][:200]})", 500)
-    return json.loads(done.stdout)
+        raise WorkerError(f"the check stopped unexpectedly ({outcome['crash'][:200]})", 500)
+    return outcome["document"]
 
 
 # ------------------------------------------------------------------------------------------------
 # In the child
 # ------------------------------------------------------------------------------------------------
 
-def _limit_memory() -> None:
-    megabytes = os.environ.get(MEMORY_ENV)
+def _limit_memory(megabytes: int | None) -> None:
     if not megabytes:
         return
     import resource  # noqa: PLC0415 — POSIX only
 
     limit = int(megabytes) * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _child(sender, mode: str, book: str, year: int, memory_mb: int | None, out: str | None) -> None:
+    """In the child: run the mode, send {"document": …} or {"crash": "Type: message"}; never a traceback."""
+    try:
+        _limit_memory(memory_mb)
+        if mode == "check-json":
+            document = check_json(Path(book), year)
+        elif mode == "page":
+            document = page_model(Path(book), year)
+        elif mode == "package":
+            document = package(Path(book), year, Path(out))
+        else:
+            raise ValueError(f"unknown mode {mode!r}")
+        sender.send({"document": document})
+    except BaseException as exc:  # noqa: BLE001 — reported to the server as one line
+        text = str(exc).strip().splitlines()
+        sender.send({"crash": f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")})
+    finally:
+        sender.close()
 
 
 def _read_problems(book: Path) -> dict:
@@ -156,22 +196,3 @@ def package(book: Path, year: int, out: Path) -> dict:
         return {"error": str(exc).replace(str(book.parent) + os.sep, ""), "messages": messages}
     return {"error": None, "exit_code": outcome.exit_code, "packages": outcome.packages,
             "missing_blanks": outcome.missing_blanks, "messages": messages}
-
-
-def main(argv: list[str]) -> int:
-    _limit_memory()
-    mode, book, year = argv[1], Path(argv[2]), int(argv[3])
-    if mode == "check-json":
-        document = check_json(book, year)
-    elif mode == "page":
-        document = page_model(book, year)
-    elif mode == "package":
-        document = package(book, year, Path(argv[4]))
-    else:
-        raise SystemExit(f"unknown mode {mode!r}")
-    sys.stdout.write(json.dumps(document))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv))
