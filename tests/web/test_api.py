@@ -241,3 +241,11 @@ def test_serve_binds_127_0_0_1_by_default_and_answers(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_the_readme_plan_example_works(client):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    body = readme.split("http://127.0.0.1:8000/api/plan -d '", 1)[1].split("'", 1)[0]
+    response = client.post("/api/plan", data=body, content_type="application/json")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert next(item for item in response.get_json()["scenarios"] if item["yours"])["key"] == "ira_loan"

@@ -163,7 +163,8 @@ def page_model(book: Path, year: int) -> dict:
                 "accounts": []}
     clean = set(report.book.accounts["account_id"]) - report.accounts_with_errors
     try:
-        results = compute_book(report.book.for_accounts(clean), year)
+        # nothing to compute when every account has errors (the engine expects at least one account)
+        results = compute_book(report.book.for_accounts(clean), year) if clean else []
     except MissingParameterError as exc:
         return {"error": str(exc), "problems": problems, "accounts": []}
     accounts = []
