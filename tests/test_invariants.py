@@ -78,8 +78,8 @@ def test_percentage_reportable_and_footing(case):
     assert data["schedule_a"]["part_v"]["8"] == sum(lines["7"] for lines in shown) == part_i["7a"]
     assert data["schedule_a"]["part_v"]["10"] == sum(lines["9"] for lines in shown) == part_i["7b"]
     assert part_i["7c"] == part_i["7a"] - part_i["7b"]
-    assert part_i["13a"] == part_i["4a"] + part_i["4c"] + part_i["7a"]
-    assert part_i["13c"] == part_i["4a"] + part_i["4c"] + part_i["7c"]
+    assert part_i["13a"] == part_i["4a"] + part_i["4b"] + part_i["4c"] + part_i["7a"]
+    assert part_i["13c"] == part_i["4a"] + part_i["4b"] + part_i["4c"] + part_i["7c"]
     assert part_ii["16"] == part_i["13c"] - part_ii["15"]
     assert part_ii["18"] == max(part_ii["16"] - part_ii["17"], 0)
     form = data["form_990t"]

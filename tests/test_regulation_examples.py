@@ -121,7 +121,15 @@ def test_r6_straight_line_allowance(tmp_path):
 def test_r7_capital_loss_not_reapplied(tmp_path):
     """R7 — §1.514(a)-1(b)(4)(ii); Pub. 598: debt-financed property sold at a $20,000 loss with a 40%
     debt/basis percentage → capital loss $8,000, carried over without applying the percentage again.
-    (A trust deducts at most $3,000 of net capital loss a year, §1211(b); the rest carries over.)"""
+
+    The land (a capital asset, IRC §1221) was held 2020-01-01 → 2021-06-30, more than a year: a long-term
+    loss (Schedule D line 10). A trust deducts at most $3,000 of net capital loss (§1211(b); Schedule D
+    line 20 → Schedule A line 4c). Here the year has no other income, so taxable income before the
+    deduction is zero: the Capital Loss Carryover Worksheet (Schedule D (Form 1041) instructions) gives
+      line 1 taxable income −3,000; line 2 loss allowed 3,000; line 4 adjusted taxable income
+      −3,000 + 3,000 = 0; line 5 = smaller of 3,000 and 0 = 0 (none of the allowance is used);
+      line 10 LT loss 8,000; line 12 = line 5 − line 6 = 0; line 14 LT carryover = 8,000 − 0 = 8,000.
+    and no NOL: a capital loss counts in an NOL only up to capital gains (§172(d)(2)), 0 + 3,000 − 3,000 = 0."""
     book = write_book(
         tmp_path,
         properties=[land(acquired_on="2020-01-01", disposed_on="2021-06-30", amount_realized="80000.00")],
@@ -134,9 +142,42 @@ def test_r7_capital_loss_not_reapplied(tmp_path):
     assert sale.gain == D("-20000")
     assert sale.ratio == D("0.4")
     assert sale.gain_reportable == D("-8000")
+    assert sale.holding_period == "long_term" and sale.character == "capital"
+    assert result.schedule.schedule_d.line_10 == -8000
     assert result.schedule.line_4a == 0
     assert result.schedule.line_4c == -3000
-    assert result.schedule.capital_loss_carryover_out == 5000  # 8,000 − 3,000, not re-percentaged
+    assert result.schedule.capital_loss_worksheet.line_5 == 0
+    assert result.schedule.carry_out.long_term_capital_loss == 8000  # not re-percentaged, none used
+    assert result.schedule.carry_out.short_term_capital_loss == 0
+    assert result.schedule.nol_generated == 0
+
+
+def test_r7_capital_loss_with_income_to_absorb_it(tmp_path):
+    """R7's facts plus $10,000 of rent in 2021. Debt/basis: AAI = 40,000 for each of the 6 months held
+    (the loan is repaid on the day of sale, after the first of July is never reached) → 40,000; AAB =
+    (100,000 + 100,000) / 2 = 100,000 → 40%. Reportable rent 10,000 × 40% = 4,000 (Part V line 7).
+    Schedule A line 16 = 4,000 + 4c (−3,000) = 1,000 → taxable income 1,000.
+    Worksheet: line 4 = 1,000 + 3,000 = 4,000; line 5 = min(3,000, 4,000) = 3,000;
+    line 14 = 8,000 − (0 + (3,000 − 0)) = 5,000 long-term carryover (IRC §1212(b)(1)(B), (b)(2)).
+    2022: Schedule D line 15 = −5,000 → line 20 = 3,000 again, 4c = −3,000."""
+    book = write_book(
+        tmp_path,
+        properties=[land(acquired_on="2020-01-01", disposed_on="2021-06-30", amount_realized="80000.00")],
+        loans=[{"loan_id": "L1", "property_id": "P1", "originated_on": "2020-01-01", "principal": "40000.00"}],
+        ledger=[{"date": "2021-06-30", "property_id": "P1", "category": "principal", "amount": "40000.00",
+                 "loan_id": "L1"},
+                {"date": "2021-03-01", "property_id": "P1", "category": "rent", "amount": "10000.00"}],
+    )
+    result = compute(book, 2021)["A1"]
+    assert result.property_years[0].ratio == D("0.4")
+    assert result.schedule.part_v_line_8 == 4000
+    assert result.schedule.line_16 == 1000
+    assert result.schedule.capital_loss_worksheet.line_4 == 4000
+    assert result.schedule.capital_loss_worksheet.line_5 == 3000
+    assert result.schedule.carry_out.long_term_capital_loss == 5000
+    following = compute(book, 2022)["A1"]
+    assert following.schedule.schedule_d.line_15 == -5000
+    assert following.schedule.line_4c == -3000
 
 
 def test_r8_net_operating_loss(tmp_path):

@@ -115,12 +115,17 @@ def test_return_totals_tie(rendered):
         assert _values_after(text, tax_label) == [format_dollars(form["part_ii"]["2"])]
         assert _values_after(text, "Tax due (line 9)") == [format_dollars(form["part_iii"]["9"])]
         assert _values_after(text, "Total payments (line 7)") == [format_dollars(form["part_iii"]["7"])]
-        assert _values_after(text, "NOL deduction used (Schedule A Part II line 17)") == \
+        assert _values_after(text, "Post-2017 NOL deduction used (Schedule A Part II line 17)") == \
             [format_dollars(data["schedule_a"]["part_ii"]["17"])]
-        for property_item in data["properties"]:
-            sale = property_item["disposition"]
-            if sale:
-                assert f"Schedule A Part I line 4a: {format_dollars(data['schedule_a']['part_i']['4a'])}" in "".join(text)
+        # the sales section ties to Schedule A lines 4a (Schedule D line 19) and 4b (Form 4797 line 17)
+        if data["schedule_d"]:
+            assert _values_after(text, "Line 19 total net gain (loss): a gain is Schedule A line 4a") == \
+                [format_dollars(data["schedule_d"]["part_iii"]["19"]) or "0"]
+            assert data["schedule_a"]["part_i"]["4a"] == max(data["schedule_d"]["part_iii"]["19"], 0)
+        if data["form_4797"]:
+            assert _values_after(text, "Line 17, ordinary gain (loss)") == \
+                [format_dollars(data["schedule_a"]["part_i"]["4b"]) or "0"]
+        assert bool(data["schedule_d"] or data["form_4797"]) == any(p["disposition"] for p in data["properties"])
 
 
 def test_flags_and_due_dates_are_in_the_summary(rendered):

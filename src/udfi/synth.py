@@ -345,6 +345,10 @@ def generate(accounts: int, first_year: int, last_year: int, seed: int, broken: 
     fp = np.flatnonzero(final_payoff & (final_bal > 0))
     add(fp, payoff_m[fp], payoff_day[fp], CAT["principal"], final_bal[fp], final_loan[fp], np.where(early[fp], 3, 2))
 
+    # Property taxes prorated at closing, on the acquisition date: every held year has ledger rows
+    # (no random draw, so the rest of the book is unchanged by it).
+    add(np.arange(P), acq_m, acq_d, CAT["taxes"], np.maximum(cost // 1000 // 100 * 100, 100))
+
     # Rent: monthly from the month after acquisition through the end (vacancies ~4%).
     base_rent = np.select([ptype == 0, ptype == 1], [cost * rng.integers(70, 101, size=P) // 10000,
                                                        cost * rng.integers(55, 86, size=P) // 10000],

@@ -17,6 +17,7 @@ import pandas as pd
 import pandera.errors
 
 from udfi.book import Book
+from udfi.law_checks import law_checks
 from udfi.schemas import ColumnSpec, TableSpec, pandera_schema, table_specs
 
 ERROR = "error"
@@ -500,6 +501,8 @@ def _cross_checks(tables: dict[str, pd.DataFrame], collect: _Collector) -> None:
         collect.add_rows(ERROR, "ledger", ordered.index[before_origination.to_numpy(dtype=bool)], "date",
                          ordered.loc[before_origination, "date"].dt.strftime("%Y-%m-%d"),
                          "a principal repayment dated on or after the loan's origination")
+
+    law_checks(tables, collect.add_rows, ERROR, WARNING)
 
     if "depreciation" in tables:
         depreciation = tables["depreciation"]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from udfi import plain_words
@@ -18,6 +19,14 @@ from udfi.engine.report import account_object, compute_document
 from udfi.money import format_dollars
 from udfi.parameters import MissingParameterError
 from udfi.summary import SUMMARY_COLUMNS, summary_row
+
+
+def account_warnings(result, report) -> list[str]:
+    """What a reviewer should look at for one account: its validation warnings (file, row, column) and
+    the computation's flags."""
+    found = [f"{p.file} row {p.row} column {p.column}: expected {p.expected}" if p.row is not None else
+             f"{p.file}: expected {p.expected}" for p in report.warnings if p.account_id == result.account_id]
+    return found + [flag for flag in result.flags if flag not in found]
 
 
 def compute_valid_accounts(book: Path, year: int, settings: Settings, strict: bool, console: Console,
@@ -105,12 +114,16 @@ def register(app: typer.Typer) -> None:
             writer.writeheader()
             writer.writerows(rows)
         elif format == "json":
-            json.dump({"tax_year": year, "accounts": rows}, sys.stdout, indent=2)
+            warnings = {result.account_id: account_warnings(result, report) for result in results}
+            json.dump({"tax_year": year, "accounts": [{**row, "warnings": warnings.get(row["account_id"], [])}
+                                                      for row in rows]}, sys.stdout, indent=2)
             sys.stdout.write("\n")
         else:
             for result in results:
                 for line in plain_words.text_lines(plain_words.answer(result)):
                     console.print(line, markup=False, highlight=False)
+                for warning in account_warnings(result, report):
+                    console.print(f"   warning: {escape(warning)}")
             for row in rows:
                 if row["status"] == "exception":
                     console.print(f"[bold]{row['name']}[/bold] ({row['account_id']}): NOT CHECKED — {row['problem']}")

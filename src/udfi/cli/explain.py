@@ -57,9 +57,10 @@ def build_tree(derivations: dict, key: str, shown_rows: int = SHOWN_ROWS, max_de
         source = node.get("source")
         if source:
             tree.add(f"[yellow]{escape(_rows_text(source, shown_rows))}[/yellow]")
-            extra = source.get("improvement_rows")
-            if extra:
-                tree.add(f"[yellow]improvements: {escape(_rows_text(extra, shown_rows))}[/yellow]")
+            for name, extra in source.items():  # further row sets, e.g. improvement_rows, repayment_rows
+                if name.endswith("_rows") and isinstance(extra, dict):
+                    label = name[:-len("_rows")].replace("_", " ")
+                    tree.add(f"[yellow]{escape(label)}: {escape(_rows_text(extra, shown_rows))}[/yellow]")
 
     root = Tree(_label(key, derivations[key]))
     grow(root, key, 0)

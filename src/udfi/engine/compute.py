@@ -21,8 +21,10 @@ from udfi.engine import calendar
 from udfi.engine.depreciation import LAND, Asset, recovery_years
 from udfi.engine.form_990t import Form990T, Payments, form_990t
 from udfi.engine.indebtedness import Loan, assign_acquisition_fractions
-from udfi.engine.property_year import EXPENSE_CATEGORIES, INCOME_CATEGORIES, PropertyFacts, PropertyYear, compute_property_year
-from udfi.engine.schedule_a import ScheduleA, gross_unrelated_income, schedule_a
+from udfi.engine.property_year import (EXPENSE_CATEGORIES, INCOME_CATEGORIES, INVESTMENT, RENTAL_BUSINESS, PropertyFacts,
+                                       PropertyYear, compute_property_year)
+from udfi.engine.nol import POST2017, PRE2018, NolLayer
+from udfi.engine.schedule_a import CarryIn, ScheduleA, gross_unrelated_income, schedule_a
 from udfi.money import ZERO, cents_to_decimal, whole_dollars
 
 FIRST_PARAMETER_YEAR = min(parameter_store.years_available("trust_rate_schedule"))
@@ -53,13 +55,6 @@ class ComputationError(Exception):
 
 
 @dataclass
-class CarryState:
-    post2017_nol: int = 0
-    pre2018_nol: int = 0
-    capital_loss: int = 0
-
-
-@dataclass
 class AccountYear:
     account: dict
     tax_year: int
@@ -69,8 +64,8 @@ class AccountYear:
     schedule: ScheduleA
     form: Form990T
     payments: Payments
-    carry_in: CarryState
-    carry_out: CarryState
+    carry_in: CarryIn
+    carry_out: CarryIn
     gross_unrelated_income: Decimal
     must_file: bool
     due_date: dt.date
@@ -78,6 +73,8 @@ class AccountYear:
     estimated_tax_due_dates: list[dt.date]
     flags: list[str]
     history: dict[int, list[PropertyYear]] = field(default_factory=dict)
+    first_year: int | None = None               # the first year rolled forward for this account
+    prior_year_form: Form990T | None = None     # last year's return, when the book covers it
 
     @property
     def account_id(self) -> str:
@@ -184,7 +181,8 @@ def _book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, Property
                 exception = True
         facts[row.property_id] = PropertyFacts(
             property_id=row.property_id, account_id=row.account_id, description=row.description,
-            property_type=row.property_type, acquired_on=_date(row.acquired_on), placed_in_service_on=placed,
+            property_type=row.property_type, use=_use(row), acquired_on=_date(row.acquired_on),
+            placed_in_service_on=placed,
             recovery=system, disposed_on=_date(row.disposed_on),
             amount_realized=None if pd.isna(row.amount_realized_cents) else cents_to_decimal(row.amount_realized_cents),
             cost_basis=cost, land_value=land, loans=list(loans.values()), assets=assets,
@@ -195,6 +193,15 @@ def _book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, Property
             qualified_organization_exception=exception, exception_lost_reason=lost,
         )
     return facts, flags, ignored_rows
+
+
+def _use(row) -> str:
+    """`use` from properties.csv; by default land is held for investment and buildings for rent
+    (README Assumptions: the character of a sale)."""
+    given = getattr(row, "use", None)
+    if isinstance(given, str) and given:
+        return given
+    return INVESTMENT if row.property_type == LAND else RENTAL_BUSINESS
 
 
 # ---------------------------------------------------------------------------------------------
@@ -227,7 +234,7 @@ def _year_flags(account_type: str, property_years: list[PropertyYear], ignored_r
                 if abs(stated - ledger_balance) > RECONCILIATION_TOLERANCE:
                     flags.append(f"{facts.property_id}: lender statement for {loan.loan_id} on {as_of.isoformat()} shows "
                                  f"{stated:,.2f} but the ledger implies {ledger_balance:,.2f} "
-                                 f"(difference {stated - ledger_balance:,.2f}); the statement is used for that day")
+                                 f"(difference {stated - ledger_balance:,.2f}); the statement is used from that day on, less later repayments")
         if account_type == "solo_401k":
             if facts.qualified_organization_exception:
                 flags.append(f"{facts.property_id}: §514(c)(9) exception applied — a qualified trust's real-property "
@@ -247,80 +254,162 @@ def _year_flags(account_type: str, property_years: list[PropertyYear], ignored_r
 # The roll-forward
 # ---------------------------------------------------------------------------------------------
 
-def _seed(carryovers: dict, account_id: str, year: int, state: CarryState, flags: list[str]) -> CarryState:
-    seeded = CarryState(state.post2017_nol, state.pre2018_nol, state.capital_loss)
-    for kind, attribute in (("post2017_nol", "post2017_nol"), ("pre2018_nol", "pre2018_nol")):
-        amount = carryovers.get((account_id, year, kind))
-        if amount is not None:
-            opening = whole_dollars(amount)
-            if getattr(state, attribute) not in (0, opening):
-                flags.append(f"carryovers.csv sets the {kind.replace('_', ' ')} available to {year} at {opening:,}, "
-                             f"replacing {getattr(state, attribute):,} rolled forward from the book")
-            setattr(seeded, attribute, opening)
-    return seeded
+SEEDED_KINDS = ("post2017_nol", "pre2018_nol", "short_term_capital_loss", "long_term_capital_loss", "section_1231_loss")
+
+
+def _carryover_rows(book: Book) -> dict[str, dict[int, list[tuple[str, int | None, Decimal]]]]:
+    """carryovers.csv by account and year: (kind, origin year, amount)."""
+    rows: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    origin = book.carryovers["origin_year"] if "origin_year" in book.carryovers.columns else None
+    for position, row in enumerate(book.carryovers.itertuples(index=False)):
+        year_of_origin = None if origin is None or pd.isna(origin.iloc[position]) else int(origin.iloc[position])
+        rows[row.account_id][int(row.tax_year)].append((row.kind, year_of_origin, cents_to_decimal(row.amount_cents)))
+    return rows
+
+
+def _seed(rows: list[tuple[str, int | None, Decimal]], year: int, state: CarryIn, flags: list[str]) -> CarryIn:
+    """Replace the rolled-forward balances of each kind carryovers.csv gives for `year`."""
+    given: dict[str, list[tuple[int | None, int]]] = defaultdict(list)
+    for kind, origin, amount in rows:
+        if kind in SEEDED_KINDS:
+            given[kind].append((origin, whole_dollars(amount)))
+    if not given:
+        return state
+    rolled = {"post2017_nol": state.post2017_nol, "pre2018_nol": state.pre2018_nol,
+              "short_term_capital_loss": state.short_term_capital_loss,
+              "long_term_capital_loss": state.long_term_capital_loss,
+              "section_1231_loss": sum(amount for _, amount in state.section_1231_losses)}
+    for kind, entries in given.items():
+        opening = sum(amount for _, amount in entries)
+        if rolled[kind] not in (0, opening):
+            flags.append(f"carryovers.csv sets the {kind.replace('_', ' ')} available to {year} at {opening:,}, "
+                         f"replacing {rolled[kind]:,} rolled forward from the book")
+    layers = list(state.nol_layers)
+    for kind, nol_kind in (("post2017_nol", POST2017), ("pre2018_nol", PRE2018)):
+        if kind in given:
+            layers = [layer for layer in layers if layer.kind != nol_kind]
+            layers += [NolLayer(nol_kind, origin, amount) for origin, amount in given[kind] if amount]
+    return CarryIn(
+        nol_layers=tuple(layers),
+        short_term_capital_loss=sum(a for _, a in given["short_term_capital_loss"])
+        if "short_term_capital_loss" in given else state.short_term_capital_loss,
+        long_term_capital_loss=sum(a for _, a in given["long_term_capital_loss"])
+        if "long_term_capital_loss" in given else state.long_term_capital_loss,
+        section_1231_losses=tuple((origin, a) for origin, a in given["section_1231_loss"] if origin is not None)
+        if "section_1231_loss" in given else state.section_1231_losses,
+    )
+
+
+def first_ledger_years(book: Book) -> dict[str, int]:
+    """The first year each account has ledger rows (the roll-forward starts there: history the book
+    does not cover is not invented)."""
+    if not len(book.ledger):
+        return {}
+    account_of = book.properties.drop_duplicates("property_id").set_index("property_id")["account_id"]
+    accounts = book.ledger["property_id"].map(account_of)
+    return book.ledger["date"].dt.year.groupby(accounts).min().astype(int).to_dict()
+
+
+def account_years(first_ledger_year: int | None, tax_year: int) -> range:
+    """The years rolled forward for one account: its first ledger year (not before the first year
+    with parameters) through `tax_year`; only `tax_year` when the ledger starts later or is empty."""
+    start = tax_year if first_ledger_year is None else min(first_ledger_year, tax_year)
+    return range(max(start, FIRST_PARAMETER_YEAR), tax_year + 1)
 
 
 def book_years(book: Book, tax_year: int) -> range:
-    """The years to roll forward: from the book's first activity (not before the first year with
-    parameters) through `tax_year`."""
-    starts = [tax_year]
-    if len(book.properties):
-        starts.append(int(book.properties["acquired_on"].dt.year.min()))
-    if len(book.carryovers):
-        starts.append(int(pd.to_numeric(book.carryovers["tax_year"]).min()))
-    return range(max(min(starts), FIRST_PARAMETER_YEAR), tax_year + 1)
+    """Every year some account of the book rolls through (for parameter fingerprints)."""
+    firsts = first_ledger_years(book)
+    return account_years(min(firsts.values()) if firsts else None, tax_year)
+
+
+def _ledger_years(book: Book) -> dict[str, set[int]]:
+    """The years each property has ledger rows in (any category, any date)."""
+    if not len(book.ledger):
+        return {}
+    return book.ledger["date"].dt.year.groupby(book.ledger["property_id"]).agg(lambda years: set(years.tolist())).to_dict()
+
+
+def _year_span(years: list[int]) -> str:
+    return f"{years[0]}" if len(years) == 1 else f"{years[0]}–{years[-1]}" if years == list(range(years[0], years[-1] + 1)) \
+        else ", ".join(str(year) for year in years)
+
+
+def _coverage_flags(own: list[PropertyFacts], ledger_years: dict[str, set[int]], years: range,
+                    tax_year: int) -> list[str]:
+    """Held property-years the ledger does not cover: before the roll-forward starts, or a gap."""
+    flags = []
+    for item in own:
+        present = ledger_years.get(item.property_id, set())
+        held = [year for year in range(item.acquired_on.year, tax_year + 1) if item.held_in(year)]
+        before = [year for year in held if year < years.start and year not in present]
+        if before:
+            flags.append(f"{item.property_id}: held in {_year_span(before)} but the ledger has no rows for "
+                         f"{'that year' if len(before) == 1 else 'those years'}; the roll-forward starts in "
+                         f"{years.start} and invents no history (give NOL and capital-loss carryovers into "
+                         f"{years.start} in carryovers.csv)")
+        if item.held_in(tax_year) and tax_year >= years.start and tax_year not in present:
+            flags.append(f"{item.property_id}: held in {tax_year} but the ledger has no rows for it in {tax_year}; "
+                         "the year is computed with no rent and no expenses")
+    return flags
 
 
 def compute_book(book: Book, tax_year: int, settings: Settings | None = None,
                  keep_history: bool = False) -> list[AccountYear]:
     """Every account's return for `tax_year`. Raises `MissingParameterError` for a year with no parameters."""
     settings = settings or Settings()
-    parameters = parameter_store.for_year(tax_year)
-    years = book_years(book, tax_year)
-    for year in years:
+    parameter_store.for_year(tax_year)
+    for year in book_years(book, tax_year):
         parameter_store.for_year(year)  # fail early and clearly for any year without parameters
     facts, property_flags, ignored_rows = _book_flags_and_facts(book, tax_year)
     properties_by_account: dict[str, list[PropertyFacts]] = defaultdict(list)
     for item in facts.values():
         properties_by_account[item.account_id].append(item)
-    carryovers = {(row.account_id, int(row.tax_year), row.kind): cents_to_decimal(row.amount_cents)
-                  for row in book.carryovers.itertuples(index=False)}
+    carryovers = _carryover_rows(book)
     payment_sums: dict[tuple[str, int, str], int] = defaultdict(int)
     for row in book.payments.itertuples(index=False):
         payment_sums[(row.account_id, int(row.tax_year), row.kind)] += int(row.amount_cents)
+    firsts = first_ledger_years(book)
+    ledger_years = _ledger_years(book)
 
-    earliest_activity = int(book.properties["acquired_on"].dt.year.min()) if len(book.properties) else tax_year
     results = []
     for account in book.accounts.to_dict("records"):
         account_id = account["account_id"]
         own = properties_by_account.get(account_id, [])
-        state = CarryState()
+        years = account_years(firsts.get(account_id), tax_year)
+        given = carryovers.get(account_id, {})
+        state = CarryIn()
         history: dict[int, list[PropertyYear]] = {}
-        notes = list(property_flags.get(account_id, []))
-        if earliest_activity < years.start and any(item.acquired_on.year < years.start for item in own):
-            notes.append(f"the book's history before {years.start} is not rolled forward (no tax parameters for "
-                         "earlier years); give opening NOL balances in carryovers.csv")
+        notes = list(property_flags.get(account_id, [])) + _coverage_flags(own, ledger_years, years, tax_year)
+        early = sorted(year for year in given if year < years.start)
+        if early:
+            notes.append(f"carryovers.csv gives balances available to {_year_span(early)}, before the account's first "
+                         f"ledger year {years.start}; they are applied to {years.start}")
+        prior_year: Form990T | None = None
         for year in years:
             year_parameters = parameter_store.for_year(year)
-            state = _seed(carryovers, account_id, year, state, notes if year == tax_year else [])
+            rows = [row for early_year in early for row in given[early_year]] if year == years.start else []
+            state = _seed(rows + given.get(year, []), year, state, notes if year == tax_year else [])
             property_years = [compute_property_year(item, year) for item in own if item.held_in(year)]
-            schedule = schedule_a(property_years, state.post2017_nol, state.capital_loss, year_parameters)
+            schedule = schedule_a(property_years, state, year_parameters)
+            overpayment = sum((amount for kind, _, amount in given.get(year, []) if kind == "prior_year_overpayment"),
+                              ZERO)
             payments = Payments(
-                prior_year_overpayment=whole_dollars(carryovers.get((account_id, year, "prior_year_overpayment"), ZERO)),
+                prior_year_overpayment=whole_dollars(overpayment),
                 estimated=whole_dollars(Decimal(payment_sums.get((account_id, year, "estimated"), 0)) / 100),
                 extension=whole_dollars(Decimal(payment_sums.get((account_id, year, "extension"), 0)) / 100),
             )
-            form = form_990t(schedule, state.pre2018_nol, payments, settings.activity_code, year_parameters)
-            carry_in = state
-            state = CarryState(post2017_nol=schedule.nol_out, pre2018_nol=state.pre2018_nol - form.pre2018_used,
-                               capital_loss=schedule.capital_loss_carryover_out)
+            form = form_990t(schedule, payments, settings.activity_code, year_parameters)
+            carry_in, state = state, schedule.carry_out
             if keep_history:
                 history[year] = property_years
             if year != tax_year:
+                prior_year = form
                 continue
             gross = gross_unrelated_income(property_years)
             must_file = gross >= year_parameters.filing_threshold
             flags = notes + _year_flags(account["account_type"], property_years, ignored_rows, year)
+            flags += _carryover_flags(schedule)
             if form.total_tax > 0 and not must_file:
                 flags.append("tax is computed although gross unrelated income is under the filing threshold")
             if form.part_iii["10"] > 0:
@@ -334,5 +423,20 @@ def compute_book(book: Book, tax_year: int, settings: Settings | None = None,
                 carry_in=carry_in, carry_out=state, gross_unrelated_income=gross, must_file=must_file,
                 due_date=calendar.return_due_date(year), extended_due_date=calendar.extended_due_date(year),
                 estimated_tax_due_dates=estimated_dates, flags=flags, history=history,
+                first_year=years.start, prior_year_form=prior_year if year - 1 in years else None,
             ))
     return results
+
+
+def _carryover_flags(schedule: ScheduleA) -> list[str]:
+    flags = []
+    for item in schedule.nol.schedule:
+        if item.expired:
+            flags.append(f"pre-2018 NOL of {item.origin_year} ({item.expired:,}) expired unused after "
+                         f"{item.expires_after} (20-year carryforward, IRC §172(b)(1)(A) before 2018)")
+    if schedule.capital_loss_worksheet.line_2 and schedule.capital_loss_worksheet.line_5 < schedule.capital_loss_worksheet.line_2:
+        flags.append("taxable income before the capital loss deduction is "
+                     f"{'zero or less' if not schedule.capital_loss_worksheet.line_4 else 'small'}: only "
+                     f"{schedule.capital_loss_worksheet.line_5:,} of the {schedule.capital_loss_worksheet.line_2:,} "
+                     "capital loss deduction is used up; the rest carries over (IRC §1212(b)(2))")
+    return flags

@@ -19,9 +19,11 @@ def part_i_line_1(schedule: ScheduleA) -> int:
     return schedule.line_18  # one Schedule A, already floored at zero (§512(a)(6)(C))
 
 
-def part_i_line_6(line_5: int, pre2018_in: int) -> int:
-    """6 Deduction for net operating loss arising in tax years beginning before January 1, 2018."""
-    return min(pre2018_in, max(line_5, 0))
+def part_i_line_6(schedule: ScheduleA) -> int:
+    """6 Deduction for net operating loss arising in tax years beginning before January 1, 2018. Deducted
+    from total UBTI before any post-2017 NOL (Treas. Reg. §1.512(a)-6(h)(2); IRC §172(a)(2)(A)), so the
+    80% base of the post-2017 deduction on Schedule A line 17 is already reduced by it."""
+    return schedule.nol.pre2018_used
 
 
 def part_i_line_8(parameters: TaxYearParameters) -> int:
@@ -37,9 +39,10 @@ def part_i_line_11(line_7: int, line_10: int) -> int:
 
 def part_ii_line_2(line_11: int, schedule: ScheduleA, parameters: TaxYearParameters) -> tuple[int, CapitalGainTax | None]:
     """2 Trusts taxable at trust rates. Income tax on the amount on Part I, line 11 from: Tax rate
-    schedule or Schedule D (Form 1041)."""
-    if schedule.line_4a > 0 and line_11 > 0:
-        computation = capital_gain_tax(Decimal(line_11), Decimal(schedule.line_4a),
+    schedule or Schedule D (Form 1041). The Schedule D computation (IRC §1(h)) applies when there is net
+    capital gain — a short-term gain alone is taxed at the schedule's rates."""
+    if schedule.net_capital_gain > 0 and line_11 > 0:
+        computation = capital_gain_tax(Decimal(line_11), Decimal(schedule.net_capital_gain),
                                        Decimal(schedule.unrecaptured_1250_gain), parameters)
         return whole_dollars(computation.tax), computation
     return whole_dollars(trust_rate_tax(Decimal(line_11), parameters)), None
@@ -74,13 +77,12 @@ class Form990T:
         return {"part_i": self.part_i, "part_ii": self.part_ii, "part_iii": self.part_iii, "part_iv": self.part_iv}
 
 
-def form_990t(schedule: ScheduleA, pre2018_in: int, payments: Payments, activity_code: str,
-              parameters: TaxYearParameters) -> Form990T:
+def form_990t(schedule: ScheduleA, payments: Payments, activity_code: str, parameters: TaxYearParameters) -> Form990T:
     line_1 = part_i_line_1(schedule)
     line_3 = line_1  # line 2 is reserved
     line_4 = 0       # charitable contributions: none for an IRA's debt-financed rentals
     line_5 = line_3 - line_4
-    line_6 = part_i_line_6(line_5, pre2018_in)
+    line_6 = part_i_line_6(schedule)
     line_7 = line_5 - line_6
     line_8 = part_i_line_8(parameters)
     line_9 = 0       # trusts' §199A deduction: not claimed (README Assumptions)
@@ -99,6 +101,8 @@ def form_990t(schedule: ScheduleA, pre2018_in: int, payments: Payments, activity
         part_iii={"2": part_iii_2, "4": part_iii_4, "6a": payments.prior_year_overpayment,
                   "6b": payments.estimated, "6c": payments.extension, "7": payments_total,
                   "9": max(part_iii_4 - payments_total, 0), "10": max(payments_total - part_iii_4, 0)},
-        part_iv={"4": pre2018_in, "5": [{"activity_code": activity_code, "amount": schedule.nol_in}]},
-        pre2018_in=pre2018_in, pre2018_used=line_6, capital_gain_tax=computation,
+        # Part IV lines 4–5: the carryovers available, not reduced by this year's deduction.
+        part_iv={"4": schedule.nol.pre2018_available,
+                 "5": [{"activity_code": activity_code, "amount": schedule.nol.post2017_available}]},
+        pre2018_in=schedule.nol.pre2018_available, pre2018_used=line_6, capital_gain_tax=computation,
     )

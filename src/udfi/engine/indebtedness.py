@@ -1,7 +1,8 @@
 """Acquisition indebtedness (IRC §514(c); Treas. Reg. §1.514(a)-1(a)(3), §1.514(c)-1).
 
 A loan's balance on a day is its principal less the `principal` rows dated *before* that day (the
-balance at the start of the day), or a lender statement dated that day. The share of a loan that is
+balance at the start of the day). A lender statement is the best evidence of principal: from its date
+until the next statement the balance is the statement's, less the ledger's repayments after it. The share of a loan that is
 acquisition indebtedness is fixed when the loan is made: all of an acquisition or improvement loan,
 none of an `other` loan, and for a refinance the old loan's outstanding acquisition indebtedness up
 to the new principal (§1.514(c)-1(c)(1)); because later repayments are apportioned pro rata between
@@ -49,44 +50,67 @@ class Loan:
         paid_index = int(np.searchsorted(self.payment_days, to_day(day), side="left"))
         return Decimal(int(self.paid_cumulative_cents[paid_index - 1]) if paid_index else 0) / 100
 
+    def statement_in_effect(self, day: dt.date) -> tuple[dt.date, Decimal] | None:
+        """The latest lender statement dated on or before `day` (its date and balance), if any."""
+        index = int(np.searchsorted(self._statement_days, to_day(day), side="right")) - 1
+        if index < 0:
+            return None
+        as_of = self._statement_dates[index]
+        return as_of, self.statements[as_of]
+
+    def _outstanding(self, day: dt.date) -> Decimal:
+        """Principal at the start of `day`: the statement in effect less later repayments, else the ledger."""
+        in_effect = self.statement_in_effect(day)
+        if in_effect is None:
+            return self.principal - self._paid_before(day)
+        as_of, stated = in_effect
+        return stated - (self._paid_before(day) - self._paid_before(as_of))
+
     def balance(self, day: dt.date) -> Decimal:
-        """Outstanding principal, taking a lender statement for that exact day where one exists."""
+        """Outstanding principal at the start of `day` (0 before origination and from retirement on)."""
         if day < self.originated_on or (self.retired_on is not None and day >= self.retired_on):
             return ZERO
-        if day in self.statements:
-            return self.statements[day]
-        return self.ledger_balance(day)
+        return self._outstanding(day)
 
-    def ledger_balance_before_retirement(self) -> Decimal:
+    def balance_before_retirement(self) -> Decimal:
         """Outstanding principal on the day a refinancing loan replaced this one (a payoff row that
         day is not yet subtracted: the balance is taken at the start of the day)."""
         if self.retired_on is None:
             return ZERO
-        if self.retired_on in self.statements:
-            return self.statements[self.retired_on]
-        return self.principal - self._paid_before(self.retired_on)
+        return self._outstanding(self.retired_on)
 
     def __post_init__(self) -> None:
         self._originated_day = to_day(self.originated_on)
         self._retired_day = to_day(self.retired_on) if self.retired_on is not None else np.datetime64("9999-12-31")
         self._principal_cents = int(self.principal * 100)
+        # Statements outside the loan's life say nothing about it (validation warns about them).
+        self._statement_dates = sorted(day for day in self.statements
+                                       if day >= self.originated_on and (self.retired_on is None or day <= self.retired_on))
+        self._statement_days = np.array(self._statement_dates, dtype="datetime64[D]")
+        self._statement_cents = np.array([int(self.statements[day] * 100) for day in self._statement_dates],
+                                         dtype=np.int64)
+
+    def _paid_before_many(self, day_array: np.ndarray) -> np.ndarray:
+        if not len(self.paid_cumulative_cents):
+            return np.zeros(len(day_array), dtype=np.int64)
+        paid_index = np.searchsorted(self.payment_days, day_array, side="left")
+        return np.where(paid_index > 0, self.paid_cumulative_cents[np.maximum(paid_index - 1, 0)], 0)
 
     def acquisition_balances(self, days: list[dt.date], day_array: np.ndarray | None = None) -> list[Decimal]:
         """`acquisition_balance` for many days at once (one search over the repayment dates)."""
         if day_array is None:
             day_array = np.array(days, dtype="datetime64[D]")
-        if len(self.paid_cumulative_cents):
-            paid_index = np.searchsorted(self.payment_days, day_array, side="left")
-            paid = np.where(paid_index > 0, self.paid_cumulative_cents[np.maximum(paid_index - 1, 0)], 0)
-        else:
-            paid = 0
+        paid = self._paid_before_many(day_array)
+        cents = self._principal_cents - paid
+        if len(self._statement_days):
+            which = np.searchsorted(self._statement_days, day_array, side="right") - 1
+            stated = which >= 0
+            if stated.any():
+                chosen = np.maximum(which, 0)
+                paid_by_statement = self._paid_before_many(self._statement_days)[chosen]
+                cents = np.where(stated, self._statement_cents[chosen] - (paid - paid_by_statement), cents)
         active = (day_array >= self._originated_day) & (day_array < self._retired_day)
-        cents = np.where(active, self._principal_cents - paid, 0).tolist()
-        balances = [Decimal(amount) / 100 for amount in cents]
-        if self.statements:
-            for index, (day, is_active) in enumerate(zip(days, active.tolist())):
-                if is_active and day in self.statements:
-                    balances[index] = self.statements[day]
+        balances = [Decimal(amount) / 100 for amount in np.where(active, cents, 0).tolist()]
         if self.acquisition_fraction != ONE:
             balances = [balance * self.acquisition_fraction for balance in balances]
         return balances
@@ -109,10 +133,10 @@ def assign_acquisition_fractions(loans: dict[str, Loan]) -> None:
         else:  # refinance: continues the old acquisition debt up to its outstanding principal
             old = loans[loan.refinances]
             resolve(old)
-            continued = old.acquisition_fraction * old.ledger_balance_before_retirement()
+            continued = old.acquisition_fraction * old.balance_before_retirement()
             carried = min(continued, loan.principal)
             loan.acquisition_fraction = carried / loan.principal if loan.principal else ZERO
-            loan.excess_at_origination = max(loan.principal - old.ledger_balance_before_retirement(), ZERO)
+            loan.excess_at_origination = max(loan.principal - old.balance_before_retirement(), ZERO)
         done.add(loan.loan_id)
 
     for loan in sorted(loans.values(), key=lambda item: item.originated_on):

@@ -15,6 +15,9 @@ from udfi.engine.indebtedness import Loan, MonthBalance, highest_in_window, mont
 from udfi.money import ONE, ZERO, round_cents
 
 INCOME_CATEGORIES = ("rent", "other_income")
+RENTAL_BUSINESS, INVESTMENT = "rental_business", "investment"
+SHORT_TERM, LONG_TERM = "short_term", "long_term"
+SECTION_1231, ORDINARY, CAPITAL = "section_1231", "ordinary", "capital"
 EXPENSE_CATEGORIES = ("interest", "taxes", "insurance", "repairs", "management", "utilities", "other_expense")
 
 
@@ -26,6 +29,7 @@ class PropertyFacts:
     account_id: str
     description: str
     property_type: str
+    use: str                                                    # RENTAL_BUSINESS or INVESTMENT
     acquired_on: dt.date
     placed_in_service_on: dt.date
     recovery: str
@@ -90,6 +94,7 @@ class PropertyFacts:
 class Disposition:
     date: dt.date
     amount_realized: Decimal
+    cost_and_improvements: Decimal
     adjusted_basis: Decimal
     gain: Decimal
     window_start: dt.date
@@ -99,6 +104,42 @@ class Disposition:
     gain_reportable: Decimal
     accumulated_depreciation: Decimal
     unrecaptured_1250_reportable: Decimal
+    acquired_on: dt.date
+    holding_period: str            # SHORT_TERM or LONG_TERM (IRC §1222)
+    use: str                       # RENTAL_BUSINESS or INVESTMENT
+    character: str                 # SECTION_1231, ORDINARY or CAPITAL
+    depreciable: bool              # a building (§1250 property), not bare land
+
+    @property
+    def amount_realized_reportable(self) -> Decimal:
+        """The debt-financed share of the amount realized (the same percentage as the gain)."""
+        return round_cents(self.amount_realized * self.ratio)
+
+    @property
+    def depreciation_reportable(self) -> Decimal:
+        return round_cents(self.accumulated_depreciation * self.ratio)
+
+
+def held_more_than_one_year(acquired_on: dt.date, disposed_on: dt.date) -> bool:
+    """IRC §1222: long-term means held for more than 1 year. The holding period starts the day after
+    acquisition and includes the day of disposition (IRC §1223; Rev. Rul. 66-7), so property is held more
+    than a year when it is disposed of after the first anniversary of its acquisition date (for a
+    February 29 acquisition, after February 28 of the next year)."""
+    try:
+        anniversary = acquired_on.replace(year=acquired_on.year + 1)
+    except ValueError:
+        anniversary = dt.date(acquired_on.year + 1, 2, 28)
+    return disposed_on > anniversary
+
+
+def character_of(use: str, long_term: bool) -> str:
+    """Property held for the production of rents is generally treated as used in a trade or business
+    (Pub. 544, "Section 1231 Transactions"): held more than a year it is §1231 property (IRC §1231(b)(1));
+    held a year or less its gain or loss is ordinary (Form 4797 Part II). Investment property is a
+    capital asset (IRC §1221(a)), short- or long-term by its holding period."""
+    if use == RENTAL_BUSINESS:
+        return SECTION_1231 if long_term else ORDINARY
+    return CAPITAL
 
 
 @dataclass(frozen=True)
@@ -231,11 +272,19 @@ def _disposition(facts: PropertyFacts, adjusted_basis: Decimal, accumulated: Dec
     ratio = debt_basis_ratio(highest, average_basis)
     gain = facts.amount_realized - adjusted_basis
     gain_reportable = round_cents(gain * ratio)
-    # Unrecaptured §1250 gain: the debt-financed share of the depreciation taken, limited to the gain.
-    unrecaptured = min(round_cents(accumulated * ratio), max(gain_reportable, ZERO)) if gain > ZERO else ZERO
+    long_term = held_more_than_one_year(facts.acquired_on, disposed_on)
+    depreciable = accumulated > ZERO
+    # Unrecaptured §1250 gain (IRC §1(h)(6)): the debt-financed share of the depreciation taken, limited
+    # to the gain — only on property held more than a year (a short-term gain has no §1(h) rates).
+    unrecaptured = ZERO
+    if gain > ZERO and long_term and depreciable:
+        unrecaptured = min(round_cents(accumulated * ratio), max(gain_reportable, ZERO))
     return Disposition(
-        date=disposed_on, amount_realized=facts.amount_realized, adjusted_basis=adjusted_basis, gain=gain,
-        window_start=window_start, highest_acquisition_indebtedness=highest, highest_on=highest_on, ratio=ratio,
+        date=disposed_on, amount_realized=facts.amount_realized, cost_and_improvements=adjusted_basis + accumulated,
+        adjusted_basis=adjusted_basis, gain=gain, window_start=window_start,
+        highest_acquisition_indebtedness=highest, highest_on=highest_on, ratio=ratio,
         gain_reportable=gain_reportable, accumulated_depreciation=accumulated,
-        unrecaptured_1250_reportable=unrecaptured,
+        unrecaptured_1250_reportable=unrecaptured, acquired_on=facts.acquired_on,
+        holding_period=LONG_TERM if long_term else SHORT_TERM, use=facts.use,
+        character=character_of(facts.use, long_term), depreciable=depreciable,
     )

@@ -27,6 +27,11 @@ def property_object(column: PropertyYear) -> dict:
             "gain_reportable": money_str(sale.gain_reportable),
             "accumulated_depreciation": money_str(sale.accumulated_depreciation),
             "unrecaptured_1250_reportable": money_str(sale.unrecaptured_1250_reportable),
+            "acquired_on": sale.acquired_on.isoformat(), "holding_period": sale.holding_period,
+            "use": sale.use, "character": sale.character,
+            "amount_realized_reportable": money_str(sale.amount_realized_reportable),
+            "depreciation_reportable": money_str(sale.depreciation_reportable),
+            "adjusted_basis_reportable": money_str(sale.amount_realized_reportable - sale.gain_reportable),
         }
     return {
         "property_id": facts.property_id, "description": facts.description, "property_type": facts.property_type,
@@ -71,15 +76,37 @@ def account_object(result: AccountYear) -> dict:
         "tax_computation_method": (None if form.ubti == 0 else
                                    "schedule_d" if form.capital_gain_tax is not None else "tax_rate_schedule"),
         "form_990t": form.as_lines(),
+        "form_4797": None if schedule.form_4797 is None else schedule.form_4797.as_lines(),
+        "schedule_d": None if schedule.schedule_d is None else schedule.schedule_d.as_lines(),
         "nol_carryover": {
             "post2017_in": money_str(schedule.nol_in), "post2017_used": money_str(schedule.line_17),
             "post2017_generated": money_str(schedule.nol_generated), "post2017_out": money_str(schedule.nol_out),
             "post2017_limit": None if schedule.nol_limit is None else money_str(schedule.nol_limit),
             "pre2018_in": money_str(form.pre2018_in), "pre2018_used": money_str(form.pre2018_used),
-            "pre2018_out": money_str(form.pre2018_in - form.pre2018_used),
+            "pre2018_out": money_str(schedule.carry_out.pre2018_nol),
+            "pre2018_expired": money_str(schedule.nol.expired),
+            "by_origin": [{"kind": item.kind, "origin_year": item.origin_year, "available": money_str(item.available),
+                           "used": money_str(item.used), "expired": money_str(item.expired),
+                           "remaining": money_str(item.remaining), "expires": item.expires_after}
+                          for item in schedule.nol.schedule]
+            + ([{"kind": "post2017", "origin_year": result.tax_year, "available": money_str(schedule.nol_generated),
+                 "used": "0.00", "expired": "0.00", "remaining": money_str(schedule.nol_generated), "expires": None}]
+               if schedule.nol_generated else []),
         },
-        "capital_loss_carryover": {"in": money_str(schedule.capital_loss_carryover_in),
-                                   "out": money_str(schedule.capital_loss_carryover_out)},
+        "capital_loss_carryover": {
+            "in": money_str(schedule.capital_loss_carryover_in), "out": money_str(schedule.capital_loss_carryover_out),
+            "short_term_in": money_str(schedule.carry_in.short_term_capital_loss),
+            "long_term_in": money_str(schedule.carry_in.long_term_capital_loss),
+            "short_term_out": money_str(schedule.carry_out.short_term_capital_loss),
+            "long_term_out": money_str(schedule.carry_out.long_term_capital_loss),
+        },
+        "section_1231_losses": {
+            "nonrecaptured_in": [{"year": year, "amount": money_str(amount)}
+                                 for year, amount in schedule.carry_in.section_1231_losses],
+            "nonrecaptured_out": [{"year": year, "amount": money_str(amount)}
+                                  for year, amount in schedule.carry_out.section_1231_losses],
+        },
+        "first_year_rolled_forward": result.first_year,
         "estimated_tax_due_dates": [day.isoformat() for day in result.estimated_tax_due_dates],
     }
 

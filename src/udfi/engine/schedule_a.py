@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from udfi.engine.form_4797 import Form4797, carry_1231_losses, form_4797
+from udfi.engine.nol import POST2017, PRE2018, NolLayer, NolYear, nol_year
 from udfi.engine.property_year import PropertyYear
+from udfi.engine.schedule_d import CapitalLossCarryover, ScheduleD, capital_loss_carryover, schedule_d
 from udfi.money import ZERO, percent_str, whole_dollars
 from udfi.parameters import TaxYearParameters
-
-TRUST_CAPITAL_LOSS_LIMIT = Decimal("3000")  # IRC §1211(b)(1) as applied to trusts via §641(b)
 
 
 # ---- Part V, one column per debt-financed property ------------------------------------------
@@ -85,14 +86,37 @@ def part_v_column(column: PropertyYear) -> dict:
 # ---- Parts I and II -------------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class CarryIn:
+    """What earlier years leave to this one (whole dollars)."""
+
+    nol_layers: tuple[NolLayer, ...] = ()
+    short_term_capital_loss: int = 0
+    long_term_capital_loss: int = 0
+    section_1231_losses: tuple[tuple[int, int], ...] = ()   # (loss year, nonrecaptured amount)
+
+    @property
+    def post2017_nol(self) -> int:
+        return sum(layer.amount for layer in self.nol_layers if layer.kind == POST2017)
+
+    @property
+    def pre2018_nol(self) -> int:
+        return sum(layer.amount for layer in self.nol_layers if layer.kind == PRE2018)
+
+    @property
+    def capital_loss(self) -> int:
+        return self.short_term_capital_loss + self.long_term_capital_loss
+
+
+@dataclass(frozen=True)
 class ScheduleA:
     columns: tuple[PropertyYear, ...]          # the Part V properties, in book order
     part_v_line_8: int
     part_v_line_10: int
-    capital_gains: int                          # sum of the reportable gains, whole dollars
-    capital_loss_carryover_in: int
-    capital_loss_carryover_out: int
+    form_4797: Form4797 | None
+    schedule_d: ScheduleD | None
+    carry_in: CarryIn
     line_4a: int
+    line_4b: int
     line_4c: int
     line_7a: int
     line_7b: int
@@ -102,72 +126,121 @@ class ScheduleA:
     line_13c: int
     line_15: int
     line_16: int
-    nol_in: int
-    nol_limit: int | None
+    nol: NolYear
     line_17: int
     line_18: int
-    nol_generated: int
-    nol_out: int
-    unrecaptured_1250_gain: int
+    loss_for_nol: int                           # line 16 without the capital loss deduction (§172(d)(2))
+    capital_loss_worksheet: CapitalLossCarryover
+    carry_out: CarryIn
+
+    @property
+    def nol_in(self) -> int:
+        return self.nol.post2017_available
+
+    @property
+    def nol_limit(self) -> int | None:
+        return self.nol.post2017_limit
+
+    @property
+    def nol_generated(self) -> int:
+        return self.nol.generated
+
+    @property
+    def nol_out(self) -> int:
+        return self.carry_out.post2017_nol
+
+    @property
+    def capital_loss_carryover_in(self) -> int:
+        return self.carry_in.capital_loss
+
+    @property
+    def capital_loss_carryover_out(self) -> int:
+        return self.carry_out.capital_loss
+
+    @property
+    def net_capital_gain(self) -> int:
+        """IRC §1222(11), for the Schedule D (Form 1041) tax computation."""
+        return 0 if self.schedule_d is None else self.schedule_d.net_capital_gain
+
+    @property
+    def unrecaptured_1250_gain(self) -> int:
+        return 0 if self.schedule_d is None else self.schedule_d.line_18b
 
     def as_lines(self) -> dict:
         return {
-            "part_i": {"4a": self.line_4a, "4c": self.line_4c, "7a": self.line_7a, "7b": self.line_7b,
-                       "7c": self.line_7c, "13a": self.line_13a, "13b": self.line_13b, "13c": self.line_13c},
+            "part_i": {"4a": self.line_4a, "4b": self.line_4b, "4c": self.line_4c, "7a": self.line_7a,
+                       "7b": self.line_7b, "7c": self.line_7c, "13a": self.line_13a, "13b": self.line_13b,
+                       "13c": self.line_13c},
             "part_ii": {"15": self.line_15, "16": self.line_16, "17": self.line_17, "18": self.line_18},
             "part_v": {"8": self.part_v_line_8, "10": self.part_v_line_10},
         }
 
 
-def part_i_line_4a_and_4c(capital_gains: int, carryover_in: int) -> tuple[int, int, int]:
-    """4a Capital gain net income (attach Schedule D (Form 1041 or 1120)); 4c Capital loss deduction
-    for trusts. A net loss is deductible up to $3,000 (§1211(b)); the rest carries over, without
-    applying the debt/basis percentage again (Reg. §1.514(a)-1(b)(4)). Returns (4a, 4c, carryover out)."""
-    net = capital_gains - carryover_in
-    if net >= 0:
-        return net, 0, 0
-    allowed = min(-net, int(TRUST_CAPITAL_LOSS_LIMIT))
-    return 0, -allowed, -net - allowed
+def part_i_line_4a(schedule: ScheduleD | None) -> int:
+    """4a Capital gain net income (attach Schedule D (Form 1041 or Form 1120)): Schedule D line 19, if a gain."""
+    return 0 if schedule is None else schedule.capital_gain_net_income
 
 
-def part_ii_line_17(line_16: int, nol_in: int, parameters: TaxYearParameters) -> tuple[int, int | None]:
-    """17 Deduction for net operating loss: the post-2017 carryover used, limited for years after 2020
-    to 80% of line 16 (§172(a)(2)). Returns (deduction, limit)."""
-    if line_16 <= 0 or nol_in <= 0:
-        limit = None if parameters.post2017_nol_limit is None else 0
-        return 0, limit
-    if parameters.post2017_nol_limit is None:
-        return min(nol_in, line_16), None
-    limit = whole_dollars(Decimal(line_16) * parameters.post2017_nol_limit)
-    return min(nol_in, limit), limit
+def part_i_line_4b(form: Form4797 | None) -> int:
+    """4b Net gain (loss) (Form 4797) (attach Form 4797): Form 4797 Part II line 17."""
+    return 0 if form is None else form.line_17
 
 
-def schedule_a(property_years: list[PropertyYear], nol_in: int, capital_loss_in: int,
-               parameters: TaxYearParameters) -> ScheduleA:
+def part_i_line_4c(schedule: ScheduleD | None) -> int:
+    """4c Capital loss deduction for trusts: Schedule D line 20 — the smaller of the net capital loss or
+    $3,000 (IRC §1211(b)); the rest carries over (§1212(b))."""
+    return 0 if schedule is None else schedule.capital_loss_deduction
+
+
+def part_i_line_13(line_4a: int, line_4b: int, line_4c: int, line_7a: int, line_7b: int) -> tuple[int, int, int]:
+    """13 Total. Combine lines 3 through 12 — columns (A), (B) and (C)."""
+    line_13a = line_4a + line_4b + line_4c + line_7a
+    line_13b = line_7b
+    return line_13a, line_13b, line_13a - line_13b
+
+
+def part_ii_line_16(line_13c: int, line_15: int) -> int:
+    """16 Unrelated business income before net operating loss deduction. Subtract line 15 from Part I,
+    line 13, column (C)."""
+    return line_13c - line_15
+
+
+def loss_for_nol(line_16: int, line_4c: int) -> int:
+    """The year's NOL: a loss on line 16 computed without the capital loss deduction, since for a
+    non-corporate taxpayer capital losses count only up to capital gains (IRC §172(d)(2)(A)), and without
+    the specific deduction (IRC §512(b)(12); Treas. Reg. §1.512(b)-1(h)(1))."""
+    return max(-(line_16 - line_4c), 0)
+
+
+def schedule_a(property_years: list[PropertyYear], carry_in: CarryIn, parameters: TaxYearParameters) -> ScheduleA:
     columns = [column for column in property_years if column.debt_financed]
     line_8 = part_v_line_8(columns)
     line_10 = part_v_line_10(columns)
-    gains = [column.disposition for column in columns if column.disposition is not None]
-    capital_gains = sum(whole_dollars(gain.gain_reportable) for gain in gains)
-    unrecaptured = sum(whole_dollars(gain.unrecaptured_1250_reportable) for gain in gains)
-    line_4a, line_4c, capital_loss_out = part_i_line_4a_and_4c(capital_gains, capital_loss_in)
+    form_4797_ = form_4797(columns, carry_in.section_1231_losses, parameters.tax_year)
+    schedule_d_ = schedule_d(columns, form_4797_, carry_in.short_term_capital_loss, carry_in.long_term_capital_loss)
+    line_4a, line_4b, line_4c = part_i_line_4a(schedule_d_), part_i_line_4b(form_4797_), part_i_line_4c(schedule_d_)
     line_7a, line_7b = line_8, line_10
     line_7c = line_7a - line_7b
-    line_13a = line_4a + line_4c + line_7a
-    line_13b = line_7b
-    line_13c = line_4a + line_4c + line_7c
+    line_13a, line_13b, line_13c = part_i_line_13(line_4a, line_4b, line_4c, line_7a, line_7b)
     line_15 = 0  # every deduction is taken in Part V ("Deductions not taken elsewhere")
-    line_16 = line_13c - line_15
-    line_17, nol_limit = part_ii_line_17(line_16, nol_in, parameters)
+    line_16 = part_ii_line_16(line_13c, line_15)
+    loss = loss_for_nol(line_16, line_4c)
+    nol = nol_year(parameters.tax_year, carry_in.nol_layers, line_16, parameters.post2017_nol_limit, loss)
+    line_17 = nol.post2017_used
     line_18 = max(line_16 - line_17, 0)
-    nol_generated = max(-line_16, 0)  # computed without the specific deduction (§512(b)(12))
+    # The trust's taxable income for the carryover worksheet: this silo's UBTI before the §512(a)(6)(C)
+    # floor, less the pre-2018 NOLs deducted on Form 990-T line 6.
+    worksheet = capital_loss_carryover(schedule_d_, line_16 - line_17 - nol.pre2018_used)
+    section_1231 = (form_4797_.nonrecaptured_out if form_4797_ is not None
+                    else carry_1231_losses(carry_in.section_1231_losses, parameters.tax_year))
+    carry_out = CarryIn(nol_layers=nol.layers_out, short_term_capital_loss=worksheet.line_9,
+                        long_term_capital_loss=worksheet.line_14, section_1231_losses=section_1231)
     return ScheduleA(
-        columns=tuple(columns), part_v_line_8=line_8, part_v_line_10=line_10, capital_gains=capital_gains,
-        capital_loss_carryover_in=capital_loss_in, capital_loss_carryover_out=capital_loss_out,
-        line_4a=line_4a, line_4c=line_4c, line_7a=line_7a, line_7b=line_7b, line_7c=line_7c,
-        line_13a=line_13a, line_13b=line_13b, line_13c=line_13c, line_15=line_15, line_16=line_16,
-        nol_in=nol_in, nol_limit=nol_limit, line_17=line_17, line_18=line_18, nol_generated=nol_generated,
-        nol_out=nol_in - line_17 + nol_generated, unrecaptured_1250_gain=min(unrecaptured, max(line_4a, 0)),
+        columns=tuple(columns), part_v_line_8=line_8, part_v_line_10=line_10, form_4797=form_4797_,
+        schedule_d=schedule_d_, carry_in=carry_in, line_4a=line_4a, line_4b=line_4b, line_4c=line_4c,
+        line_7a=line_7a, line_7b=line_7b, line_7c=line_7c, line_13a=line_13a, line_13b=line_13b,
+        line_13c=line_13c, line_15=line_15, line_16=line_16, nol=nol, line_17=line_17, line_18=line_18,
+        loss_for_nol=loss, capital_loss_worksheet=worksheet, carry_out=carry_out,
     )
 
 

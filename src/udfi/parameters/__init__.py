@@ -55,6 +55,25 @@ def value(name: str, tax_year: int) -> dict[str, Any]:
     return values[tax_year]
 
 
+def quarters_available(name: str) -> list[tuple[int, int]]:
+    """(year, quarter) of every entry of quarterly parameter file `name`, in order."""
+    values = _load(name)["values"]
+    return sorted((int(year), int(key[1:])) for year, by_quarter in values.items() for key in by_quarter)
+
+
+def quarterly_value(name: str, year: int, quarter: int) -> dict[str, Any]:
+    """The entry of quarterly parameter file `name` for calendar `year`, `quarter` 1–4 (with its
+    `reference`). A quarter without an entry is an error, like a missing tax year."""
+    entry = _load(name)["values"].get(year, {}).get(f"Q{quarter}")
+    if entry is None:
+        known = quarters_available(name)
+        span = f"{known[0][0]} Q{known[0][1]} through {known[-1][0]} Q{known[-1][1]}" if known else "nothing"
+        raise MissingParameterError(
+            f"no {name.replace('_', ' ')} for {year} Q{quarter} (src/udfi/parameters/{name}.yaml has {span})"
+        )
+    return entry
+
+
 @dataclass(frozen=True)
 class Bracket:
     over: Decimal

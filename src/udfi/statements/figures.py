@@ -19,7 +19,8 @@ from udfi.engine.tax import trust_rate_steps as bracket_steps
 from udfi.money import ZERO, round_cents
 from udfi.parameters import TaxYearParameters
 
-# Citations (see /work/shared/reference/rules.md for the text and confidence of each).
+# Citations printed in the statements and `udfi explain`: the Code, regulations, Rev. Procs and IRS
+# instructions only.
 CITE = {
     "filing": "Instructions for Form 990-T, Who Must File; Treas. Reg. §1.6012-3(a)(5)",
     "udfi": "IRC §514(a)(1); Treas. Reg. §1.514(a)-1(a)(1)",
@@ -33,14 +34,21 @@ CITE = {
     "disposition": "IRC §514(b)(1), §514(c)(7); Treas. Reg. §1.514(a)-1(a)(1)(v)",
     "unrecaptured": "IRC §1(h)(6)",
     "exception": "IRC §514(c)(9)(A), (B), (C)(ii)",
-    "capital_loss": "IRC §1211(b); Treas. Reg. §1.514(a)-1(b)(4)",
-    "nol": "IRC §172(a)(2); Treas. Reg. §1.512(a)-6(h)(1); Schedule A (Form 990-T) Part II line 17",
-    "pre2018": "Treas. Reg. §1.512(a)-6(h)(2); Form 990-T Part I line 6, Part IV line 4",
+    "capital_loss": "IRC §1211(b), §1212(b); Treas. Reg. §1.514(a)-1(b)(4); Schedule D (Form 1041) line 20 and the "
+                    "Capital Loss Carryover Worksheet",
+    "holding": "IRC §1222, §1223; Rev. Rul. 66-7",
+    "character": "IRC §1221(a)(2), §1231(a)-(c); Pub. 544 (rental property is generally used in a trade or business); "
+                 "Form 4797; Schedule D (Form 1041)",
+    "nol": "IRC §172(a)(2), §172(d)(2); Treas. Reg. §1.512(a)-6(h)(1); Schedule A (Form 990-T) Part II line 17",
+    "pre2018": "IRC §172(a)(2)(A), §172(b)(1)(A) (20-year carryforward before 2018); Treas. Reg. §1.512(a)-6(h)(2); "
+               "Form 990-T Part I line 6, Part IV line 4",
     "specific": "IRC §512(b)(12); Treas. Reg. §1.512(b)-1(h)(1)",
     "silo": "IRC §512(a)(6); Treas. Reg. §1.512(a)-6(c)(1)(iii), (g)",
     "tax": "IRC §511(b); IRC §1(e), §1(j)(2)(E); Form 990-T Part II line 2",
     "capital_gain_tax": "IRC §1(h)(1), §1(j)(5); Schedule D (Form 1041)",
-    "due": "Treas. Reg. §1.6072-2(c); §1.6081-9 (Form 8868); IRC §7503",
+    "due": "Instructions for Form 990-T, When To File (15th day of the 4th month for employees' trusts under "
+           "§401(a) and IRAs); IRC §6072(a) (§6072(e)'s 5th-month rule excludes §401(a) trusts, and IRAs are exempt "
+           "under §408(e), not §501(a)); Form 8868 and Treas. Reg. §1.6081-9 (6-month extension); IRC §7503",
     "estimated": "IRC §6655(c), (f), (g)(3)",
     "payments": "Form 990-T Part III lines 6a–7, 9, 10",
 }

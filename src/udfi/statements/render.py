@@ -171,7 +171,9 @@ def _property(result: AccountYear, column, item: dict, letter: str | None) -> di
             "highest_on": sale.highest_on, "average_basis": column.average_adjusted_basis,
             "percentage": item["disposition"]["percentage"], "gain_reportable": sale.gain_reportable,
             "accumulated": sale.accumulated_depreciation, "unrecaptured": sale.unrecaptured_1250_reportable,
-            "gain_line": whole_dollars(sale.gain_reportable),
+            "gain_line": whole_dollars(sale.gain_reportable), "acquired_on": sale.acquired_on,
+            "long_term": sale.holding_period == "long_term", "use": USE_WORDS[sale.use],
+            "character": CHARACTER_WORDS[sale.character], "reported_on": _reported_on(sale),
         }
     return {
         "id": facts.property_id, "column": letter, "description": facts.description,
@@ -199,6 +201,31 @@ def _property(result: AccountYear, column, item: dict, letter: str | None) -> di
     }
 
 
+USE_WORDS = {"rental_business": "held for the production of rents (used in a trade or business)",
+             "investment": "held for investment (a capital asset)"}
+CHARACTER_WORDS = {"section_1231": "§1231 gain or loss", "ordinary": "ordinary gain or loss",
+                   "capital": "capital gain or loss"}
+
+
+def _reported_on(sale) -> str:
+    if sale.character == "capital":
+        box = "F (long-term)" if sale.holding_period == "long_term" else "C (short-term)"
+        return f"Form 8949 box {box} → Schedule D (Form 1041) → Schedule A Part I line 4a or 4c"
+    if sale.character == "ordinary":
+        return "Form 4797 Part II line 10 → line 17 → Schedule A Part I line 4b"
+    part = "Part III, then Part I line 6" if sale.depreciable and sale.gain_reportable > ZERO else "Part I line 2"
+    return (f"Form 4797 {part} → line 7 (net §1231 gain or loss): a net gain goes to Schedule D line 14 "
+            "(line 4a) after recapture of earlier net §1231 losses; a net loss to Part II (line 4b)")
+
+
+def _sales(data: dict) -> dict | None:
+    """Form 4797 and Schedule D (Form 1041) lines as the account object gives them."""
+    if data["form_4797"] is None and data["schedule_d"] is None:
+        return None
+    return {"form_4797": data["form_4797"], "schedule_d": data["schedule_d"],
+            "carry": data["capital_loss_carryover"], "section_1231": data["section_1231_losses"]}
+
+
 def _nol(result: AccountYear, data: dict) -> dict:
     schedule = data["schedule_a"]
     carry = data["nol_carryover"]
@@ -216,6 +243,11 @@ def _nol(result: AccountYear, data: dict) -> dict:
         "capital_in": whole_dollars(Decimal(data["capital_loss_carryover"]["in"])),
         "capital_out": whole_dollars(Decimal(data["capital_loss_carryover"]["out"])),
         "line_4c": schedule["part_i"]["4c"],
+        "by_origin": [{**item, **{key: whole_dollars(Decimal(item[key]))
+                                  for key in ("available", "used", "expired", "remaining")}}
+                      for item in carry["by_origin"]],
+        "capital": data["capital_loss_carryover"],
+        "worksheet": result.schedule.capital_loss_worksheet,
     }
 
 
@@ -286,7 +318,7 @@ def statement_context(result: AccountYear, index: int = 0, chart: bool = True, c
         "ein": data["ein"], "summary": _summary(result, data), "properties": properties,
         "part_v": [p for p in properties if p["debt_financed"]],
         "schedule_a": data["schedule_a"], "form": data["form_990t"], "nol": _nol(result, data),
-        "tax": _tax(result, data), "payments": result.payments,
+        "tax": _tax(result, data), "payments": result.payments, "sales": _sales(data),
         "chart": chart_url,
         "cite": CITE,
     }

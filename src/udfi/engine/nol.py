@@ -1,0 +1,131 @@
+"""Net operating loss carryovers by origin year (IRC §172, §512(b)(6); Treas. Reg. §1.512(a)-6(h)).
+
+Each loss is a layer: its kind (a loss of a year beginning after 2017, "post-2017", or before 2018,
+"pre-2018"), the year it arose and what is left of it. Layers are used oldest first (§172(b)(2)).
+A pre-2018 loss expires after the 20th year following the loss year (§172(b)(1)(A)(ii) as in force
+for losses of years beginning before 2018); a post-2017 loss never expires.
+
+The deduction of a year (§172(a)(1)–(2)): pre-2018 NOLs first, in full up to taxable income; then
+post-2017 NOLs, for years beginning after 2020 up to 80% of taxable income reduced by the pre-2018
+NOLs deducted (§172(a)(2)(B)(ii)). Pre-2018 NOLs go on Form 990-T Part I line 6 (deducted from total
+UBTI, §1.512(a)-6(h)(2)); post-2017 NOLs on the silo's Schedule A Part II line 17 (§1.512(a)-6(h)(1)).
+Whole dollars throughout; the 80% limit is rounded down so the deduction never exceeds it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import ROUND_DOWN, Decimal
+
+POST2017 = "post2017"
+PRE2018 = "pre2018"
+PRE2018_CARRYFORWARD_YEARS = 20
+
+
+@dataclass(frozen=True)
+class NolLayer:
+    kind: str                 # POST2017 or PRE2018
+    origin_year: int | None   # None: a post-2017 loss of an unknown earlier year (from carryovers.csv)
+    amount: int               # what is left, whole dollars
+
+    @property
+    def expires_after(self) -> int | None:
+        """The last tax year the loss may be deducted in (pre-2018 losses only)."""
+        if self.kind != PRE2018 or self.origin_year is None:
+            return None
+        return self.origin_year + PRE2018_CARRYFORWARD_YEARS
+
+
+@dataclass(frozen=True)
+class LayerUse:
+    """One layer's line in the NOL schedule of a year."""
+
+    kind: str
+    origin_year: int | None
+    available: int
+    used: int
+    expired: int
+
+    @property
+    def remaining(self) -> int:
+        return self.available - self.used - self.expired
+
+    @property
+    def expires_after(self) -> int | None:
+        return NolLayer(self.kind, self.origin_year, 0).expires_after
+
+
+@dataclass(frozen=True)
+class NolYear:
+    """The NOL deduction of one year and the layers carried to the next."""
+
+    tax_year: int
+    pre2018_available: int      # after expiry
+    pre2018_used: int           # Form 990-T Part I line 6
+    post2017_available: int
+    post2017_limit: int | None  # None: no 80% limit (years beginning before 2021)
+    post2017_used: int          # Schedule A Part II line 17
+    generated: int              # this year's post-2017 NOL (computed without the specific deduction)
+    schedule: tuple[LayerUse, ...]
+    layers_out: tuple[NolLayer, ...]
+
+    @property
+    def expired(self) -> int:
+        return sum(item.expired for item in self.schedule)
+
+
+def _oldest_first(layers: tuple[NolLayer, ...]) -> list[NolLayer]:
+    return sorted(layers, key=lambda layer: (-1 if layer.origin_year is None else layer.origin_year))
+
+
+def _use(layers: list[NolLayer], amount: int) -> tuple[list[int], int]:
+    """Spread `amount` over `layers` oldest first; returns the amount used from each and in total."""
+    used, left = [], max(amount, 0)
+    for layer in layers:
+        take = min(layer.amount, left)
+        used.append(take)
+        left -= take
+    return used, sum(used)
+
+
+def post2017_limit(taxable_income_before_nol: int, pre2018_used: int, limit_fraction: Decimal | None) -> int | None:
+    """§172(a)(2)(B)(ii): 80% of (taxable income without the NOL deduction − pre-2018 NOLs deducted),
+    rounded down to the dollar; None when the year has no percentage limit."""
+    if limit_fraction is None:
+        return None
+    base = max(taxable_income_before_nol - pre2018_used, 0)
+    return int((Decimal(base) * limit_fraction).to_integral_value(rounding=ROUND_DOWN))
+
+
+def nol_year(tax_year: int, layers: tuple[NolLayer, ...], taxable_income_before_nol: int,
+             limit_fraction: Decimal | None, loss_for_nol: int) -> NolYear:
+    """Deduct the carried layers from `taxable_income_before_nol` (the silo's Schedule A line 16) and
+    add this year's loss (`loss_for_nol` ≥ 0, already modified by §172(d)) as a new post-2017 layer."""
+    live, dead = [], []
+    for layer in _oldest_first(layers):
+        expiry = layer.expires_after
+        (dead if expiry is not None and tax_year > expiry else live).append(layer)
+    pre = [layer for layer in live if layer.kind == PRE2018]
+    post = [layer for layer in live if layer.kind == POST2017]
+    income = max(taxable_income_before_nol, 0)
+    pre_used_each, pre_used = _use(pre, income)
+    limit = post2017_limit(taxable_income_before_nol, pre_used, limit_fraction)
+    room = income - pre_used if limit is None else min(limit, income - pre_used)
+    post_used_each, post_used = _use(post, room)
+
+    schedule, carried = [], []
+    for layer, used in list(zip(pre, pre_used_each)) + list(zip(post, post_used_each)):
+        schedule.append(LayerUse(layer.kind, layer.origin_year, layer.amount, used, 0))
+        if layer.amount - used:
+            carried.append(replace(layer, amount=layer.amount - used))
+    for layer in dead:
+        schedule.append(LayerUse(layer.kind, layer.origin_year, layer.amount, 0, layer.amount))
+    generated = max(loss_for_nol, 0)
+    if generated:
+        carried.append(NolLayer(POST2017, tax_year, generated))
+    schedule.sort(key=lambda item: (item.kind != PRE2018, -1 if item.origin_year is None else item.origin_year))
+    return NolYear(
+        tax_year=tax_year, pre2018_available=sum(layer.amount for layer in pre), pre2018_used=pre_used,
+        post2017_available=sum(layer.amount for layer in post), post2017_limit=limit, post2017_used=post_used,
+        generated=generated, schedule=tuple(schedule), layers_out=tuple(_oldest_first(tuple(carried))),
+    )

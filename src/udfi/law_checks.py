@@ -1,0 +1,130 @@
+"""Book checks that come from the law rather than from a column's type: carryover origins, lender
+statements that disagree with the ledger, and years a held property has no ledger rows.
+
+Called by `udfi.validate` on the typed tables (money in integer cents, dates as datetime64); each
+problem is a row of a table, so it is pinned to its account like every other problem.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import pandas as pd
+
+from udfi.money import cents_to_decimal
+
+RECONCILIATION_TOLERANCE_CENTS = 50  # a lender statement within $0.50 of the ledger agrees with it
+ORIGIN_REQUIRED = {
+    "pre2018_nol": "the year the loss arose (before 2018): its 20-year carryforward runs from it "
+                   "(IRC §172(b)(1)(A) as in force for losses of years beginning before 2018)",
+    "section_1231_loss": "the year the net §1231 loss arose: only losses of the 5 preceding years are "
+                         "recaptured (IRC §1231(c))",
+}
+
+
+def law_checks(tables: dict[str, pd.DataFrame], add_rows: Callable, error: str, warning: str) -> None:
+    """`add_rows(severity, table, rows, column, values, expected)` records one problem per row label."""
+    _carryover_origins(tables, add_rows, error)
+    _statements_against_ledger(tables, add_rows, warning)
+    _years_without_ledger_rows(tables, add_rows, warning)
+
+
+def _carryover_origins(tables, add_rows, error) -> None:
+    carryovers = tables.get("carryovers")
+    if carryovers is None or not len(carryovers) or "origin_year" not in carryovers.columns:
+        if carryovers is not None and len(carryovers):
+            for kind, why in ORIGIN_REQUIRED.items():
+                rows = carryovers.index[carryovers["kind"] == kind]
+                add_rows(error, "carryovers", rows, "origin_year", None, f"an origin_year column: {why}")
+        return
+    kind, origin, year = carryovers["kind"], pd.to_numeric(carryovers["origin_year"]), pd.to_numeric(carryovers["tax_year"])
+    for name, why in ORIGIN_REQUIRED.items():
+        missing = (kind == name) & origin.isna()
+        add_rows(error, "carryovers", carryovers.index[missing], "origin_year", None, f"an origin_year: {why}")
+    late = (kind == "pre2018_nol") & origin.notna() & (origin >= 2018)
+    add_rows(error, "carryovers", carryovers.index[late], "origin_year", origin[late],
+             "a year before 2018 for a pre-2018 NOL (a later loss is a post2017_nol)")
+    early = (kind == "post2017_nol") & origin.notna() & (origin < 2018)
+    add_rows(error, "carryovers", carryovers.index[early], "origin_year", origin[early],
+             "a year after 2017 for a post-2017 NOL (an earlier loss is a pre2018_nol)")
+    not_before = origin.notna() & year.notna() & (origin >= year)
+    add_rows(error, "carryovers", carryovers.index[not_before], "origin_year", origin[not_before],
+             "a year before tax_year (a carryover comes from an earlier year)")
+
+
+def _statements_against_ledger(tables, add_rows, warning) -> None:
+    statements = tables.get("loan_balances")
+    loans = tables["loans"]
+    if statements is None or not len(statements) or not len(loans):
+        return
+    ledger = tables["ledger"]
+    by_loan = loans.dropna(subset=["loan_id"]).drop_duplicates("loan_id").set_index("loan_id")
+    usable = statements.dropna(subset=["loan_id", "as_of", "balance"])
+    usable = usable[usable["loan_id"].isin(by_loan.index)]
+    if not len(usable):
+        return
+    principal_rows = ledger[(ledger["category"] == "principal") & ledger["loan_id"].notna()
+                            & ledger["date"].notna() & ledger["amount"].notna()]
+    repaid = []
+    for row in usable.itertuples():
+        mine = principal_rows[(principal_rows["loan_id"] == row.loan_id) & (principal_rows["date"] < row.as_of)]
+        repaid.append(int(mine["amount"].sum()))
+    implied = usable["loan_id"].map(by_loan["principal"]).astype("Int64") - pd.Series(repaid, index=usable.index)
+    stated = usable["balance"].astype("Int64")
+    differs = (stated - implied).abs() > RECONCILIATION_TOLERANCE_CENTS
+    originated = usable["loan_id"].map(by_loan["originated_on"])
+    before_loan = usable["as_of"] < originated
+    add_rows(warning, "loan_balances", usable.index[before_loan.to_numpy(dtype=bool)], "as_of",
+             usable.loc[before_loan, "as_of"].dt.strftime("%Y-%m-%d"),
+             "a statement date on or after the loan's origination (this statement is not used)")
+    for index in usable.index[(differs & ~before_loan).to_numpy(dtype=bool)]:
+        add_rows(warning, "loan_balances", pd.Index([index]), "balance",
+                 [f"{cents_to_decimal(int(stated[index])):,.2f}"],
+                 f"a balance that agrees with the ledger within $0.50: the ledger implies "
+                 f"{cents_to_decimal(int(implied[index])):,.2f} for loan {usable.at[index, 'loan_id']} at the start of "
+                 f"{usable.at[index, 'as_of']:%Y-%m-%d} (difference "
+                 f"{cents_to_decimal(int(stated[index] - implied[index])):,.2f}); the statement is used from its date "
+                 "on, less later repayments")
+
+
+def _years_without_ledger_rows(tables, add_rows, warning) -> None:
+    """A held property-year with no ledger rows at all: either history the book does not cover (not
+    rolled forward — give carryovers.csv) or a year computed with no rent and no expenses."""
+    properties, ledger = tables["properties"], tables["ledger"]
+    dated = ledger.dropna(subset=["property_id", "date"])
+    if not len(properties) or not len(dated):
+        return
+    last_book_year = int(dated["date"].dt.year.max())
+    years_with_rows = dated.assign(year=dated["date"].dt.year).groupby("property_id")["year"].agg(set)
+    property_account = properties.set_index("property_id")["account_id"] if "account_id" in properties else None
+    first_account_year = {}
+    if property_account is not None:
+        account_of_row = dated["property_id"].map(property_account.groupby(level=0).first())
+        first_account_year = dated.assign(account=account_of_row).groupby("account")["date"].min().dt.year.to_dict()
+    for index, row in properties.dropna(subset=["property_id", "acquired_on"]).iterrows():
+        start = int(row["acquired_on"].year)
+        end = last_book_year if pd.isna(row.get("disposed_on")) else min(int(row["disposed_on"].year), last_book_year)
+        present = years_with_rows.get(row["property_id"], set())
+        missing = [year for year in range(start, end + 1) if year not in present]
+        if not missing:
+            continue
+        first = first_account_year.get(row.get("account_id"))
+        before = [year for year in missing if first is None or year < first]
+        gaps = [year for year in missing if first is not None and year >= first]
+        parts = []
+        if before:
+            parts.append(f"{_years(before)} precede the account's first ledger rows and are not rolled forward "
+                         "(give NOL and capital-loss carryovers into the first year in carryovers.csv)")
+        if gaps:
+            parts.append(f"{_years(gaps)} {'is' if len(gaps) == 1 else 'are'} computed with no rent and no expenses")
+        add_rows(warning, "properties", pd.Index([index]), "property_id", [row["property_id"]],
+                 f"ledger rows in every year the property is held — none in {_years(missing)}: " + "; ".join(parts))
+
+
+def _years(years: list[int]) -> str:
+    spans, start = [], years[0]
+    for previous, current in zip(years, years[1:] + [None]):
+        if current != previous + 1:
+            spans.append(str(start) if start == previous else f"{start}–{previous}")
+            start = current
+    return ", ".join(spans)
