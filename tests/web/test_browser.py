@@ -79,7 +79,7 @@ def test_check_the_sample_book(browser, live_server, sample_zip, screenshots):
 
     line = browser.find_element(By.ID, "line-schedule_a.part_v.P-MAPLE.4")
     line.find_element(By.TAG_NAME, "summary").click()
-    assert "first day" in line.find_element(By.CLASS_NAME, "operation").text
+    assert "first-of-month" in line.find_element(By.CLASS_NAME, "operation").text
     assert "1.514(a)-1(a)(3)" in line.text
     browser.execute_script("arguments[0].scrollIntoView()", line)
     browser.save_screenshot(str(screenshots / "03b-check-explained-line.png"))
