@@ -184,20 +184,26 @@ def test_account_names_are_escaped_in_the_page(client, tmp_path):
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-def test_package_downloads_are_built_on_demand_and_kept_in_memory(client, sample_zip, web_temp_root):
-    page = _post_book(client, sample_zip.read_bytes(), "sample.zip", path="/check").get_data(as_text=True)
+def test_package_downloads_are_built_on_demand_and_kept_in_memory(client, tmp_path, web_temp_root):
+    folder = investor_book.write_csv(tmp_path / "one")
+    archive = _zip({f"one/{p.name}": p.read_bytes() for p in folder.glob("*.csv")})
+    page = _post_book(client, archive, "one.zip", year=str(investor_book.YEAR), path="/check").get_data(as_text=True)
     start = page.index("/check/") + len("/check/")
     token = page[start:page.index("/", start)]
-    returned = client.get(f"/check/{token}/IRA-CHEN/return.json")
+    returned = client.get(f"/check/{token}/IRA-RUIZ/return.json")
     assert returned.status_code == 200
     data = json.loads(returned.data)
-    assert data["account_id"] == "IRA-CHEN" and data["form_990t"]["part_ii"]["2"] == 1576
+    expected = _cli_check(folder, investor_book.YEAR)["accounts"][0]
+    assert data["account_id"] == "IRA-RUIZ" and data["form_990t"]["part_iii"]["4"] == expected["tax"]
     bundle = zipfile.ZipFile(io.BytesIO(client.get(f"/check/{token}/package.zip").data))
     names = set(bundle.namelist())
-    assert {"udfi-package/summary.csv", "udfi-package/IRA-CHEN/2022/statements.pdf"} <= names
-    assert not any(name.startswith("udfi-package/S401K-OKAFOR/") for name in names)  # not required: no package
+    year = investor_book.YEAR
+    assert {"udfi-package/summary.csv", f"udfi-package/IRA-RUIZ/{year}/statements.pdf",
+            f"udfi-package/IRA-RUIZ/{year}/return.json"} <= names
+    assert bundle.read(f"udfi-package/IRA-RUIZ/{year}/statements.pdf").startswith(b"%PDF")
     assert _left_on_disk(web_temp_root) == []
-    assert client.get("/check/not-a-token/IRA-CHEN/return.json").status_code == 404
+    assert client.get("/check/not-a-token/IRA-RUIZ/return.json").status_code == 404
+    assert client.get(f"/check/{token}/IRA-RUIZ/secrets.txt").status_code == 404
 
 
 def test_api_plan_returns_the_engine_projection(client):

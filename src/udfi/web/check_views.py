@@ -4,15 +4,13 @@ explained figures and the filing package; and `POST /api/check`, the JSON of `ud
 from __future__ import annotations
 
 import datetime as dt
-import io
-import zipfile
 
 from flask import Flask, Response, abort, jsonify, render_template, request
 from werkzeug.utils import secure_filename
 
 from udfi.batch.files import FORM_FILE, RETURN_FILE, STATEMENTS_FILE
 from udfi.plan.terms import parameter_years
-from udfi.web.app import private_folder, upload_store, web_config
+from udfi.web.app import private_folder, upload_store, web_config, zip_bytes
 from udfi.web.store import Held
 from udfi.web.uploads import UploadError, materialize
 from udfi.web.worker import WorkerError, run_worker
@@ -71,16 +69,6 @@ def build_package(held: Held) -> dict[str, bytes]:
     return held.package
 
 
-def _zip(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in files.items():
-            info = zipfile.ZipInfo(f"udfi-package/{name}", date_time=(1980, 1, 1, 0, 0, 0))
-            info.external_attr = 0o600 << 16
-            archive.writestr(info, data, zipfile.ZIP_DEFLATED)
-    return buffer.getvalue()
-
-
 def _blanks_available(year: int) -> bool:
     from udfi.forms.blanks import find_blanks  # noqa: PLC0415
 
@@ -126,7 +114,7 @@ def register(app: Flask) -> None:
             files = build_package(held)
         except (UploadError, WorkerError) as exc:
             abort(exc.status, description=str(exc))
-        return Response(_zip(files), mimetype="application/zip",
+        return Response(zip_bytes("udfi-package", files), mimetype="application/zip",
                         headers={"Content-Disposition": f'attachment; filename="udfi-{held.year}-package.zip"'})
 
     @app.get("/check/<token>/<account_id>/<name>")

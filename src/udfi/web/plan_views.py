@@ -3,9 +3,7 @@ book as a download; and `POST /api/plan` (JSON terms → JSON projection)."""
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from decimal import Decimal
 
 from flask import Flask, Response, jsonify, render_template, request
@@ -13,6 +11,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from udfi.plan import PlanError, PlanInputError, compute_plan, parse_terms, plan_csv_files
 from udfi.plan.chart import plan_chart_svg
 from udfi.plan.terms import ACCOUNT_TYPES, PROPERTY_TYPES, parameter_years
+from udfi.web.app import zip_bytes
 
 # The form's starting values: a plain example purchase, replaced by whatever the user submits.
 EXAMPLE_TERMS = {"price": "300000", "closing_costs": "6000", "land_share": "20", "loan_amount": "", "ltv": "60",
@@ -31,16 +30,6 @@ def _render(values: dict, projection: dict | None = None, problems: dict | None 
     return render_template("plan.html.j2", values=values, projection=projection, chart=chart,
                            problems=problems or {}, account_types=ACCOUNT_TYPES, property_types=PROPERTY_TYPES,
                            years=parameter_years()), status
-
-
-def _book_zip(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in files.items():
-            info = zipfile.ZipInfo(f"planned-book/{name}", date_time=(1980, 1, 1, 0, 0, 0))
-            info.external_attr = 0o600 << 16
-            archive.writestr(info, data, zipfile.ZIP_DEFLATED)
-    return buffer.getvalue()
 
 
 def register(app: Flask) -> None:
@@ -66,7 +55,7 @@ def register(app: Flask) -> None:
             terms = parse_terms(values)
         except PlanInputError as exc:
             return _render(values, problems=exc.problems, status=400)
-        return Response(_book_zip(plan_csv_files(terms)), mimetype="application/zip",
+        return Response(zip_bytes("planned-book", plan_csv_files(terms)), mimetype="application/zip",
                         headers={"Content-Disposition": 'attachment; filename="planned-book.zip"'})
 
     @app.post("/api/plan")
