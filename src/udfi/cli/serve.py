@@ -33,6 +33,11 @@ def register(app: typer.Typer) -> None:
         except OSError as exc:
             typer.echo(f"error: cannot listen on {host}:{port} ({exc.strerror}); try another --port", err=True)
             raise typer.Exit(2) from exc
+        import threading  # noqa: PLC0415
+
+        from udfi.web.worker import prewarm  # noqa: PLC0415
+
+        threading.Thread(target=prewarm, name="udfi-prewarm", daemon=True).start()
         shown = f"[{host}]" if ":" in host else host
         typer.echo(f"udfi is serving on http://{shown}:{server.server_port}/ — open it in your browser; "
                    "Ctrl+C stops it", err=True)

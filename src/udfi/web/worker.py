@@ -47,6 +47,17 @@ def _context():
         return _CONTEXT
 
 
+def _nothing() -> None:
+    """A job that does nothing: starting it starts (and warms) the fork server."""
+
+
+def prewarm() -> None:
+    """Start the fork server now (it imports and warms udfi), so the first upload does not wait for it."""
+    process = _context().Process(target=_nothing, daemon=True, name="udfi-web-prewarm")
+    process.start()
+    process.join(300)
+
+
 def run_worker(mode: str, book: Path, year: int, timeout: float, memory_mb: int | None = None,
                out: Path | None = None) -> dict:
     """Run MODE in a child process and return its document. Raises WorkerError on a timeout or crash."""
