@@ -94,6 +94,7 @@ def test_init_fill_one_property_then_the_web_gives_the_answer_of_udfi_check(clie
     (_zip({"a\\..\\accounts.csv": b"account_id\n"}), "backslash.zip", "leaves the archive's folder"),
     (_zip({"book/accounts.csv": b"x"}, symlinks={"book/ledger.csv": "/etc/passwd"}), "link.zip", "symbolic link"),
     (_zip({"a/accounts.csv": b"x", "b/ledger.csv": b"y"}), "split.zip", "in different folders"),
+    (_zip({"../123-45-6789.csv": b"x"}), "ssn.zip", "'../***-**-6789.csv'"),
 ])
 def test_bad_uploads_are_refused_with_a_clear_error(client, web_temp_root, data, filename, words):
     response = _post_book(client, data, filename)

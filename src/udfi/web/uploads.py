@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 import zipfile
 from pathlib import Path, PurePosixPath
@@ -32,8 +33,13 @@ class UploadError(ValueError):
         self.status = status
 
 
+_SSN_SHAPED = re.compile(r"(?<!\d)\d{3}[- .]?\d{2}[- .]?(\d{4})(?!\d)")
+
+
 def _shown(name: str) -> str:
-    return repr(name[:80] + ("…" if len(name) > 80 else ""))
+    """An archive entry's name for a message: shortened, any SSN-shaped number masked."""
+    masked = _SSN_SHAPED.sub(lambda match: "***-**-" + match.group(1), name)
+    return repr(masked[:80] + ("…" if len(masked) > 80 else ""))
 
 
 def _unsafe(name: str) -> bool:
