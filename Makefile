@@ -29,7 +29,7 @@ demo: setup
 	@for year in $(DEMO_YEARS); do \
 		$(BIN)/udfi prepare fixtures/sample --year $$year --out $(DEMO_OUT)/$$year || exit $$?; \
 	done
-	@echo "packages: $(DEMO_OUT)/<year>/<account_id>/<year>/ (990-T.pdf where a blank exists, statements.pdf, return.json), with summary.csv per year"
+	@echo "packages: $(DEMO_OUT)/<year>/<account_id>/<year>/ (990-T.pdf where a blank exists, statements.pdf, return.json, 990-T.xml), with summary.csv per year"
 	@echo "the investor's page: $(BIN)/udfi serve   then open http://127.0.0.1:8000/ (check a year with fixtures/sample zipped, or plan a purchase)"
 
 bench: setup

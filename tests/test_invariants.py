@@ -88,7 +88,7 @@ def test_percentage_reportable_and_footing(case):
     assert form["part_i"]["10"] == form["part_i"]["8"] + form["part_i"]["9"]
     assert form["part_i"]["11"] == max(form["part_i"]["7"] - form["part_i"]["10"], 0)
     assert form["part_ii"]["7"] == form["part_ii"]["2"] >= 0
-    assert form["part_iii"]["9"] - form["part_iii"]["10"] == form["part_iii"]["4"] - form["part_iii"]["7"]
+    assert form["part_iii"]["9"] - form["part_iii"]["10"] == form["part_iii"]["4"] + form["part_iii"]["8"] - form["part_iii"]["7"]
     nol = result.schedule
     assert nol.nol_out == nol.nol_in - nol.line_17 + nol.nol_generated >= 0
     assert result.must_file == (result.gross_unrelated_income >= 1000)

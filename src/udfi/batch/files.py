@@ -13,7 +13,8 @@ FORM_FILE = "990-T.pdf"
 PRINT_FILE = "990-T-print.pdf"
 STATEMENTS_FILE = "statements.pdf"
 RETURN_FILE = "return.json"
-PACKAGE_FILES = (FORM_FILE, PRINT_FILE, STATEMENTS_FILE, RETURN_FILE)
+EFILE_FILE = "990-T.xml"
+PACKAGE_FILES = (FORM_FILE, PRINT_FILE, STATEMENTS_FILE, RETURN_FILE, EFILE_FILE)
 
 SUMMARY_FILE = "summary.csv"
 EXCEPTIONS_FILE = "exceptions.csv"
@@ -52,8 +53,9 @@ def safe_folder_name(account_id: str) -> bool:
             and all(ord(ch) >= 32 for ch in account_id) and len(account_id) <= 200)
 
 
-def write_package(folder: Path, files: dict[str, bytes]) -> None:
-    """Move all of an account's files into place, or none: temporaries first, then `os.replace` each."""
+def write_package(folder: Path, files: dict[str, bytes], names: tuple[str, ...] = PACKAGE_FILES) -> None:
+    """Move all of an account's files into place, or none: temporaries first, then `os.replace` each.
+    Files of `names` (this batch's kind of package) not in `files` are stale and removed."""
     folder.mkdir(parents=True, exist_ok=True)
     temporaries: list[tuple[Path, Path]] = []
     try:
@@ -64,7 +66,7 @@ def write_package(folder: Path, files: dict[str, bytes]) -> None:
             temporaries.append((temporary, folder / name))
         for temporary, final in temporaries:
             os.replace(temporary, final)
-        for stale in PACKAGE_FILES:
+        for stale in names:
             if stale not in files:
                 (folder / stale).unlink(missing_ok=True)
     except BaseException:
@@ -74,8 +76,8 @@ def write_package(folder: Path, files: dict[str, bytes]) -> None:
         raise
 
 
-def remove_package(folder: Path) -> None:
-    for name in PACKAGE_FILES:
+def remove_package(folder: Path, names: tuple[str, ...] = PACKAGE_FILES) -> None:
+    for name in names:
         (folder / name).unlink(missing_ok=True)
 
 

@@ -10,10 +10,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from udfi.batch.files import (FORM_FILE, PRINT_FILE, RETURN_FILE, STATEMENTS_FILE, remove_package, safe_folder_name,
-                              sha256_bytes, write_package)
-from udfi.batch.records import (COMPUTE, FORM, OUTPUT, RETURN, STATEMENTS, AccountRecord, ChunkResult, ExceptionRow,
-                                blank_summary, short_error)
+from udfi.batch.files import (EFILE_FILE, FORM_FILE, PRINT_FILE, RETURN_FILE, STATEMENTS_FILE, remove_package,
+                              safe_folder_name, sha256_bytes, write_package)
+from udfi.batch.records import (COMPUTE, EFILE, FORM, OUTPUT, RETURN, STATEMENTS, AccountRecord, ChunkResult,
+                                ExceptionRow, blank_summary, short_error)
 from udfi.book import Book
 from udfi.engine.compute import AccountYear, Settings, compute_book
 from udfi.engine.report import account_object
@@ -51,6 +51,8 @@ class ChunkJob:
     blanks: object | None  # udfi.forms.blanks.BlankSet
     flatten: bool
     account_ids: list[str] = field(default_factory=list)
+    custodian: object | None = None  # udfi.efile.custodian.Custodian, for 990-T.xml
+    timestamp: str | None = None     # ReturnTs of the run's XML returns
 
 
 def _compute_isolated(book: Book, tax_year: int, settings: Settings,
@@ -89,6 +91,24 @@ def _render_statements(module, results: list[AccountYear]) -> dict[str, bytes | 
             except Exception as exc:  # noqa: BLE001
                 rendered[result.account_id] = exc
     return rendered
+
+
+def _efile_xml(data: dict, result: AccountYear, job: ChunkJob) -> bytes:
+    from udfi.efile.details import details_of  # noqa: PLC0415
+    from udfi.efile.returns import build_return  # noqa: PLC0415
+
+    return build_return(data, job.tax_year, job.custodian, details_of(result), timestamp=job.timestamp)
+
+
+def _exception_row(account_id: str, stage: str, exc: Exception, result: AccountYear) -> ExceptionRow:
+    """A value the XML cannot carry names its input: the file (and the account's row) it came from."""
+    field_name = getattr(exc, "field", None)
+    if stage == EFILE and field_name:
+        file = field_name.split(" ", 1)[0] if field_name.endswith(".csv") or ".csv " in field_name else ""
+        row = result.account.get("source_row") if file == "accounts.csv" else None
+        return ExceptionRow(account_id, stage, f"{field_name}: {exc.problem}", file,
+                            None if row is None else int(row))
+    return ExceptionRow(account_id, stage, short_error(exc))
 
 
 def run_chunk(job: ChunkJob) -> ChunkResult:
@@ -161,10 +181,14 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
                 if pdf is None:
                     raise RuntimeError("no statements were rendered for this account")
                 files[STATEMENTS_FILE] = pdf
+            stage = EFILE
+            started = time.process_time()  # CPU time: the bench reports the XML step as CPU ms per package
+            files[EFILE_FILE] = _efile_xml(data, result, job)
+            seconds["efile"] += time.process_time() - started
             stage = RETURN
             files[RETURN_FILE] = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
         except Exception as exc:  # noqa: BLE001
-            record.exceptions.append(ExceptionRow(account_id, stage, short_error(exc)))
+            record.exceptions.append(_exception_row(account_id, stage, exc, result))
         if not record.exceptions:
             stage = OUTPUT
             started = time.perf_counter()
@@ -184,10 +208,11 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
     return ChunkResult(sorted(records.values(), key=lambda record: order.get(record.account_id, 0)), dict(seconds))
 
 
-def run_chunk_safely(job: ChunkJob) -> ChunkResult:
-    """`run_chunk`, with anything unexpected turned into exceptions for the chunk's accounts."""
+def run_chunk_safely(job: ChunkJob, worker=None) -> ChunkResult:
+    """`run_chunk` (or another batch's `worker`), with anything unexpected turned into exceptions for
+    the chunk's accounts."""
     try:
-        return run_chunk(job)
+        return (worker or run_chunk)(job)
     except Exception as exc:  # noqa: BLE001
         detail = short_error(exc)
         records = [AccountRecord(row["account_id"], "exception", blank_summary(row, "exception", detail),

@@ -11,6 +11,7 @@ from udfi.validate import Problem, ValidationReport
 
 # stages of exceptions.csv
 VALIDATE, COMPUTE, RETURN, FORM, STATEMENTS, OUTPUT = "validate", "compute", "return", "form", "statements", "output"
+EFILE = "efile"
 EXCEPTION_COLUMNS = ("account_id", "stage", "problem", "file", "row")
 MAX_PROBLEMS_PER_ACCOUNT = 10  # validation errors listed per account in exceptions.csv
 

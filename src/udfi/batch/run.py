@@ -32,7 +32,8 @@ from typing import Callable, Iterator
 import udfi
 from udfi import parameters as parameter_store
 from udfi.batch import package
-from udfi.batch.files import (EXCEPTIONS_FILE, FORM_FILE, MANIFEST_FILE, SUMMARY_FILE, csv_bytes, input_files,
+from udfi.batch.files import (EXCEPTIONS_FILE, FORM_FILE, MANIFEST_FILE, PACKAGE_FILES, SUMMARY_FILE, csv_bytes,
+                              input_files,
                               manifest_bytes, remove_package, safe_folder_name, sha256_bytes, sha256_file,
                               write_atomically)
 from udfi.batch.package import ChunkJob, run_chunk_safely
@@ -54,6 +55,25 @@ MAX_CHUNK = 200  # accounts per worker task when only return.json is written
 MAX_CHUNK_PACKAGING = 30  # … and when forms are filled / statements rendered
 
 
+@dataclass(frozen=True)
+class BatchKind:
+    """What a batch writes: `prepare` (the filing packages) or another per-account product such as
+    `udfi extend` (Form 8868), which reuses the runner with its own chunk worker and report files."""
+
+    name: str = "prepare"
+    chunk: Callable[[ChunkJob], ChunkResult] = run_chunk_safely
+    package_files: tuple[str, ...] = PACKAGE_FILES
+    summary_file: str = SUMMARY_FILE
+    summary_columns: tuple[str, ...] = ()          # default: SUMMARY_COLUMNS
+    exceptions_file: str = EXCEPTIONS_FILE
+    manifest_file: str = MANIFEST_FILE
+    uses_blanks: bool = True
+    return_type: str = "990T"
+
+
+PREPARE = BatchKind()
+
+
 @dataclass
 class PrepareOptions:
     book: Path
@@ -67,6 +87,7 @@ class PrepareOptions:
     resume: bool = False
     activity_code: str = Settings.activity_code
     chunk_size: int | None = None
+    custodian: Path | None = None  # custodian settings for 990-T.xml (default BOOK/custodian.yaml)
 
 
 @dataclass
@@ -98,7 +119,7 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _run_key(options: PrepareOptions, blanks, fingerprints: dict[str, str]) -> dict:
+def _run_key(options: PrepareOptions, blanks, fingerprints: dict[str, str], efile_key: dict | None = None) -> dict:
     """Everything besides an account's own rows that its outputs depend on."""
     blank_hashes = {}
     if blanks is not None:
@@ -109,12 +130,37 @@ def _run_key(options: PrepareOptions, blanks, fingerprints: dict[str, str]) -> d
         "activity_code": options.activity_code, "all": options.all_accounts, "flatten": options.flatten,
         "blanks": blank_hashes, "statements": package._statements_module() is not None,
         "derivations": package._add_derivations() is not None,
+        "efile": efile_key,
     }
 
 
-def _load_manifest(out: Path) -> dict | None:
+def _efile_settings(options: PrepareOptions, year: int, echo: Callable[[str], None], kind: BatchKind = PREPARE):
+    """The custodian settings and the run's XML settings (part of the run key, so --resume notices)."""
+    from udfi.efile.custodian import CustodianError, find_settings, load_settings  # noqa: PLC0415
+    from udfi.efile.data import EfileDataError, RETURN_990T, return_version  # noqa: PLC0415
+    from udfi.efile.header import now_timestamp  # noqa: PLC0415
+
+    path = find_settings(options.book, options.custodian)
     try:
-        return json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))
+        custodian = load_settings(path)
+        version = return_version(kind.return_type, year, custodian.extension_return_versions
+                                 if kind.return_type != RETURN_990T else custodian.return_versions)
+    except (CustodianError, EfileDataError) as exc:
+        raise PrepareError(EXIT_USAGE, str(exc)) from exc
+    if custodian.officer is None and kind.return_type == RETURN_990T:
+        echo("no custodian settings (officer): 990-T.xml is written without BusinessOfficerGrp; see README "
+             "\"E-filing\" (BOOK/custodian.yaml or --custodian FILE)")
+    if version.placeholder:
+        setting = "return_versions" if kind.return_type == RETURN_990T else "extension_return_versions"
+        echo(f"Form {kind.return_type} XML: the MeF schema version for {year} is not known; the files carry the "
+             f"placeholder {version.version} — set {setting} in the custodian settings before transmitting")
+    key = {"custodian": sha256_file(path) if path is not None else "", "return_version": version.version}
+    return custodian, key, custodian.return_timestamp or now_timestamp()
+
+
+def _load_manifest(out: Path, name: str = MANIFEST_FILE) -> dict | None:
+    try:
+        return json.loads((out / name).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 
@@ -146,7 +192,7 @@ def _warm_up() -> int:
 
 
 def prepare(options: PrepareOptions, echo: Callable[[str], None] | None = None,
-            progress_stream=None, interactive: bool | None = None) -> PrepareOutcome:
+            progress_stream=None, interactive: bool | None = None, kind: BatchKind = PREPARE) -> PrepareOutcome:
     """Run the batch. Raises PrepareError when it cannot start (unreadable book, no parameters,
     missing blanks with require_forms); otherwise returns the outcome with its exit code."""
     from udfi.forms.blanks import find_blanks  # noqa: PLC0415
@@ -162,9 +208,10 @@ def prepare(options: PrepareOptions, echo: Callable[[str], None] | None = None,
     except parameter_store.MissingParameterError as exc:
         raise PrepareError(EXIT_USAGE, str(exc)) from exc
 
-    blanks = find_blanks(year, options.forms_dir)
+    blanks = find_blanks(year, options.forms_dir) if kind.uses_blanks else None
     outcome = PrepareOutcome(exit_code=EXIT_OK)
-    if blanks is None:
+    custodian, efile_key, timestamp = _efile_settings(options, year, echo, kind)
+    if blanks is None and kind.uses_blanks:
         message = (f"no official Form 990-T blanks for {year} (f990t.pdf + f990tsa.pdf) in --forms-dir, "
                    f"$UDFI_FORMS_DIR or the cache; fetch them with: udfi forms fetch {year}")
         if options.require_forms:
@@ -199,8 +246,8 @@ def prepare(options: PrepareOptions, echo: Callable[[str], None] | None = None,
         account_ids = book.accounts["account_id"].tolist()
         account_rows = {row["account_id"]: row for row in book.accounts.to_dict("records")}
         hashes = slicer.account_hashes(account_ids)
-        run_key = _run_key(options, blanks, fingerprints)
-        previous = _load_manifest(out) if options.resume else None
+        run_key = {**_run_key(options, blanks, fingerprints, efile_key), "kind": kind.name}
+        previous = _load_manifest(out, kind.manifest_file) if options.resume else None
         previous_accounts = previous.get("accounts", {}) if previous and previous.get("run") == run_key else {}
 
         records: dict[str, AccountRecord] = {}
@@ -211,7 +258,7 @@ def prepare(options: PrepareOptions, echo: Callable[[str], None] | None = None,
                                                                f"{rows[0].file} row {rows[0].row} {rows[0].problem}"),
                                                 exceptions=rows, input_hash=hashes.get(account_id, ""))
             if safe_folder_name(account_id):
-                remove_package(out / account_id / str(year))
+                remove_package(out / account_id / str(year), kind.package_files)
         todo = []
         for account_id in account_ids:
             if account_id in records:
@@ -231,7 +278,7 @@ def prepare(options: PrepareOptions, echo: Callable[[str], None] | None = None,
         def jobs_for() -> Iterator[ChunkJob]:
             for chunk in _chunks(todo, size):
                 yield ChunkJob(slicer.sub_book(chunk), year, out, settings, options.all_accounts, blanks,
-                               options.flatten, chunk)
+                               options.flatten, chunk, custodian, timestamp)
 
         with Progress(len(account_ids), progress_stream, interactive) as bar:
             bar.advance([record for record in records.values()])
@@ -247,12 +294,12 @@ def prepare(options: PrepareOptions, echo: Callable[[str], None] | None = None,
 
             if pool is None:
                 for job in jobs_for():
-                    collect(run_chunk_safely(job))
+                    collect(kind.chunk(job))
             else:
                 pending: dict[Future, list[dict]] = {}
                 window = jobs * 2  # slices in flight: bounded, so the whole book is never copied at once
                 for job in jobs_for():
-                    pending[pool.submit(run_chunk_safely, job)] = [account_rows[a] for a in job.account_ids]
+                    pending[pool.submit(kind.chunk, job)] = [account_rows[a] for a in job.account_ids]
                     if len(pending) >= window:
                         done, _ = wait(pending, return_when=FIRST_COMPLETED)
                         for future in done:
@@ -273,15 +320,16 @@ def prepare(options: PrepareOptions, echo: Callable[[str], None] | None = None,
                                            problem.file, problem.row))
     exceptions_csv = csv_bytes(EXCEPTION_COLUMNS, [row.as_dict() for row in exception_rows])
     summary_rows = []
+    columns = kind.summary_columns or SUMMARY_COLUMNS
     for record in ordered:
-        row = {column: record.summary.get(column, "") for column in SUMMARY_COLUMNS}
+        row = {column: record.summary.get(column, "") for column in columns}
         row["outputs"] = ";".join(sorted(record.outputs))
         summary_rows.append(row)
-    summary_csv = csv_bytes(SUMMARY_COLUMNS, summary_rows)
-    write_atomically(out / EXCEPTIONS_FILE, exceptions_csv)
-    write_atomically(out / SUMMARY_FILE, summary_csv)
+    summary_csv = csv_bytes(columns, summary_rows)
+    write_atomically(out / kind.exceptions_file, exceptions_csv)
+    write_atomically(out / kind.summary_file, summary_csv)
 
-    outputs = {SUMMARY_FILE: sha256_bytes(summary_csv), EXCEPTIONS_FILE: sha256_bytes(exceptions_csv)}
+    outputs = {kind.summary_file: sha256_bytes(summary_csv), kind.exceptions_file: sha256_bytes(exceptions_csv)}
     for record in ordered:
         outputs.update(record.outputs)
     manifest = {
@@ -293,7 +341,7 @@ def prepare(options: PrepareOptions, echo: Callable[[str], None] | None = None,
                                          "outputs": record.outputs, "summary": record.summary}
                      for record in ordered},
     }
-    write_atomically(out / MANIFEST_FILE, manifest_bytes(manifest))
+    write_atomically(out / kind.manifest_file, manifest_bytes(manifest))
 
     outcome.accounts = len(ordered)
     outcome.packages = sum(1 for record in ordered if record.outputs and not record.skipped)

@@ -18,13 +18,15 @@ def _root() -> None:
     """Prepare Form 990-T (unrelated debt-financed income, IRC §514) for IRAs and Solo 401(k)s."""
 
 
-from udfi.cli import compute, explain, importer, prepare, synth, validate  # noqa: E402
+from udfi.cli import compute, explain, extend, importer, prepare, synth, validate  # noqa: E402
 from udfi.cli import init, serve  # noqa: E402
 from udfi.cli.forms import forms_app  # noqa: E402
+from udfi.cli.efile import efile_app  # noqa: E402
 
-for _module in (validate, compute, explain, prepare, importer, synth, init, serve):
+for _module in (validate, compute, explain, prepare, extend, importer, synth, init, serve):
     _module.register(app)
 app.add_typer(forms_app, name="forms")
+app.add_typer(efile_app, name="efile")
 
 
 def main() -> None:

@@ -29,6 +29,8 @@ def register(app: typer.Typer) -> None:
                                                             "OUT/manifest.json."),
         activity_code: str = typer.Option(Settings.activity_code, "--activity-code",
                                           help="Schedule A item C code for the investment-activities silo."),
+        custodian: Path = typer.Option(None, "--custodian", help="Custodian settings for 990-T.xml (officer, "
+                                                                 "preparer); default BOOK/custodian.yaml."),
     ) -> None:
         """Screen every account and write its Form 990-T package; bad accounts go to exceptions.csv.
 
@@ -37,7 +39,8 @@ def register(app: typer.Typer) -> None:
         """
         options = PrepareOptions(book=book, tax_year=year, out=out, jobs=jobs or default_jobs(),
                                  all_accounts=all_accounts, forms_dir=forms_dir, require_forms=require_forms,
-                                 flatten=flatten, resume=resume, activity_code=activity_code)
+                                 flatten=flatten, resume=resume, activity_code=activity_code,
+                                 custodian=custodian)
         try:
             outcome = prepare(options, echo=lambda text: typer.echo(text, err=True))
         except PrepareError as exc:

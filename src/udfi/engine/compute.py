@@ -19,7 +19,8 @@ from udfi import parameters as parameter_store
 from udfi.book import Book
 from udfi.engine import calendar
 from udfi.engine.depreciation import LAND, Asset, recovery_years
-from udfi.engine.form_990t import Form990T, Payments, form_990t
+from udfi.engine.form_2220 import Form2220, form_2220, is_large_organization
+from udfi.engine.form_990t import Form990T, Payments, form_990t, with_estimated_tax_penalty
 from udfi.engine.indebtedness import Loan, assign_acquisition_fractions
 from udfi.engine.property_year import (EXPENSE_CATEGORIES, INCOME_CATEGORIES, INVESTMENT, RENTAL_BUSINESS, PropertyFacts,
                                        PropertyYear, compute_property_year)
@@ -367,8 +368,10 @@ def compute_book(book: Book, tax_year: int, settings: Settings | None = None,
         properties_by_account[item.account_id].append(item)
     carryovers = _carryover_rows(book)
     payment_sums: dict[tuple[str, int, str], int] = defaultdict(int)
+    payment_dates: dict[tuple[str, int], list[tuple[dt.date, Decimal]]] = defaultdict(list)
     for row in book.payments.itertuples(index=False):
         payment_sums[(row.account_id, int(row.tax_year), row.kind)] += int(row.amount_cents)
+        payment_dates[(row.account_id, int(row.tax_year))].append((_date(row.date), cents_to_decimal(row.amount_cents)))
     firsts = first_ledger_years(book)
     ledger_years = _ledger_years(book)
 
@@ -386,6 +389,8 @@ def compute_book(book: Book, tax_year: int, settings: Settings | None = None,
             notes.append(f"carryovers.csv gives balances available to {_year_span(early)}, before the account's first "
                          f"ledger year {years.start}; they are applied to {years.start}")
         prior_year: Form990T | None = None
+        prior_return: Form990T | None = None   # last year's return, if one had to be filed
+        testing_period: list[int] = []          # UBTI without NOL deductions, the 3 preceding years
         for year in years:
             year_parameters = parameter_store.for_year(year)
             rows = [row for early_year in early for row in given[early_year]] if year == years.start else []
@@ -398,18 +403,23 @@ def compute_book(book: Book, tax_year: int, settings: Settings | None = None,
                 prior_year_overpayment=whole_dollars(overpayment),
                 estimated=whole_dollars(Decimal(payment_sums.get((account_id, year, "estimated"), 0)) / 100),
                 extension=whole_dollars(Decimal(payment_sums.get((account_id, year, "extension"), 0)) / 100),
+                dated=tuple(sorted(payment_dates.get((account_id, year), []))),
             )
             form = form_990t(schedule, payments, settings.activity_code, year_parameters)
+            penalty, penalty_note = _estimated_tax_penalty(year, form, payments, prior_return, testing_period)
+            form = with_estimated_tax_penalty(form, penalty)
             carry_in, state = state, schedule.carry_out
             if keep_history:
                 history[year] = property_years
+            gross = gross_unrelated_income(property_years)
+            must_file = gross >= year_parameters.filing_threshold
+            testing_period = (testing_period + [max(schedule.line_16 - form.part_i["8"], 0)])[-3:]
+            prior_return = form if must_file else None
             if year != tax_year:
                 prior_year = form
                 continue
-            gross = gross_unrelated_income(property_years)
-            must_file = gross >= year_parameters.filing_threshold
             flags = notes + _year_flags(account["account_type"], property_years, ignored_rows, year)
-            flags += _carryover_flags(schedule)
+            flags += _carryover_flags(schedule) + ([penalty_note] if penalty_note else [])
             if form.total_tax > 0 and not must_file:
                 flags.append("tax is computed although gross unrelated income is under the filing threshold")
             if form.part_iii["10"] > 0:
@@ -426,6 +436,25 @@ def compute_book(book: Book, tax_year: int, settings: Settings | None = None,
                 first_year=years.start, prior_year_form=prior_year if year - 1 in years else None,
             ))
     return results
+
+
+def _estimated_tax_penalty(year: int, form: Form990T, payments: Payments, prior_return: Form990T | None,
+                           testing_period: list[int]) -> tuple[Form2220 | None, str | None]:
+    """Form 2220 for the year, the balance assumed paid with the return on its due date. A quarter
+    whose underpayment rate is not yet in the parameters leaves line 8 blank with a flag: the penalty
+    is optional on the return (the IRS figures it), the rest of the return is not held up."""
+    try:
+        computed = form_2220(year, form.total_tax, None if prior_return is None else prior_return.total_tax,
+                             payments.dated, payments.prior_year_overpayment, calendar.return_due_date(year),
+                             large_organization=is_large_organization(year, testing_period))
+    except parameter_store.MissingParameterError as exc:
+        return None, (f"estimated tax penalty (Form 2220) not computed: {exc}; Part III line 8 is left blank — "
+                      "add the rate to compute it, or let the IRS figure the penalty")
+    if computed.penalty:
+        return computed, (f"estimated tax penalty {computed.penalty:,} (Form 2220, IRC §6655) on Part III line 8"
+                          + ("; Form 2220 is attached (a Part II box applies)" if computed.must_attach else
+                             "; Form 2220 need not be attached (no Part II box applies), the amount is entered"))
+    return computed, None
 
 
 def _carryover_flags(schedule: ScheduleA) -> list[str]:

@@ -5,9 +5,11 @@ Functions are named by line and quote the form's caption. Whole dollars througho
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from udfi.engine.form_2220 import Form2220
 from udfi.engine.schedule_a import ScheduleA
 from udfi.engine.tax import CapitalGainTax, capital_gain_tax, trust_rate_tax
 from udfi.money import whole_dollars
@@ -53,6 +55,7 @@ class Payments:
     prior_year_overpayment: int
     estimated: int
     extension: int
+    dated: tuple[tuple[dt.date, Decimal], ...] = ()   # every estimated and Form 8868 payment (for Form 2220)
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class Form990T:
     pre2018_in: int
     pre2018_used: int
     capital_gain_tax: CapitalGainTax | None
+    form_2220: Form2220 | None = None
 
     @property
     def ubti(self) -> int:
@@ -106,3 +110,20 @@ def form_990t(schedule: ScheduleA, payments: Payments, activity_code: str, param
                  "5": [{"activity_code": activity_code, "amount": schedule.nol.post2017_available}]},
         pre2018_in=schedule.nol.pre2018_available, pre2018_used=line_6, capital_gain_tax=computation,
     )
+
+
+def part_iii_line_8(form_2220: Form2220 | None) -> int:
+    """8 Enter any estimated tax penalty. See instructions. Check if Form 2220 is attached: the
+    Form 2220 line 38 penalty (IRC §6655)."""
+    return 0 if form_2220 is None else form_2220.penalty
+
+
+def with_estimated_tax_penalty(form: Form990T, form_2220: Form2220 | None) -> Form990T:
+    """The return with Part III line 8 and the lines after it: 9 "Tax due. If line 7 is smaller than the
+    total of lines 4 and 8, enter amount owed"; 10 "Overpayment. If line 7 is larger than the total of
+    lines 4 and 8, enter amount overpaid"."""
+    line_8 = part_iii_line_8(form_2220)
+    part_iii = dict(form.part_iii)
+    owed = part_iii["4"] + line_8
+    part_iii.update({"8": line_8, "9": max(owed - part_iii["7"], 0), "10": max(part_iii["7"] - owed, 0)})
+    return replace(form, part_iii=part_iii, form_2220=form_2220)

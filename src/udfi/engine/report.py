@@ -51,6 +51,43 @@ def property_object(column: PropertyYear) -> dict:
     }
 
 
+def form_2220_object(form) -> dict | None:
+    """Form 2220 by line number: a line with columns is {"a": …, "d": …} (a greyed cell is left out);
+    Part IV is a list of columns, one per installment or per part of one paid in pieces."""
+    if form is None:
+        return None
+
+    def columns(values) -> dict:
+        return {letter: (value.isoformat() if hasattr(value, "isoformat") else value)
+                for letter, value in zip("abcd", values) if value is not None}
+
+    lines = {"1": form.line_1, "2a": form.line_2a, "2b": form.line_2b, "2c": form.line_2c, "2d": form.line_2d,
+             "3": form.line_3, "4": form.line_4, "5": form.line_5, "8": form.line_8}
+    lines.update({str(number): columns(getattr(form, f"line_{number}")) for number in range(9, 19)})
+    part_iv = []
+    for column in form.part_iv:
+        entry = {"19": column.line_19.isoformat(), "20": column.line_20, "37": column.line_37}
+        entry.update({str(number): column.line(number) for number in range(21, 37)})
+        part_iv.append(entry)
+    return {**lines, "part_iv": part_iv, "38": form.line_38}
+
+
+def form_2220_details(form) -> dict | None:
+    """What the Form 2220 lines do not say: whether a penalty applies, whether the form is attached,
+    why line 4 was skipped, each Part IV column's installment and the rate of each period."""
+    if form is None:
+        return None
+    return {
+        "penalty": form.penalty, "required": form.required, "must_attach": form.must_attach,
+        "explanation": form.explanation, "line_4_skipped": form.line_4_skipped,
+        "part_iv_columns": [{"column": column.column, "installment": column.installment, "ended_by": column.ended_by}
+                            for column in form.part_iv],
+        "rate_periods": [{"caption": period.caption, "rate": None if period.rate is None else str(period.rate),
+                          "reference": period.reference} for period in form.rate_periods],
+        "references": list(form.references),
+    }
+
+
 def account_object(result: AccountYear) -> dict:
     account = result.account
     schedule = result.schedule
@@ -76,6 +113,9 @@ def account_object(result: AccountYear) -> dict:
         "tax_computation_method": (None if form.ubti == 0 else
                                    "schedule_d" if form.capital_gain_tax is not None else "tax_rate_schedule"),
         "form_990t": form.as_lines(),
+        "form_2220": form_2220_object(form.form_2220),
+        "form_2220_details": form_2220_details(form.form_2220),
+        "form_2220_attached": bool(form.form_2220 is not None and form.form_2220.must_attach),
         "form_4797": None if schedule.form_4797 is None else schedule.form_4797.as_lines(),
         "schedule_d": None if schedule.schedule_d is None else schedule.schedule_d.as_lines(),
         "nol_carryover": {

@@ -65,11 +65,28 @@ class FormDerivations(ScheduleDerivations):
         self.add("form_990t.part_iii.7", v("form_990t.part_iii.6a") + v("form_990t.part_iii.6b") + v("form_990t.part_iii.6c"),
                  "lines 6a + 6b + 6c", {k: r(f"form_990t.part_iii.{k}") for k in ("6a", "6b", "6c")},
                  "Form 990-T Part III line 7")
-        self.add("form_990t.part_iii.9", max(v("form_990t.part_iii.4") - v("form_990t.part_iii.7"), 0),
-                 "line 4 − line 7, if positive", {"4": r("form_990t.part_iii.4"), "7": r("form_990t.part_iii.7")},
+        penalty = form.form_2220
+        if penalty is None:
+            self.add("form_990t.part_iii.8", 0, "estimated tax penalty not computed (see the flags)", {},
+                     CITE["estimated"])
+        else:
+            installments = {f"installment ({column}) due {day.isoformat()}": f"required {required:,}, underpaid {under:,}"
+                            for column, day, required, under in zip("abcd", penalty.line_9, penalty.line_10,
+                                                                     penalty.line_17) if required is not None}
+            self.add("form_990t.part_iii.8", penalty.penalty,
+                     "Form 2220 line 38: each installment's underpayment × the §6621 rate of each quarter × days late "
+                     "(to payment, or the 15th day of the 5th month) ÷ days in the year; " + penalty.explanation,
+                     {"Form 2220 line 3 (total tax)": penalty.line_3, "line 4 (prior year's tax)": penalty.line_4
+                      if penalty.line_4 is not None else (penalty.line_4_skipped or "none"),
+                      "line 5 (required annual payment)": penalty.line_5, **installments},
+                     CITE["estimated"] + "; IRC §6621(a)(2); Form 2220")
+        self.add("form_990t.part_iii.9", max(v("form_990t.part_iii.4") + v("form_990t.part_iii.8") - v("form_990t.part_iii.7"), 0),
+                 "line 4 + line 8 − line 7, if positive",
+                 {"4": r("form_990t.part_iii.4"), "8": r("form_990t.part_iii.8"), "7": r("form_990t.part_iii.7")},
                  "Form 990-T Part III line 9")
-        self.add("form_990t.part_iii.10", max(v("form_990t.part_iii.7") - v("form_990t.part_iii.4"), 0),
-                 "line 7 − line 4, if positive", {"4": r("form_990t.part_iii.4"), "7": r("form_990t.part_iii.7")},
+        self.add("form_990t.part_iii.10", max(v("form_990t.part_iii.7") - v("form_990t.part_iii.4") - v("form_990t.part_iii.8"), 0),
+                 "line 7 − (line 4 + line 8), if positive",
+                 {"4": r("form_990t.part_iii.4"), "8": r("form_990t.part_iii.8"), "7": r("form_990t.part_iii.7")},
                  "Form 990-T Part III line 10")
         self.add("form_990t.part_iv.4", form.pre2018_in, "pre-2018 NOL carryovers available (not expired), not "
                  "reduced by this year's line 6", {"available": r("carryover.pre2018_nol_in")}, CITE["pre2018"])

@@ -122,6 +122,8 @@ def _propose_one(form: str, key: str, parsed: list[Parsed]) -> Parsed | str | No
             # Line 2's two check boxes say which computation gave the tax.
             caption = {"tax_rate_schedule": r"Tax rate schedule", "schedule_d": r"^2\. Schedule D"}[key.split(".")[2]]
             return _find(parsed, part="part_ii", line="2", kind="checkbox", caption=caption)
+        if key == "part_iii.8.form_2220":
+            return _find(parsed, part="part_iii", line="8", kind="checkbox", caption=r"Form 2220")
         if key == "header.calendar_year":
             return "the calendar year is pre-printed; the year fields are fiscal-year begin/end (left blank)"
         if key in header_rules:

@@ -39,7 +39,8 @@ F990T_LINE_KEYS: tuple[str, ...] = (
     "part_ii.2.tax_rate_schedule",
     "part_ii.2.schedule_d",
     "part_ii.7",
-    *(f"part_iii.{n}" for n in ("2", "4", "6a", "6b", "6c", "7", "9", "10")),
+    *(f"part_iii.{n}" for n in ("2", "4", "6a", "6b", "6c", "7", "8", "9", "10")),
+    "part_iii.8.form_2220",
     "part_iv.4",
     *(f"part_iv.5.row{row}.{col}" for row in range(1, NOL_ROWS + 1) for col in ("activity_code", "amount")),
 )
@@ -127,6 +128,9 @@ def form_values(account: dict, tax_year: int) -> dict[str, dict[str, str | bool]
     method = account.get("tax_computation_method")
     if method in ("tax_rate_schedule", "schedule_d"):
         f990t_values[f"part_ii.2.{method}"] = CHECKED
+    # Part III line 8: "Check if Form 2220 is attached" only when the form must be attached.
+    if account.get("form_2220_attached"):
+        f990t_values["part_iii.8.form_2220"] = CHECKED
     part_iv = lines.get("part_iv", {})
     if "4" in part_iv:
         f990t_values["part_iv.4"] = _dollars(part_iv["4"])

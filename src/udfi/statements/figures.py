@@ -49,8 +49,8 @@ CITE = {
     "due": "Instructions for Form 990-T, When To File (15th day of the 4th month for employees' trusts under "
            "§401(a) and IRAs); IRC §6072(a) (§6072(e)'s 5th-month rule excludes §401(a) trusts, and IRAs are exempt "
            "under §408(e), not §501(a)); Form 8868 and Treas. Reg. §1.6081-9 (6-month extension); IRC §7503",
-    "estimated": "IRC §6655(c), (f), (g)(3)",
-    "payments": "Form 990-T Part III lines 6a–7, 9, 10",
+    "estimated": "IRC §6655(a)–(d), (f), (g)(2)–(3); Form 2220",
+    "payments": "Form 990-T Part III lines 6a–10",
 }
 
 
