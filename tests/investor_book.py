@@ -10,7 +10,8 @@ from pathlib import Path
 from bookbuilder import monthly, write_book
 
 ACCOUNT = {"account_id": "IRA-RUIZ", "name": "Pinecrest Trust Co FBO Ana Ruiz IRA", "ein": "47-1234567",
-           "account_type": "traditional_ira", "books_in_care_of": "Pinecrest Trust Co", "phone": "614-555-0100"}
+           "account_type": "traditional_ira", "street": "1200 Lakeview Dr Suite 400", "city": "Columbus", "state": "OH",
+           "zip": "43215", "books_in_care_of": "Pinecrest Trust Co", "phone": "614-555-0100"}
 PROPERTY = {"property_id": "OAK-12", "account_id": "IRA-RUIZ", "description": "12 Oak St, Columbus, OH 43215",
             "property_type": "residential_rental", "acquired_on": "2022-03-15", "cost_basis": "250000.00",
             "land_value": "50000.00"}

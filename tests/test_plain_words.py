@@ -101,3 +101,16 @@ def test_udfi_check_prints_the_plain_words(tmp_path):
     for line in expected:
         assert " ".join(line.split()) in text
     assert "EFTPS" in text and "custodian" in text
+
+
+def test_an_estimated_tax_penalty_is_part_of_the_balance_due():
+    """fixtures/sample, IRA-CHEN 2023: Part III line 9 = line 4 + line 8 (Form 2220 penalty) − line 7; the
+    sentence names the penalty so the figures it quotes add up to the balance due."""
+    from pathlib import Path
+
+    result = compute(Path(__file__).resolve().parent.parent / "fixtures" / "sample", 2023)["IRA-CHEN"]
+    lines = result.form.part_iii
+    assert lines["8"] > 0 and lines["9"] == lines["4"] + lines["8"] - lines["7"]
+    text = plain_words.answer(result).sentence("tax").text
+    assert f"Plus ${lines['8']:,} of estimated-tax penalty" in text
+    assert f"balance due ${lines['9']:,}." in text

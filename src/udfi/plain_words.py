@@ -29,6 +29,7 @@ CITE = {
     "eftps": "irs.gov, Federal tax deposits: a tax-exempt organization must deposit electronically (EFTPS)",
     "efile": "Form 990-T instructions (2020 and later): a §511 trust must file electronically",
     "estimated": "IRC §6655(c), (f), (g)(3): four installments when the tax is $500 or more",
+    "penalty": "IRC §6655(a), (b); Form 2220",
     "udfi": "IRC §514(a)(1), §512(b)(4): only the debt-financed share of rent and gain is taxable",
     "no_debt": "IRC §512(b)(3) (rents from real property are excluded) and §514(b)(1) (no acquisition "
                "indebtedness, no debt-financed property)",
@@ -148,6 +149,10 @@ def answer(result: AccountYear) -> PlainAnswer:
              if form.capital_gain_tax is not None else "the trust rates")
     tax_text = (f"Tax {_dollars(tax)}: unrelated business taxable income of {_dollars(form.ubti)} (after the "
                 f"{_dollars(form.part_i['8'])} specific deduction) at {rates}.")
+    penalty = form.part_iii.get("8") or 0
+    if penalty:
+        tax_text += (f" Plus {_dollars(penalty)} of estimated-tax penalty for installments paid late or short "
+                     "(Form 2220, Part III line 8).")
     if paid:
         tax_text += f" Payments already made {_dollars(paid)}; "
         if balance:
@@ -156,7 +161,7 @@ def answer(result: AccountYear) -> PlainAnswer:
             tax_text += f"overpaid {_dollars(form.part_iii['10'])} (refunded, or credited to next year)."
         else:
             tax_text += "nothing more is due."
-    elif tax:
+    elif tax or penalty:
         tax_text += f" Balance due {_dollars(balance)}."
     else:
         tax_text = (f"No tax is due: unrelated business taxable income is {_dollars(form.ubti)} after deductions, "
@@ -164,7 +169,7 @@ def answer(result: AccountYear) -> PlainAnswer:
                     "must still be filed.")
     sentences = [
         _why_required(result),
-        Sentence("tax", tax_text, CITE["tax"]),
+        Sentence("tax", tax_text, CITE["tax"] + ("; " + CITE["penalty"] if penalty else "")),
         Sentence("due", f"File by {_long_date(result.due_date)}. Form 8868 extends the time to file to "
                         f"{_long_date(result.extended_due_date)}, but not the time to pay: pay the tax by "
                         f"{_long_date(result.due_date)}.", CITE["due"] + "; " + CITE["time_to_pay"]),

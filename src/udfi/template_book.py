@@ -59,7 +59,8 @@ STEPS = (
     "Header row: do not rename or reorder the columns udfi needs; optional columns may be left empty.",
     "Dates as YYYY-MM-DD (or Excel date cells); amounts as 1234.56 (at most 2 decimals, negative for a "
     "refund); choices from the drop-down lists.",
-    "The EIN is the account's own EIN (NN-NNNNNNN), never the owner's Social Security number.",
+    "The EIN is the account's own EIN (NN-NNNNNNN), never the owner's Social Security number. Give the "
+    "custodian's or trustee's street, city, state and ZIP on the accounts sheet: the e-file return needs them.",
     "Check the book: udfi validate BOOK — it lists every cell still to fill in or fix (file, row, column).",
     "Then: udfi check BOOK --year YEAR (must the account file, what it owes, by when), or open the page of "
     "udfi serve and upload the book.",

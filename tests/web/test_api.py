@@ -202,6 +202,13 @@ def test_package_downloads_are_built_on_demand_and_kept_in_memory(client, tmp_pa
     assert {"udfi-package/summary.csv", f"udfi-package/IRA-RUIZ/{year}/statements.pdf",
             f"udfi-package/IRA-RUIZ/{year}/return.json"} <= names
     assert bundle.read(f"udfi-package/IRA-RUIZ/{year}/statements.pdf").startswith(b"%PDF")
+    served = client.get(f"/check/{token}/IRA-RUIZ/990-T.xml")
+    assert served.status_code == 200 and served.mimetype == "application/xml"
+    assert served.data == bundle.read(f"udfi-package/IRA-RUIZ/{year}/990-T.xml")
+    # a file the package does not hold (no official 2023 blank, so no 990-T.pdf) is a 404 that says so
+    assert f"udfi-package/IRA-RUIZ/{year}/990-T.pdf" not in names
+    missing = client.get(f"/check/{token}/IRA-RUIZ/990-T.pdf")
+    assert missing.status_code == 404 and f"no 990-T.pdf for IRA-RUIZ in {year}" in missing.get_data(as_text=True)
     assert _left_on_disk(web_temp_root) == []
     assert client.get("/check/not-a-token/IRA-RUIZ/return.json").status_code == 404
     assert client.get(f"/check/{token}/IRA-RUIZ/secrets.txt").status_code == 404

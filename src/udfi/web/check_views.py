@@ -8,14 +8,15 @@ import datetime as dt
 from flask import Flask, Response, abort, jsonify, render_template, request
 from werkzeug.utils import secure_filename
 
-from udfi.batch.files import FORM_FILE, RETURN_FILE, STATEMENTS_FILE
+from udfi.batch.files import EFILE_FILE, FORM_FILE, RETURN_FILE, STATEMENTS_FILE
 from udfi.plan.terms import parameter_years
 from udfi.web.app import private_folder, upload_store, web_config, zip_bytes
 from udfi.web.store import Held
 from udfi.web.uploads import UploadError, materialize
 from udfi.web.worker import WorkerError, run_worker
 
-PACKAGE_TYPES = {FORM_FILE: "application/pdf", STATEMENTS_FILE: "application/pdf", RETURN_FILE: "application/json"}
+PACKAGE_TYPES = {FORM_FILE: "application/pdf", STATEMENTS_FILE: "application/pdf", RETURN_FILE: "application/json",
+                 EFILE_FILE: "application/xml"}
 
 
 def default_year() -> int:
