@@ -55,8 +55,8 @@ EMPTY_CELL_HINTS = {
 
 def _tables_sentence() -> str:
     specs = table_specs().values()
-    required = ", ".join(spec.name for spec in specs if spec.required)
-    optional = ", ".join(spec.name for spec in specs if not spec.required)
+    required = ", ".join(spec.table for spec in specs if spec.required)
+    optional = ", ".join(spec.table for spec in specs if not spec.required)
     return f"Fill in one sheet per table: {required} are required; {optional} are optional."
 
 
