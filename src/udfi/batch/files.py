@@ -33,6 +33,11 @@ EFILE_FILE = "990-T.xml"
 PROBLEMS_FILE = "problems.txt"
 # The files of one account's `prepare` package (another batch kind passes its own, e.g. `extend`).
 PACKAGE_FILES = (FORM_FILE, PRINT_FILE, STATEMENTS_FILE, RETURN_FILE, EFILE_FILE)
+# `prepare --only PARTS`: the parts a custodian may ask for, each named after its file(s).
+# 990-T-print.pdf (--flatten) is part of `pdf`: the same form, flattened.
+PACKAGE_PARTS = {"pdf": (FORM_FILE, PRINT_FILE), "statements": (STATEMENTS_FILE,), "json": (RETURN_FILE,),
+                 "xml": (EFILE_FILE,)}
+ALL_PARTS = tuple(PACKAGE_PARTS)
 
 SUMMARY_FILE = "summary.csv"
 EXCEPTIONS_FILE = "exceptions.csv"
