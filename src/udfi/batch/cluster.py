@@ -127,7 +127,7 @@ def worker_identity(years: tuple[int, ...]) -> dict:
             fingerprints[str(year)] = parameter_store.fingerprint(year)
         except parameter_store.MissingParameterError:
             fingerprints[str(year)] = "missing"
-    return {"udfi": udfi.__version__, "code": code_fingerprint(), "python": platform.python_version(),
+    return {"udfi": udfi.__version__, "code": code_fingerprint(), "python": ".".join(platform.python_version_tuple()[:2]),
             "parameters": fingerprints, "libraries": _library_versions(), "fonts": _font_fingerprint(),
             "statements": package._statements_module() is not None,
             "derivations": package._add_derivations() is not None}
