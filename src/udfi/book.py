@@ -15,6 +15,7 @@ MONEY_COLUMNS = {
     "loan_balances": ("balance",),
     "carryovers": ("amount",),
     "payments": ("amount",),
+    "k1s": ("ubti", "gross_income"),
 }
 
 OPTIONAL_TABLE_COLUMNS = {
@@ -22,6 +23,7 @@ OPTIONAL_TABLE_COLUMNS = {
     "loan_balances": ("loan_id", "as_of", "balance_cents"),
     "carryovers": ("account_id", "tax_year", "kind", "amount_cents"),
     "payments": ("account_id", "tax_year", "kind", "date", "amount_cents"),
+    "k1s": ("account_id", "tax_year", "partnership_id", "ubti_cents"),
 }
 
 
@@ -44,6 +46,7 @@ class Book:
     loan_balances: pd.DataFrame
     carryovers: pd.DataFrame
     payments: pd.DataFrame
+    k1s: pd.DataFrame
 
     @classmethod
     def from_frames(cls, typed: dict[str, pd.DataFrame], source: Path) -> "Book":
@@ -78,4 +81,5 @@ class Book:
             loan_balances=self.loan_balances[self.loan_balances["loan_id"].isin(loan_ids)],
             carryovers=self.carryovers[self.carryovers["account_id"].isin(keep)],
             payments=self.payments[self.payments["account_id"].isin(keep)],
+            k1s=self.k1s[self.k1s["account_id"].isin(keep)],
         )
