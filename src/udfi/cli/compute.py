@@ -15,6 +15,7 @@ from rich.table import Table
 from udfi.cli.validate import EXIT_INVALID, load_or_exit, print_problems
 from udfi.engine.compute import Settings, compute_book
 from udfi.engine.report import account_object, compute_document
+from udfi.engine.report_silos import tax_sources
 from udfi.money import format_dollars
 from udfi.parameters import MissingParameterError
 from udfi.summary import SUMMARY_COLUMNS, summary_row
@@ -114,7 +115,9 @@ def register(app: typer.Typer) -> None:
             writer.writerows(rows)
         elif format == "json":
             warnings = {result.account_id: account_warnings(result, report) for result in results}
-            json.dump({"tax_year": year, "accounts": [{**row, "warnings": warnings.get(row["account_id"], [])}
+            sources = {result.account_id: tax_sources(result) for result in results}
+            json.dump({"tax_year": year, "accounts": [{**row, "warnings": warnings.get(row["account_id"], []),
+                                                       "silos": sources.get(row["account_id"], [])}
                                                       for row in rows]}, sys.stdout, indent=2)
             sys.stdout.write("\n")
         else:
@@ -135,6 +138,9 @@ def register(app: typer.Typer) -> None:
                 else:
                     console.print(f"[bold]{name}[/bold] ({result.account_id}): no Form 990-T required for {year} — gross "
                                   f"unrelated income ${gross} is under ${threshold}.")
+                if result.k1s or result.silos.count > 1:
+                    for line in tax_sources(result):
+                        console.print(f"   {escape(line)}")
                 for warning in account_warnings(result, report):
                     console.print(f"   warning: {escape(warning)}")
             for row in rows:

@@ -129,3 +129,94 @@ def nol_year(tax_year: int, layers: tuple[NolLayer, ...], taxable_income_before_
         post2017_available=sum(layer.amount for layer in post), post2017_limit=limit, post2017_used=post_used,
         generated=generated, schedule=tuple(schedule), layers_out=tuple(_oldest_first(tuple(carried))),
     )
+
+
+# ---- several trades or businesses (Treas. Reg. §1.512(a)-6(h)) ------------------------------
+
+def post2017_deduction(income: int, pre2018_used: int, post2017_available: int, limit_fraction: Decimal | None) -> int:
+    """What a silo with line 16 `income` deducts of its post-2017 NOLs once `pre2018_used` of the
+    pre-2018 NOLs is set against it (§172(a)(2)), as `nol_year` computes it."""
+    income = max(income, 0)
+    limit = post2017_limit(income, pre2018_used, limit_fraction)
+    room = income - pre2018_used if limit is None else min(limit, income - pre2018_used)
+    return min(post2017_available, max(room, 0))
+
+
+def _free_room(income: int, post2017_available: int, limit_fraction: Decimal | None) -> int:
+    """The most pre-2018 NOL a silo absorbs without reducing its post-2017 deduction."""
+    full = post2017_deduction(income, 0, post2017_available, limit_fraction)
+    low, high = 0, income      # post2017_deduction falls as pre2018_used grows: bisect the last equal point
+    while low < high:
+        middle = (low + high + 1) // 2
+        if post2017_deduction(income, middle, post2017_available, limit_fraction) == full:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def allocate_pre2018(pre2018_available: int, silos: list[tuple[int, int]], limit_fraction: Decimal | None) -> list[int]:
+    """Treas. Reg. §1.512(a)-6(h)(2): pre-2018 NOLs are deducted from total UBTI (Form 990-T line 6), but
+    the 80% limit of each silo's post-2017 deduction is figured on that silo's income less the pre-2018
+    NOLs set against it, so they are allocated among the silos "in a manner that allows for maximum
+    utilization of post-2017 NOLs". `silos` are (line 16, post-2017 NOL available) per silo; returns the
+    pre-2018 NOL allocated to each, adding up to the smaller of `pre2018_available` and the silos'
+    positive income (the pre-2018 deduction itself is never reduced).
+
+    First every silo takes what it can absorb without losing any post-2017 deduction (a silo without
+    post-2017 NOLs takes up to its whole income); the rest costs post-2017 deductions wherever it goes,
+    and is placed, in silo order, where it costs the least (the 80% limit rounds down, so where a dollar
+    lands can change the total by a dollar)."""
+    incomes = [max(income, 0) for income, _ in silos]
+    total = min(max(pre2018_available, 0), sum(incomes))
+    allocation = [0] * len(silos)
+    left = total
+    for index, (income, available) in enumerate(silos):
+        take = min(_free_room(incomes[index], available, limit_fraction), left)
+        allocation[index] = take
+        left -= take
+    for index in range(len(silos)):   # the rest, in order; then improve where rounding allows
+        take = min(incomes[index] - allocation[index], left)
+        allocation[index] += take
+        left -= take
+
+    def used(candidate: list[int]) -> int:
+        return sum(post2017_deduction(incomes[i], candidate[i], silos[i][1], limit_fraction) for i in range(len(silos)))
+
+    best = used(allocation)
+    improved = True
+    while improved:   # move a few dollars between two silos while the total post-2017 deduction grows
+        improved = False
+        for source in range(len(silos)):
+            for target in range(len(silos)):
+                if source == target:
+                    continue
+                for step in range(1, 10):
+                    if allocation[source] < step or allocation[target] + step > incomes[target]:
+                        break
+                    trial = list(allocation)
+                    trial[source] -= step
+                    trial[target] += step
+                    if used(trial) > best:
+                        allocation, best, improved = trial, used(trial), True
+                        break
+    return allocation
+
+
+def split_layers(layers: list[NolLayer], amounts: list[int]) -> tuple[list[list[NolLayer]], list[NolLayer]]:
+    """Cut `layers` (oldest first) into consecutive chunks of `amounts`; returns (chunks, what is left)."""
+    queue = [layer for layer in _oldest_first(tuple(layers)) if layer.amount]
+    chunks = []
+    for amount in amounts:
+        chunk, need = [], amount
+        while need > 0 and queue:
+            layer = queue[0]
+            take = min(layer.amount, need)
+            chunk.append(replace(layer, amount=take))
+            need -= take
+            if take == layer.amount:
+                queue.pop(0)
+            else:
+                queue[0] = replace(layer, amount=layer.amount - take)
+        chunks.append(chunk)
+    return chunks, queue
