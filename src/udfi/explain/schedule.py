@@ -66,13 +66,16 @@ class ScheduleDerivations(GainDerivations):
                  "line 7 (A) − (B)", {"7a": self.ref("schedule_a.part_i.7a"), "7b": self.ref("schedule_a.part_i.7b")},
                  "Schedule A Part I line 7 column (C)")
         v = lambda key: self.nodes[key]["value"]  # noqa: E731
-        self.add("schedule_a.part_i.13a", sum(v(f"schedule_a.part_i.{k}") for k in ("4a", "4b", "4c", "7a")),
-                 "lines 4a + 4b + 4c + 7 (A)", {k: self.ref(f"schedule_a.part_i.{k}") for k in ("4a", "4b", "4c", "7a")},
+        self.line_5(self.result.silos.investment, "schedule_a.part_i.5")
+        self.add("schedule_a.part_i.13a", sum(v(f"schedule_a.part_i.{k}") for k in ("4a", "4b", "4c", "5", "7a")),
+                 "lines 4a + 4b + 4c + 5 + 7 (A)",
+                 {k: self.ref(f"schedule_a.part_i.{k}") for k in ("4a", "4b", "4c", "5", "7a")},
                  "Schedule A Part I line 13 column (A)")
         self.add("schedule_a.part_i.13b", v("schedule_a.part_i.7b"), "line 7 (B)",
                  {"7b": self.ref("schedule_a.part_i.7b")}, "Schedule A Part I line 13 column (B)")
-        self.add("schedule_a.part_i.13c", sum(v(f"schedule_a.part_i.{k}") for k in ("4a", "4b", "4c", "7c")),
-                 "lines 4a + 4b + 4c + 7 (C)", {k: self.ref(f"schedule_a.part_i.{k}") for k in ("4a", "4b", "4c", "7c")},
+        self.add("schedule_a.part_i.13c", sum(v(f"schedule_a.part_i.{k}") for k in ("4a", "4b", "4c", "5", "7c")),
+                 "lines 4a + 4b + 4c + 5 + 7 (C)",
+                 {k: self.ref(f"schedule_a.part_i.{k}") for k in ("4a", "4b", "4c", "5", "7c")},
                  "Schedule A Part I line 13 column (C)")
         self.add("schedule_a.part_ii.15", 0, "every deduction is taken in Part V (deductions not taken elsewhere: none)",
                  {}, "Schedule A Part II line 15")
