@@ -82,7 +82,7 @@ class Silos:
     @property
     def line_1(self) -> int:
         """Form 990-T Part I line 1: the sum of every Schedule A's line 18 (each not below zero)."""
-        return sum(silo.schedule.line_18 for silo in self.attached)
+        return sum(max(silo.schedule.line_18, 0) for silo in self.attached)
 
     @property
     def pre2018_used(self) -> int:

@@ -30,12 +30,14 @@ class FormDerivations(ScheduleDerivations):
         r = self.ref
         silos = result.silos
         if silos.count == 1 and silos.investment.attached:
-            self.add("form_990t.part_i.1", v("schedule_a.part_ii.18"), "Schedule A line 18 (one Schedule A)",
+            self.add("form_990t.part_i.1", max(v("schedule_a.part_ii.18"), 0),
+                     "Schedule A line 18 (one Schedule A), a loss counted as zero (IRC §512(a)(6)(C))",
                      {"schedule_a.18": r("schedule_a.part_ii.18")}, "Form 990-T Part I line 1; " + CITE["silo"])
         else:
             self.add("form_990t.part_i.1", form.part_i["1"],
-                     f"Σ line 18 of the {silos.count} Schedules A, each not below zero (a silo's loss offsets no other)",
-                     self.silo_totals(), "Form 990-T Part I line 1; IRC §512(a)(6)(B)-(C); Treas. Reg. §1.512(a)-6(g)")
+                     f"Σ line 18 of the {silos.count} Schedules A, each loss counted as zero (a silo's loss offsets "
+                     "no other)", self.silo_totals(),
+                     "Form 990-T Part I line 1; IRC §512(a)(6)(B)-(C); Treas. Reg. §1.512(a)-6(g)")
         self.add("form_990t.part_i.3", v("form_990t.part_i.1"), "line 1 + line 2 (reserved)",
                  {"1": r("form_990t.part_i.1")}, "Form 990-T Part I line 3")
         self.add("form_990t.part_i.4", 0, "charitable contributions: none for an IRA's debt-financed rentals", {},

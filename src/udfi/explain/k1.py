@@ -114,9 +114,10 @@ class K1Derivations:
         self.add(f"{prefix}.part_ii.17", s.line_17,
                  "this silo's own post-2017 NOLs only (another silo's loss never reaches it), up to the limitation",
                  inputs, K1_CITE["nol"])
-        self.add(f"{prefix}.part_ii.18", s.line_18, "line 16 − line 17, not below zero",
+        self.add(f"{prefix}.part_ii.18", s.line_18, "line 16 − line 17 (a loss shows here; Form 990-T line 1 counts "
+                 "it as zero)",
                  {"16": self.ref(f"{prefix}.part_ii.16"), "17": self.ref(f"{prefix}.part_ii.17")},
-                 "Schedule A Part II line 18; IRC §512(a)(6)(C)")
+                 "Schedule A Part II line 18")
 
     def _silo_carry_in(self, silo, amount: int) -> str:
         key = f"carryover.silo.{silo.key}.post2017_nol_in"
