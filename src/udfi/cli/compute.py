@@ -158,7 +158,9 @@ def register(app: typer.Typer) -> None:
         rows = [summary_row(result) for result in results]
         for account_id in sorted(report.accounts_with_errors):
             first = next(p for p in report.errors if p.account_id == account_id)
-            record = report.book.accounts[report.book.accounts["account_id"] == account_id].iloc[0]
+            matches = report.book.accounts[report.book.accounts["account_id"] == account_id]
+            # a row of another table may name an account that accounts.csv lacks (e.g. a K-1's account_id)
+            record = matches.iloc[0] if len(matches) else {"name": "", "account_type": "", "ein": ""}
             rows.append({**{column: "" for column in SUMMARY_COLUMNS}, "account_id": account_id,
                          "name": record["name"] or "", "account_type": record["account_type"] or "",
                          "ein": record["ein"] or "", "status": "exception",
