@@ -99,13 +99,10 @@ class Silos:
 
     def part_iv_line_5(self) -> list[dict]:
         """Part IV line 5: post-2017 NOL carryovers available by business activity code, not reduced by
-        this year's deductions — the investment silo always, the others when they have one."""
-        rows = []
-        for silo in self.items:
-            amount = silo.schedule.nol.post2017_available
-            if silo.key == INVESTMENT or amount:
-                rows.append({"activity_code": silo.activity_code, "amount": amount})
-        return rows
+        this year's deductions — every silo that has one; with none, the investment silo's row (zero)."""
+        rows = [{"activity_code": silo.activity_code, "amount": silo.schedule.nol.post2017_available}
+                for silo in self.items if silo.schedule.nol.post2017_available]
+        return rows or [{"activity_code": self.investment.activity_code, "amount": 0}]
 
 
 def _description(sector: str) -> str:
@@ -113,9 +110,12 @@ def _description(sector: str) -> str:
 
 
 def _activity_code(interests: list[K1Interest], carried: SiloCarry | None, sector: str) -> tuple[str, tuple[str, ...]]:
-    """Item C of a partnership silo: the code of its largest K-1 (by the size of its UBTI), else the code
-    it was reported under before."""
+    """Item C of a partnership silo: the code it was reported under before, while one of its K-1s still
+    gives it (so the code does not change from year to year); else the code of its largest K-1 (by the
+    size of its UBTI)."""
     codes = tuple(sorted({interest.activity_code for interest in interests if interest.activity_code}))
+    if carried is not None and carried.activity_code in codes:
+        return carried.activity_code, codes
     if interests:
         main = sorted(interests, key=lambda item: (-abs(item.ubti), item.partnership_id))[0]
         return main.activity_code or f"{sector}0000", codes
