@@ -27,6 +27,7 @@ def partnership_statement(silo: dict, reference, sequence: int) -> Document | No
     document = Document(DOCUMENT, reference, {"documentId": statement_id(sequence)})
     where = (f"Schedule A (Form 990-T) {sequence} of {silo.get('#sequence_total', 1)}, Part I, line 5")
     total = whole_dollars((silo.get("schedule_a") or {}).get("part_i", {}).get("5", 0), "Schedule A line 5")
+    total_shown = f"({abs(total):,})" if total < 0 else f"{total:,}"
     for index, row in enumerate(rows):
         amount = whole_dollars(row.get("ubti", 0), f"K-1 {row.get('partnership_id')} ubti")
         shown = f"({abs(amount):,})" if amount < 0 else f"{amount:,}"
@@ -37,7 +38,7 @@ def partnership_statement(silo: dict, reference, sequence: int) -> Document | No
         values = {"IdentifierTxt": row.get("partnership_name"), "FormAndLineReferenceDesc": where,
                   "MediumExplanationTxt": f"EIN {row.get('partnership_ein')}; share of unrelated business taxable "
                                           f"income (Schedule K-1 (Form 1065) box 20 code V) {shown}; {why}. "
-                                          f"Total of line 5: {total:,}."}
+                                          f"Total of line 5: {total_shown}."}
         for name, value in values.items():
             field = f"{DOCUMENT} partnership {row.get('partnership_id')} {name}"
             text = element_text(value, name, field, required=True)
