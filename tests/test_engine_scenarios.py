@@ -259,3 +259,11 @@ def test_missing_parameter_year_is_a_clear_error():
     outcome = CliRunner().invoke(app, ["compute", "fixtures/sample", "--year", "2027", "--format", "json"])
     assert outcome.exit_code == 2
     assert "no trust rate schedule parameters for tax year 2027" in outcome.output
+
+
+def test_an_account_with_no_property_and_no_ledger_rows_computes(tmp_path):
+    """An account that holds nothing (yet) has no unrelated income: not required, no tax — and no crash
+    on the empty ledger (found by the hostile corpus: fixtures/invalid/property-of-unknown-account)."""
+    book = write_book(tmp_path)
+    result = compute(book, 2021)["A1"]
+    assert result.gross_unrelated_income == 0 and not result.must_file and result.form.total_tax == 0
