@@ -10,7 +10,8 @@ import pandas as pd
 
 from udfi.book import Book
 
-BOOK_TABLES = ("accounts", "properties", "loans", "ledger", "depreciation", "loan_balances", "carryovers", "payments", "k1s")
+BOOK_TABLES = ("accounts", "properties", "loans", "ledger", "depreciation", "loan_balances", "carryovers", "payments",
+               "account_years", "k1s")
 
 
 class BookSlicer:
@@ -56,6 +57,7 @@ class BookSlicer:
             "loan_balances": via(book.loan_balances["loan_id"], loans["loan_id"], loan_codes),
             "carryovers": account_codes(book.carryovers["account_id"]),
             "payments": account_codes(book.payments["account_id"]),
+            "account_years": account_codes(book.account_years["account_id"]),
             "k1s": account_codes(book.k1s["account_id"]),
         }
         self.positions: dict[str, dict[str, np.ndarray]] = {}

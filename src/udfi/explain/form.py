@@ -105,7 +105,7 @@ class FormDerivations(ScheduleDerivations):
         by_code = {}
         for silo in silos.items:
             by_code.setdefault(silo.activity_code, silo)
-        for row in data["form_990t"]["part_iv"]["5"]:
+        for row in data["form_990t"]["part_iv"].get("5", []):  # the 2020 revision has no line 5
             silo = by_code[row["activity_code"]]
             source = "carryover.post2017_nol_in" if silo.key == "investment" else f"carryover.silo.{silo.key}.post2017_nol_in"
             if source not in self.nodes:
