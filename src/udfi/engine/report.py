@@ -105,7 +105,8 @@ def account_object(result: AccountYear) -> dict:
         "books_in_care_of": _text(account.get("books_in_care_of")), "phone": _text(account.get("phone")),
         "exempt_under": header.exempt_under, "organization_type": header.organization_type,
         "activity_code": result.settings.activity_code,
-        "activity_description": result.settings.activity_description,
+        # the investment-activities Schedule A's item E (named for its qualifying partnership interests too)
+        "activity_description": silos.investment.description if silos else result.settings.activity_description,
         "must_file": result.must_file,
         "gross_unrelated_income": money_str(result.gross_unrelated_income),
         "filing_threshold": money_str(result.parameters.filing_threshold),
