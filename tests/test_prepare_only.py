@@ -10,10 +10,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 from typer.testing import CliRunner
 
 from udfi.batch import package as batch_package
-from udfi.batch.files import ALL_PARTS
+from udfi.batch.files import ALL_PARTS, json_document_bytes
 from udfi.batch.run import PrepareOptions, parse_parts, prepare
 from udfi.cli import app
 from udfi.forms.blanks import find_blanks
@@ -139,3 +140,17 @@ def test_without_the_form_part_missing_blanks_are_no_error(book: Path, tmp_path:
     shutil.rmtree(out)
     code, output = _run(book, out, "--only", "pdf,xml", "--forms-dir", str(empty), "--require-forms")
     assert code == 2 and "blanks" in output
+
+
+# return.json is written by batch.files.json_document_bytes, a quicker json.dumps(indent=2): the same text.
+_json_leaves = (st.none() | st.booleans() | st.integers(min_value=-10**30, max_value=10**30)
+                | st.floats(allow_nan=True, allow_infinity=True) | st.text())
+_json_values = st.recursive(_json_leaves, lambda children: st.lists(children, max_size=4)
+                            | st.dictionaries(st.text() | st.integers() | st.booleans() | st.none() | st.floats(),
+                                              children, max_size=4), max_leaves=25)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_json_values)
+def test_return_json_bytes_are_json_dumps_indented_by_two(value):
+    assert json_document_bytes(value) == (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

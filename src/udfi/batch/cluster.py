@@ -249,8 +249,7 @@ class ClusterPool:
         try:
             if isinstance(target, int):
                 # The runner isolates a dying account itself: the scheduler gives up at the first death.
-                with dask.config.set({"distributed.scheduler.allowed-failures": 0,
-                                      "distributed.worker.daemon": False}):
+                with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
                     self.cluster = distributed.LocalCluster(
                         n_workers=target, threads_per_worker=1, processes=True, host="127.0.0.1",
                         dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)

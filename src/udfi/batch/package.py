@@ -4,14 +4,14 @@ forms, render the statements and write each account's package. Never raises for 
 from __future__ import annotations
 
 import inspect
-import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from udfi.batch.files import (ALL_PARTS, EFILE_FILE, FORM_FILE, PACKAGE_FILES, PRINT_FILE, PRIVATE, RETURN_FILE,
-                              STATEMENTS_FILE, Permissions, folder_name_problem, is_systemic, remove_package,
+                              STATEMENTS_FILE, Permissions, folder_name_problem, is_systemic, json_document_bytes,
+                              remove_package,
                               sha256_bytes, write_package)
 from udfi.batch.records import (COMPUTE, EFILE, FORM, OUTPUT, RETURN, STATEMENTS, AccountRecord, ChunkResult, Delivery,
                                 ExceptionRow, blank_summary, short_error)
@@ -215,7 +215,7 @@ def _package_account(job: ChunkJob, result: AccountYear, rendered: dict, with_st
             seconds["efile"] += time.process_time() - started
         if "json" in job.parts:
             stage = RETURN
-            files[RETURN_FILE] = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+            files[RETURN_FILE] = json_document_bytes(data)
     except Exception as exc:  # noqa: BLE001
         record.exceptions.append(_exception_row(account_id, stage, exc, result))
     if record.exceptions:
