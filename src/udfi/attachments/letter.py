@@ -38,7 +38,8 @@ def estimated_installments(result: AccountYear, data: dict) -> dict:
     next_year = result.tax_year + 1
     dates = [_date(day) for day in data["estimated_tax_due_dates"]]
     threshold = Decimal(parameters.value("due_dates", result.tax_year)["estimated_tax_threshold"])
-    large = parameters.value("large_organization_threshold", next_year)
+    # the testing period of next year ends with this year: this year's entry of the §6655(g)(2) threshold
+    large = parameters.value("large_organization_threshold", result.tax_year)
     testing = [int(form["part_i"]["11"])]
     if result.prior_year_form is not None:
         testing.append(int(result.prior_year_form.part_i["11"]))
