@@ -67,7 +67,7 @@ def account_context(result: AccountYear, index: int) -> dict:
 
 def render_html(results: list[AccountYear]) -> str:
     accounts = [account_context(result, index) for index, result in enumerate(results)]
-    return _environment().get_template(TEMPLATE).render(accounts=accounts, anchor=ANCHOR)
+    return pdf.keep_together(_environment().get_template(TEMPLATE).render(accounts=accounts, anchor=ANCHOR))
 
 
 def render_many(results: list[AccountYear]) -> list[dict[str, bytes]]:

@@ -13,6 +13,7 @@ import gc
 import hashlib
 import io
 import os
+import re
 import subprocess
 import threading
 from contextlib import contextmanager
@@ -136,7 +137,8 @@ def font_face_css() -> str:
                      f'src: url("{small.as_uri()}"); }}')
     boxes = ("top-left", "top-center", "top-right", "bottom-left", "bottom-center", "bottom-right")
     margins = " ".join(f"@{box} {{ font-family: {FONT_FAMILY}; }}" for box in boxes)
-    return "\n".join(faces) + f"\nhtml {{ font-family: {FONT_FAMILY}; }}\n@page {{ {margins} }}\n"
+    return ("\n".join(faces) + f"\nhtml {{ font-family: {FONT_FAMILY}; }}\n@page {{ {margins} }}\n"
+            ".nw { white-space: nowrap; }\n")
 
 
 def stylesheets(names: tuple[str, ...]):
@@ -213,3 +215,29 @@ def write_pdf(document, pages, title: str, identifier: str) -> bytes:
     part.metadata = DocumentMetadata(title=title, authors=[], description=None, keywords=[], generator="udfi",
                                      created=None, modified=None)
     return part.write_pdf(pdf_identifier=identifier.encode("utf-8"), uncompressed_pdf=False)
+
+
+# A form's name never breaks across lines: "Form 990-T", "Schedule A", "Form 8868"... The hyphen in
+# "990-T" is a break opportunity and the space between the words another; a nowrap span removes both.
+FORM_NAME = re.compile(r"\b((?:Form|Schedule)s?(?:\s|&nbsp;|\u00a0)(?:\d{3,4}(?:-[A-Z]{1,2})?|[A-Z](?![\w-]))(?:\s\(Form\s\d{3,4}(?:-[A-Z]{1,2})?\))?)")
+_TAG = re.compile(r"(<[^>]*>)")
+_RAW = ("title", "style", "script")
+
+
+def keep_together(html: str) -> str:
+    """`html` with every form name in the text wrapped in <span class="nw"> (CSS: white-space: nowrap);
+    tags, attribute values and the <title>/<style> elements are left alone."""
+    out, raw = [], None
+    for piece in _TAG.split(html):
+        if piece.startswith("<"):
+            name = piece[1:].split(None, 1)[0].rstrip(">").lower() if len(piece) > 2 else ""
+            if name in _RAW:
+                raw = name
+            elif name == f"/{raw}":
+                raw = None
+            out.append(piece)
+        elif raw is None and ("Form" in piece or "Schedule" in piece):
+            out.append(FORM_NAME.sub(r'<span class="nw">\1</span>', piece))
+        else:
+            out.append(piece)
+    return "".join(out)

@@ -22,9 +22,10 @@ from udfi.engine.schedule_a import part_v_line_3a, part_v_line_3b
 from udfi.money import ZERO, format_dollars, whole_dollars
 from udfi.reproducible import fixed_font_timestamps
 from udfi.resources import templates_dir
-from udfi.statements import pdf
+from udfi.statements import pdf, words
 from udfi.statements.chart import debt_chart_svg
 from udfi.statements.figures import CITE, asset_lines, format_cents, format_rate, trust_rate_steps
+from udfi.statements.loans import loan_tables
 
 TEMPLATE = "statements/statements.html.j2"
 STYLESHEET = "statements/statements.css"
@@ -63,18 +64,19 @@ def _summary(result: AccountYear, data: dict) -> dict:
     threshold = Decimal(data["filing_threshold"])
     gross = Decimal(data["gross_unrelated_income"])
     if data["must_file"]:
-        why = (f"Gross unrelated business income of ${format_cents(gross)} is at least ${format_dollars(threshold)}, "
-               "so the custodian (trustee) must file Form 990-T for the account.")
+        why = (f"Gross unrelated business income of ${format_cents(gross)} is at least the ${format_dollars(threshold)} "
+               "filing threshold, so the custodian (trustee) must file Form 990-T for the account.")
     else:
-        why = (f"Gross unrelated business income of ${format_cents(gross)} is under ${format_dollars(threshold)}: "
-               "no Form 990-T is required for this year.")
+        why = (f"Gross unrelated business income of ${format_cents(gross)} is under the ${format_dollars(threshold)} "
+               "filing threshold, so no return is due and no due date applies. The figures below show how the gross "
+               "income was reached.")
     return {
         "must_file": data["must_file"], "why": why, "gross": gross, "threshold": threshold,
         "ubti": form["part_i"]["11"], "tax": form["part_iii"]["4"], "payments": form["part_iii"]["7"],
         "balance_due": form["part_iii"]["9"], "overpayment": form["part_iii"]["10"],
         "due_date": result.due_date, "extended_due_date": result.extended_due_date,
         "estimated_dates": result.estimated_tax_due_dates, "flags": data["flags"],
-        "account_type": data["account_type"].replace("_", " "), "exempt_under": data["exempt_under"],
+        "account_type": words.account_type(data["account_type"]), "exemption": words.exemption(data["account_type"]),
     }
 
 
@@ -89,6 +91,7 @@ def _property(result: AccountYear, column, item: dict, letter: str | None) -> di
     lines = item["part_v"]
     year = result.tax_year
     assets = [asset for asset in asset_lines(facts, year) if asset.placed_in_service <= column.last_day_held]
+    asset_rows = [{"label": words.asset_label(asset.label, facts.property_type), "asset": asset} for asset in assets]
     assert whole_dollars(sum((asset.for_year for asset in assets), ZERO)) == lines["3a"] or column.depreciation_overridden
     shown_loans = [loan for loan in facts.loans
                    if any(month.by_loan.get(loan.loan_id, ZERO) != ZERO for month in column.months)]
@@ -122,12 +125,13 @@ def _property(result: AccountYear, column, item: dict, letter: str | None) -> di
         }
     return {
         "id": facts.property_id, "column": letter, "description": facts.description,
-        "type": facts.property_type.replace("_", " "), "debt_financed": item["debt_financed"],
+        "type": words.property_type(facts.property_type), "is_land": facts.property_type == "land",
+        "debt_financed": item["debt_financed"], "line_4": loan_tables(column, facts, column.acquisition_indebtedness_excluded),
         "acquired_on": facts.acquired_on, "placed_in_service_on": facts.placed_in_service_on,
         "disposed_on": facts.disposed_on, "first_day": column.first_day_held, "last_day": column.last_day_held,
         "months_held": column.months_held, "lines": lines, "excluded": column.acquisition_indebtedness_excluded,
         "exception_lost": facts.exception_lost_reason,
-        "cost": facts.cost_basis, "land": facts.land_value, "assets": assets,
+        "cost": facts.cost_basis, "land": facts.land_value, "assets": asset_rows,
         "depreciation": column.straight_line_depreciation, "depreciation_overridden": column.depreciation_overridden,
         "accumulated_last": column.accumulated_depreciation_last_day,
         "income": income, "gross_income": column.gross_income,
@@ -258,20 +262,44 @@ def statement_context(result: AccountYear, index: int = 0, chart: bool = True, c
         chart_url = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
     else:
         chart_url = ""
+    sales = _sales(data)
     return {
+        "numbers": section_numbers([p["id"] for p in properties], sales is not None, bool(chart_url)),
         "index": index, "year": result.tax_year, "account": data, "name": data["name"] or data["account_id"],
         "ein": data["ein"], "summary": _summary(result, data), "properties": properties,
         "part_v": [p for p in properties if p["debt_financed"]],
         "schedule_a": data["schedule_a"], "form": data["form_990t"], "nol": _nol(result, data),
-        "tax": _tax(result, data), "payments": result.payments, "sales": _sales(data),
+        "tax": _tax(result, data), "payments": result.payments, "sales": sales,
         "chart": chart_url,
         "cite": CITE,
     }
 
 
+# The sections in the order they print; a property's section (and its subsections) follows the
+# properties' order. Another section (an include in templates/statements/sections/) adds its key here.
+SECTION_ORDER = ("summary", "properties", "sales", "nol", "tax", "chart")
+
+
+def section_numbers(property_ids: list[str], has_sales: bool, has_chart: bool) -> dict:
+    """{"summary": 1, "property": {id: 2, …}, "sales": n, …}: numbers that follow the properties."""
+    numbers: dict = {"property": {}}
+    number = 0
+    for key in SECTION_ORDER:
+        if key == "properties":
+            for property_id in property_ids:
+                number += 1
+                numbers["property"][property_id] = number
+            continue
+        if (key == "sales" and not has_sales) or (key == "chart" and not has_chart):
+            continue
+        number += 1
+        numbers[key] = number
+    return numbers
+
+
 def render_html(results: list[AccountYear], chart: bool = True, charts: dict | None = None) -> str:
     accounts = [statement_context(result, index, chart, charts) for index, result in enumerate(results)]
-    return _environment().get_template(TEMPLATE).render(accounts=accounts)
+    return pdf.keep_together(_environment().get_template(TEMPLATE).render(accounts=accounts))
 
 
 # ---------------------------------------------------------------------------------------------
