@@ -30,6 +30,7 @@ demo: setup
 		$(BIN)/udfi prepare fixtures/sample --year $$year --out $(DEMO_OUT)/$$year || exit $$?; \
 	done
 	@echo "packages: $(DEMO_OUT)/<year>/<account_id>/<year>/ (990-T.pdf where a blank exists, statements.pdf, return.json, 990-T.xml), with summary.csv per year"
+	@echo "udfi on your PATH: . .venv/bin/activate (this shell) or pipx install . (every shell); outside make, blanks: export UDFI_FORMS_DIR=$(UDFI_FORMS_DIR)"
 
 bench: setup
 	$(BIN)/python bench/bench.py

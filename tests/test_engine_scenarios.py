@@ -48,7 +48,8 @@ def test_acquisition_year_loss_becomes_nol_used_next_year(tmp_path, loss_year, l
     assert first.schedule.line_7a == 9000
     assert first.schedule.line_7b == 3667 + 50000 + 6000
     assert first.schedule.line_16 == -50667
-    assert first.schedule.line_18 == 0
+    assert first.schedule.line_18 == -50667  # the loss shows on Schedule A line 18 …
+    assert first.form.part_i["1"] == 0        # … and counts as zero on Form 990-T line 1 (§512(a)(6)(C))
     assert first.form.part_i["11"] == 0
     assert first.schedule.nol_out == 50667
 

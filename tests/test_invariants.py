@@ -81,9 +81,9 @@ def test_percentage_reportable_and_footing(case):
     assert part_i["13a"] == part_i["4a"] + part_i["4b"] + part_i["4c"] + part_i["7a"]
     assert part_i["13c"] == part_i["4a"] + part_i["4b"] + part_i["4c"] + part_i["7c"]
     assert part_ii["16"] == part_i["13c"] - part_ii["15"]
-    assert part_ii["18"] == max(part_ii["16"] - part_ii["17"], 0)
+    assert part_ii["18"] == part_ii["16"] - part_ii["17"]
     form = data["form_990t"]
-    assert form["part_i"]["1"] == part_ii["18"]
+    assert form["part_i"]["1"] == max(part_ii["18"], 0)
     assert form["part_i"]["7"] == form["part_i"]["5"] - form["part_i"]["6"]
     assert form["part_i"]["10"] == form["part_i"]["8"] + form["part_i"]["9"]
     assert form["part_i"]["11"] == max(form["part_i"]["7"] - form["part_i"]["10"], 0)

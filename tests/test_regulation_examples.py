@@ -199,7 +199,7 @@ def test_r8_net_operating_loss(tmp_path):
     assert loss_year.schedule.line_7a == 10000
     assert loss_year.schedule.line_7b == 12500
     assert loss_year.schedule.line_16 == -2500
-    assert loss_year.schedule.line_18 == 0
+    assert loss_year.schedule.line_18 == -2500 and loss_year.form.part_i["1"] == 0  # §512(a)(6)(C) floor on line 1
     assert loss_year.schedule.nol_out == 2500
     # Next year: income 20,000 × 50% = 10,000; the 2,500 NOL is used as is (80% limit = 8,000).
     next_year = compute(book, 2022)["A1"]

@@ -144,7 +144,7 @@ def test_fetch_rejects_non_pdf(irs_server, tmp_path):
 def test_fetch_unknown_year_via_cli_is_one_clear_line(irs_server, tmp_path):
     _, base_url = irs_server
     result = CliRunner().invoke(app, ["forms", "fetch", "2023", "--cache-dir", str(tmp_path / "c"), "--base-url", base_url])
-    assert result.exit_code == 1
+    assert result.exit_code == 4  # an outside failure (README, Exit codes)
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: no f990t blank for 2023")
 

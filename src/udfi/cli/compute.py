@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
-import csv
-import json
-import sys
+import difflib
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
-from udfi.cli.validate import EXIT_INVALID, load_or_exit, print_problems
+from udfi.cli.common import (EXIT_EXCEPTIONS, EXIT_INVALID, EXIT_USAGE, ITEM_KEYS, Column, OutputFormat, escape, fail,
+                             flatten, format_option, lookup, open_output, output_option, quiet_option, write_csv,
+                             write_json)
+from udfi.cli.validate import load_or_exit, print_problems_stderr
 from udfi.engine.compute import Settings, compute_book
 from udfi.engine.report import account_object, compute_document
 from udfi.money import format_dollars
 from udfi.parameters import MissingParameterError
 from udfi.summary import SUMMARY_COLUMNS, summary_row
+
+# The text table of `compute`: what is printed, from where in the account object (docs/return-json.md).
+# A key that is absent or null on a return is not printed, so new lines are added here as data.
+PROPERTY_COLUMNS = (  # (heading, key in a property object, whole dollars?)
+    ("property", "property_id", False), ("months", "months_held", False),
+    ("avg acq. debt (4)", "part_v.4", True), ("avg adj. basis (5)", "part_v.5", True), ("% (6)", "part_v.6", False),
+    ("gross (2)", "part_v.2", True), ("deprec. (3a)", "part_v.3a", True), ("other (3b)", "part_v.3b", True),
+    ("reportable (7)", "part_v.7", True), ("allocable (9)", "part_v.9", True),
+)
+ACCOUNT_LINES = (  # (printed label, key in the account object); one printed line per group
+    (("Sch. A 4a", "schedule_a.part_i.4a"), ("4b", "schedule_a.part_i.4b"), ("4c", "schedule_a.part_i.4c"),
+     ("7(A)", "schedule_a.part_i.7a"), ("7(B)", "schedule_a.part_i.7b"), ("16", "schedule_a.part_ii.16"),
+     ("17", "schedule_a.part_ii.17"), ("18", "schedule_a.part_ii.18")),
+    (("990-T line 11 UBTI", "form_990t.part_i.11"), ("tax", "form_990t.part_ii.7"),
+     ("penalty (III 8)", "form_990t.part_iii.8"), ("balance due", "form_990t.part_iii.9"),
+     ("overpayment", "form_990t.part_iii.10")),
+)
+# Whole forms that a return may carry (null otherwise): printed as their non-zero lines.
+ATTACHED_FORMS = (("Form 4797", "form_4797"), ("Schedule D (Form 1041)", "schedule_d"), ("Form 2220", "form_2220"))
+COMPUTE_CSV_FIELDS = ("account_id", "key", "value")
+
 
 
 def account_warnings(result, report) -> list[str]:
@@ -28,78 +47,113 @@ def account_warnings(result, report) -> list[str]:
     return found + [flag for flag in result.flags if flag not in found]
 
 
-def compute_valid_accounts(book: Path, year: int, settings: Settings, strict: bool, console: Console,
-                           keep_history: bool = False):
-    """Validate, then compute every account without errors. Returns (results, report)."""
+def compute_valid_accounts(book: Path, year: int, settings: Settings, strict: bool, keep_history: bool = False):
+    """Validate, then compute every account without errors. Returns (results, report).
+
+    A book with book-wide errors (or, when `strict`, any error) prints its problems and exits 1."""
     report = load_or_exit(book)
     if report.book_wide_errors or (strict and not report.ok):
-        print_problems(report, Console(stderr=True))
-        Console(stderr=True).print(f"{book}: INVALID — fix the errors above (nothing was computed)")
-        raise typer.Exit(EXIT_INVALID)
+        print_problems_stderr(report)
+        raise fail(f"{book}: INVALID — fix the errors above (nothing was computed)", EXIT_INVALID)
     clean = set(report.book.accounts["account_id"]) - report.accounts_with_errors
     try:
         results = compute_book(report.book.for_accounts(clean), year, settings, keep_history=keep_history)
     except MissingParameterError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        raise fail(str(exc), EXIT_USAGE) from exc
     return results, report
+
+
+def unknown_account(account: str, known: list[str], year: int | None = None) -> typer.Exit:
+    near = difflib.get_close_matches(account, known, n=5, cutoff=0.5)
+    hint = f"; did you mean {', '.join(near)}?" if near else f" (accounts: {', '.join(sorted(known)[:20]) or 'none'})"
+    return fail(f"no account {account!r} in the book{'' if year is None else f' for {year}'}{hint}", EXIT_USAGE)
+
+
+def _cell(value: object, dollars: bool) -> str:
+    if value is None:
+        return ""
+    return format_dollars(value) if dollars and isinstance(value, int) else str(value)
+
+
+def print_account(out, data: dict, year: int) -> None:
+    present = [c for c in PROPERTY_COLUMNS if any(lookup(item, c[1]) is not None for item in data["properties"])]
+    out.table(f"{data['name']} ({data['account_id']}, EIN {data['ein']}) — tax year {year}",
+              [Column(heading, numeric=index > 0) for index, (heading, _, _) in enumerate(present)],
+              [[_cell(lookup(item, key), dollars) for _, key, dollars in present] for item in data["properties"]])
+    for group in ACCOUNT_LINES:
+        parts = [f"{label} {format_dollars(value)}" for label, key in group
+                 if (value := lookup(data, key)) is not None]
+        if parts:
+            out.text("  " + "  ".join(parts))
+    for label, key in ATTACHED_FORMS:
+        # Form lines are whole-dollar integers; descriptions and dates stay in --format json.
+        lines = [(line, value) for line, value in flatten(data.get(key))
+                 if isinstance(value, int) and not isinstance(value, bool) and value != 0
+                 and line.rsplit(".", 1)[-1] not in ITEM_KEYS]
+        if lines:
+            out.text(f"  {label}: " + "  ".join(f"{line} {format_dollars(value)}" for line, value in lines))
+    out.text(f"  must file: {'yes' if data['must_file'] else 'no'}  due {data['due_date']} "
+             f"(extended {data['extended_due_date']})")
+    for flag in data["flags"]:
+        out.text(f"  ! {flag}")
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def compute(
         book: Path = typer.Argument(..., help="A folder of CSV files or an .xlsx workbook."),
-        year: int = typer.Option(..., "--year", help="Tax year (calendar year)."),
-        format: str = typer.Option("table", "--format", help="json or table"),
+        year: int = typer.Option(..., "--year", help="Tax year (calendar year), e.g. 2022."),
+        format: OutputFormat = format_option(what="csv: one row per account and figure, json: docs/return-json.md"),
         account: list[str] = typer.Option(None, "--account", help="Only these account ids (repeatable)."),
         activity_code: str = typer.Option(Settings.activity_code, "--activity-code",
                                           help="Schedule A item C code for the investment-activities silo."),
+        output: Path = output_option(),
+        quiet: bool = quiet_option(),
     ) -> None:
-        """Every account's Form 990-T / Schedule A figures for a tax year, computed from the ledgers."""
-        console = Console()
-        results, report = compute_valid_accounts(book, year, Settings(activity_code=activity_code), strict=True,
-                                                 console=console)
+        """Every account's Form 990-T / Schedule A figures for a tax year, computed from the ledgers.
+
+        A book with any error is refused (exit 1): run udfi validate, or udfi check for the accounts
+        that can be computed.
+
+        Example: udfi compute fixtures/sample --year 2022 --format csv -o figures.csv
+        """
+        results, report = compute_valid_accounts(book, year, Settings(activity_code=activity_code), strict=True)
         if account:
+            known = [result.account_id for result in results]
+            for wanted in account:
+                if wanted not in known:
+                    raise unknown_account(wanted, known)
             results = [result for result in results if result.account_id in set(account)]
-        if format == "json":
-            json.dump(compute_document(results, year), sys.stdout, indent=2)
-            sys.stdout.write("\n")
-            return
-        for result in results:
-            data = account_object(result)
-            table = Table(title=f"{data['name']} ({data['account_id']}, EIN {data['ein']}) — tax year {year}")
-            table.add_column("property")
-            for heading in ("months", "avg acq. debt (4)", "avg adj. basis (5)", "% (6)", "gross (2)",
-                            "deprec. (3a)", "other (3b)", "reportable (7)", "allocable (9)"):
-                table.add_column(heading, justify="right")
-            for item in data["properties"]:
-                lines = item["part_v"]
-                table.add_row(item["property_id"], str(item["months_held"]), format_dollars(lines["4"]),
-                              format_dollars(lines["5"]), lines["6"], format_dollars(lines["2"]),
-                              format_dollars(lines["3a"]), format_dollars(lines["3b"]), format_dollars(lines["7"]),
-                              format_dollars(lines["9"]))
-            console.print(table)
-            part_i = data["form_990t"]["part_i"]
-            console.print(
-                f"  Sch. A line 7 (A) {format_dollars(data['schedule_a']['part_i']['7a'])}  (B) "
-                f"{format_dollars(data['schedule_a']['part_i']['7b'])}  4a {format_dollars(data['schedule_a']['part_i']['4a'])}"
-                f"  line 16 {format_dollars(data['schedule_a']['part_ii']['16'])}  17 "
-                f"{format_dollars(data['schedule_a']['part_ii']['17'])}  18 {format_dollars(data['schedule_a']['part_ii']['18'])}\n"
-                f"  990-T line 11 UBTI {format_dollars(part_i['11'])}  tax {format_dollars(data['form_990t']['part_ii']['2'])}"
-                f"  balance due {format_dollars(data['form_990t']['part_iii']['9'])}  must file: "
-                f"{'yes' if data['must_file'] else 'no'}  due {data['due_date']} (extended {data['extended_due_date']})")
-            for flag in data["flags"]:
-                console.print(f"  ! {flag}")
+        with open_output(output, csv_for_excel=format is OutputFormat.csv) as out:
+            if format is OutputFormat.json:
+                write_json(out.stream, compute_document(results, year))
+            elif format is OutputFormat.csv:
+                rows = []
+                for result in results:
+                    data = account_object(result)
+                    rows += [{"account_id": data["account_id"], "key": key, "value": value}
+                             for key, value in flatten(data)]
+                write_csv(out.stream, COMPUTE_CSV_FIELDS, rows)
+            else:
+                for result in results:
+                    print_account(out, account_object(result), year)
 
     @app.command()
     def check(
         book: Path = typer.Argument(..., help="A folder of CSV files or an .xlsx workbook."),
-        year: int = typer.Option(..., "--year", help="Tax year (calendar year)."),
-        format: str = typer.Option("text", "--format", help="text, csv or json"),
+        year: int = typer.Option(..., "--year", help="Tax year (calendar year), e.g. 2022."),
+        format: OutputFormat = format_option(what="one row per account, the columns of summary.csv"),
+        output: Path = output_option(),
+        quiet: bool = quiet_option(),
     ) -> None:
-        """Per account, in plain words: must it file, why, the tax, and the due date."""
-        console = Console()
-        results, report = compute_valid_accounts(book, year, Settings(), strict=False, console=console)
+        """Per account, in plain words: must it file, why, the tax, and the due date.
+
+        Accounts whose rows have errors are listed as exceptions and the others are still checked
+        (exit 3, as udfi prepare).
+
+        Example: udfi check fixtures/sample --year 2022 --format csv -o triage.csv
+        """
+        results, report = compute_valid_accounts(book, year, Settings(), strict=False)
         rows = [summary_row(result) for result in results]
         for account_id in sorted(report.accounts_with_errors):
             first = next(p for p in report.errors if p.account_id == account_id)
@@ -108,40 +162,43 @@ def register(app: typer.Typer) -> None:
                          "name": record["name"] or "", "account_type": record["account_type"] or "",
                          "ein": record["ein"] or "", "status": "exception",
                          "problem": f"{first.file} row {first.row} column {first.column}: expected {first.expected}"})
-        if format == "csv":
-            writer = csv.DictWriter(sys.stdout, fieldnames=SUMMARY_COLUMNS, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
-        elif format == "json":
-            warnings = {result.account_id: account_warnings(result, report) for result in results}
-            json.dump({"tax_year": year, "accounts": [{**row, "warnings": warnings.get(row["account_id"], [])}
-                                                      for row in rows]}, sys.stdout, indent=2)
-            sys.stdout.write("\n")
-        else:
-            for result in results:
-                name = result.account.get("name") or result.account_id
-                threshold = format_dollars(result.parameters.filing_threshold)
-                gross = f"{result.gross_unrelated_income:,.2f}"
-                if result.must_file:
-                    tax = result.form.total_tax
-                    console.print(
-                        f"[bold]{name}[/bold] ({result.account_id}): MUST FILE Form 990-T for {year} — gross unrelated "
-                        f"income ${gross} is at least ${threshold}. Tax ${format_dollars(tax) or '0'}; balance due "
-                        f"${format_dollars(result.form.part_iii['9']) or '0'}. Due {result.due_date:%B %-d, %Y} "
-                        f"(extended with Form 8868: {result.extended_due_date:%B %-d, %Y}).")
-                    if result.estimated_tax_due_dates:
-                        dates = ", ".join(f"{day:%b %-d, %Y}" for day in result.estimated_tax_due_dates)
-                        console.print(f"   Tax is $500 or more: pay {year + 1} estimated tax by {dates}.")
-                else:
-                    console.print(f"[bold]{name}[/bold] ({result.account_id}): no Form 990-T required for {year} — gross "
-                                  f"unrelated income ${gross} is under ${threshold}.")
-                for warning in account_warnings(result, report):
-                    console.print(f"   warning: {escape(warning)}")
-            for row in rows:
-                if row["status"] == "exception":
-                    console.print(f"[bold]{row['name']}[/bold] ({row['account_id']}): NOT CHECKED — {row['problem']}")
+        with open_output(output, csv_for_excel=format is OutputFormat.csv) as out:
+            if format is OutputFormat.csv:
+                write_csv(out.stream, SUMMARY_COLUMNS, rows)
+            elif format is OutputFormat.json:
+                warnings = {result.account_id: account_warnings(result, report) for result in results}
+                write_json(out.stream, {"tax_year": year, "accounts": [
+                    {**row, "warnings": warnings.get(row["account_id"], [])} for row in rows]})
+            else:
+                _print_check(out, results, rows, year, report)
         for problem in report.unattributed_errors[:20]:
             typer.echo(f"left out: {problem.file} row {problem.row} column {problem.column}: expected {problem.expected} "
                        "(belongs to no known account)", err=True)
         if report.accounts_with_errors or report.unattributed_errors:
-            raise typer.Exit(EXIT_INVALID)
+            raise typer.Exit(EXIT_EXCEPTIONS)
+
+
+def _print_check(out, results, rows, year: int, report) -> None:
+    for result in results:
+        name = escape(result.account.get("name") or result.account_id)
+        who = f"[bold]{name}[/bold] ({escape(result.account_id)})"
+        threshold = format_dollars(result.parameters.filing_threshold)
+        gross = f"{result.gross_unrelated_income:,.2f}"
+        if result.must_file:
+            tax = result.form.total_tax
+            out.line(f"{who}: MUST FILE Form 990-T for {year} — gross unrelated income ${gross} is at least "
+                     f"${threshold}. Tax ${format_dollars(tax) or '0'}; balance due "
+                     f"${format_dollars(result.form.part_iii['9']) or '0'}. Due {result.due_date:%B %-d, %Y} "
+                     f"(extended with Form 8868: {result.extended_due_date:%B %-d, %Y}).")
+            if result.estimated_tax_due_dates:
+                dates = ", ".join(f"{day:%b %-d, %Y}" for day in result.estimated_tax_due_dates)
+                out.line(f"   Tax is $500 or more: pay {year + 1} estimated tax by {dates}.")
+        else:
+            out.line(f"{who}: no Form 990-T required for {year} — gross unrelated income ${gross} is under "
+                     f"${threshold}.")
+        for warning in account_warnings(result, report):
+            out.text(f"   warning: {warning}")
+    for row in rows:
+        if row["status"] == "exception":
+            out.line(f"[bold]{escape(row['name'])}[/bold] ({escape(row['account_id'])}): NOT CHECKED — "
+                     f"{escape(row['problem'])}")

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from udfi.cli.common import EXIT_USAGE, done, fail, quiet_option
+
 from udfi.synth import parse_years, synth
 
 
@@ -18,17 +20,20 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(0, "--seed", help="Random seed (same seed → identical files)."),
         out: Path = typer.Option(..., "--out", help="Folder to write the book into."),
         broken: int = typer.Option(0, "--broken", min=0, help="Deliberately break this many accounts (listed in OUT/broken.txt)."),
+        quiet: bool = quiet_option(),
     ) -> None:
-        """Generate a synthetic book: ~150 ledger rows per account, loans, refinances, sales, payoffs."""
+        """Generate a synthetic book: ~150 ledger rows per account, loans, refinances, sales, payoffs.
+
+        Example: udfi synth --accounts 100 --years 2020-2025 --seed 1 --out /tmp/book
+        """
         try:
             span = parse_years(years)
             started = time.perf_counter()
             summary = synth(accounts, span, seed, out, broken)
         except ValueError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from exc
+            raise fail(str(exc), EXIT_USAGE) from exc
         elapsed = time.perf_counter() - started
-        typer.echo(f"{summary.out}: {summary.accounts} accounts, {summary.properties} properties, "
-                   f"{summary.loans} loans, {summary.ledger_rows} ledger rows"
-                   + (f", {len(summary.broken)} broken (broken.txt)" if summary.broken else "")
-                   + f" in {elapsed:.1f} s")
+        done(f"{summary.out}: {summary.accounts} accounts, {summary.properties} properties, "
+             f"{summary.loans} loans, {summary.ledger_rows} ledger rows"
+             + (f", {len(summary.broken)} broken (broken.txt)" if summary.broken else "")
+             + f" in {elapsed:.1f} s", quiet)

@@ -18,7 +18,7 @@ from udfi.parameters import TaxYearParameters
 
 def part_i_line_1(schedule: ScheduleA) -> int:
     """1 Total of unrelated business taxable income computed from all unrelated trades or businesses."""
-    return schedule.line_18  # one Schedule A, already floored at zero (§512(a)(6)(C))
+    return max(schedule.line_18, 0)  # each Schedule A's line 18, a loss counted as zero (§512(a)(6)(C))
 
 
 def part_i_line_6(schedule: ScheduleA) -> int:

@@ -205,6 +205,12 @@ def part_ii_line_16(line_13c: int, line_15: int) -> int:
     return line_13c - line_15
 
 
+def part_ii_line_18(line_16: int, line_17: int) -> int:
+    """18 Unrelated business taxable income. Subtract line 17 from line 16 — a loss shows as a loss here;
+    the zero floor of IRC §512(a)(6)(C) applies when the Schedules A are added on Form 990-T line 1."""
+    return line_16 - line_17
+
+
 def loss_for_nol(line_16: int, line_4c: int) -> int:
     """The year's NOL: a loss on line 16 computed without the capital loss deduction, since for a
     non-corporate taxpayer capital losses count only up to capital gains (IRC §172(d)(2)(A)), and without
@@ -227,10 +233,10 @@ def schedule_a(property_years: list[PropertyYear], carry_in: CarryIn, parameters
     loss = loss_for_nol(line_16, line_4c)
     nol = nol_year(parameters.tax_year, carry_in.nol_layers, line_16, parameters.post2017_nol_limit, loss)
     line_17 = nol.post2017_used
-    line_18 = max(line_16 - line_17, 0)
-    # The trust's taxable income for the carryover worksheet: this silo's UBTI before the §512(a)(6)(C)
-    # floor, less the pre-2018 NOLs deducted on Form 990-T line 6.
-    worksheet = capital_loss_carryover(schedule_d_, line_16 - line_17 - nol.pre2018_used)
+    line_18 = part_ii_line_18(line_16, line_17)
+    # The trust's taxable income for the carryover worksheet: this silo's line 18 (before the
+    # §512(a)(6)(C) floor), less the pre-2018 NOLs deducted on Form 990-T line 6.
+    worksheet = capital_loss_carryover(schedule_d_, line_18 - nol.pre2018_used)
     section_1231 = (form_4797_.nonrecaptured_out if form_4797_ is not None
                     else carry_1231_losses(carry_in.section_1231_losses, parameters.tax_year))
     carry_out = CarryIn(nol_layers=nol.layers_out, short_term_capital_loss=worksheet.line_9,

@@ -28,7 +28,8 @@ class FormDerivations(ScheduleDerivations):
         form = result.form
         v = lambda key: self.nodes[key]["value"]  # noqa: E731
         r = self.ref
-        self.add("form_990t.part_i.1", v("schedule_a.part_ii.18"), "Schedule A line 18 (one Schedule A)",
+        self.add("form_990t.part_i.1", max(v("schedule_a.part_ii.18"), 0),
+                 "Schedule A line 18 (one Schedule A), a loss counted as zero (IRC §512(a)(6)(C))",
                  {"schedule_a.18": r("schedule_a.part_ii.18")}, "Form 990-T Part I line 1; " + CITE["silo"])
         self.add("form_990t.part_i.3", v("form_990t.part_i.1"), "line 1 + line 2 (reserved)",
                  {"1": r("form_990t.part_i.1")}, "Form 990-T Part I line 3")

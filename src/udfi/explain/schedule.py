@@ -102,10 +102,10 @@ class ScheduleDerivations(GainDerivations):
             operation = ("the smaller of the post-2017 NOL available and line 16 less the pre-2018 NOLs deducted (no 80% "
                          "limitation for years beginning before 2021)")
         self.add("schedule_a.part_ii.17", s.line_17, operation, inputs, CITE["nol"])
-        self.add("schedule_a.part_ii.18", max(v("schedule_a.part_ii.16") - v("schedule_a.part_ii.17"), 0),
-                 "line 16 − line 17, not below zero",
+        self.add("schedule_a.part_ii.18", v("schedule_a.part_ii.16") - v("schedule_a.part_ii.17"),
+                 "line 16 − line 17 (a loss shows here; Form 990-T line 1 counts it as zero)",
                  {"16": self.ref("schedule_a.part_ii.16"), "17": self.ref("schedule_a.part_ii.17")},
-                 "Schedule A Part II line 18; IRC §512(a)(6)(C)")
+                 "Schedule A Part II line 18")
 
     def _carryover(self, kind: str, amount: int, words: str) -> str:
         account_id = self.result.account_id
