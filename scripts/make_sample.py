@@ -318,6 +318,15 @@ def main(out: Path) -> None:
     write(out / "loan_balances.csv", ["loan_id", "as_of", "balance"], [list(s) for s in statements])
     pay_cols = ["account_id", "tax_year", "kind", "date", "amount"]
     write(out / "payments.csv", pay_cols, [[p[c] for c in pay_cols] for p in payments])
+    # Form 990-T item C (book value of all assets at year end: the properties plus cash) and Part IV line 3
+    # (tax-exempt interest) per account and year; every other question keeps its default "No".
+    year_cols = ["account_id", "tax_year", "book_value_eoy", "tax_exempt_interest"]
+    write(out / "account_years.csv", year_cols, [
+        ["IRA-CHEN", 2020, "712640.00", ""], ["IRA-CHEN", 2021, "731905.00", ""], ["IRA-CHEN", 2022, "748212.00", ""],
+        ["IRA-CHEN", 2023, "366874.00", ""], ["ROTH-OKAFOR", 2020, "61250.00", ""], ["ROTH-OKAFOR", 2021, "358410.00", ""],
+        ["ROTH-OKAFOR", 2022, "371086.00", "184.37"], ["ROTH-OKAFOR", 2023, "379950.00", "212.10"],
+        ["S401K-OKAFOR", 2020, "268300.00", ""], ["S401K-OKAFOR", 2021, "274115.00", ""],
+        ["S401K-OKAFOR", 2022, "281760.00", ""], ["S401K-OKAFOR", 2023, "290442.00", ""]])
     print(f"wrote {out}: {len(ledger)} ledger rows, {len(loans)} loans, {len(properties)} properties")
 
 

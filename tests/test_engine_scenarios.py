@@ -186,7 +186,8 @@ def test_roth_and_solo_401k(tmp_path):
     assert roth["exempt_under"] == "408A" and roth["organization_type"] == "other_trust"
     assert roth["schedule_a"]["part_i"]["7a"] == 5000 and roth["must_file"]
     applied = account_object(results["K1"])
-    assert applied["exempt_under"] == "401(a)" and applied["organization_type"] == "401a_trust"
+    # a §401(a) trust is exempt under §501(a) (Form 990-T item B: the 501 box, "a"); item G: 401(a) trust
+    assert applied["exempt_under"] == "501(a)" and applied["organization_type"] == "401a_trust"
     assert applied["properties"][0]["average_acquisition_indebtedness"] == "0.00"
     assert not applied["must_file"]
     assert any("§514(c)(9) exception applied" in flag for flag in applied["flags"])
@@ -259,3 +260,11 @@ def test_missing_parameter_year_is_a_clear_error():
     outcome = CliRunner().invoke(app, ["compute", "fixtures/sample", "--year", "2027", "--format", "json"])
     assert outcome.exit_code == 2
     assert "no trust rate schedule parameters for tax year 2027" in outcome.output
+
+
+def test_an_account_with_no_property_and_no_ledger_rows_computes(tmp_path):
+    """An account that holds nothing (yet) has no unrelated income: not required, no tax — and no crash
+    on the empty ledger (found by the hostile corpus: fixtures/invalid/property-of-unknown-account)."""
+    book = write_book(tmp_path)
+    result = compute(book, 2021)["A1"]
+    assert result.gross_unrelated_income == 0 and not result.must_file and result.form.total_tax == 0

@@ -59,7 +59,7 @@ def empty_forms(tmp_path) -> Path:
 
 
 def _csv(path: Path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8") as handle:
+    with open(path, newline="", encoding="utf-8-sig") as handle:  # report CSVs carry a BOM for Excel
         return list(csv.DictReader(handle))
 
 
@@ -116,8 +116,9 @@ def test_broken_accounts_are_isolated_and_every_other_package_is_written(broken_
         assert data["tax_year"] == YEAR and data["account_id"] == row["account_id"] and data["must_file"] is True
         assert f"{row['account_id']}/{YEAR}/990-T.pdf" in row["outputs"].split(";")
     for row in summary:
-        if row["status"] != "file":
-            assert not (out / row["account_id"]).exists()
+        if row["status"] != "file":  # an exception account gets only the owner's problems.txt
+            folder = out / row["account_id"] / str(YEAR)
+            assert not (out / row["account_id"]).exists() or [p.name for p in folder.iterdir()] == ["problems.txt"]
 
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["version"] and manifest["tax_year"] == YEAR
@@ -215,7 +216,7 @@ def test_failure_while_writing_leaves_no_partial_package(broken_book: Path, tmp_
 
     def failing_replace(source, target, *args, **kwargs):
         if Path(target).name == "return.json" and Path(target).parent.parent.name == victim:
-            raise OSError(28, "No space left on device")
+            raise OSError(36, "File name too long")  # one account's own failure (disk full stops the run)
         return real_replace(source, target, *args, **kwargs)
 
     monkeypatch.setattr(os, "replace", failing_replace)
@@ -223,9 +224,9 @@ def test_failure_while_writing_leaves_no_partial_package(broken_book: Path, tmp_
                                      all_accounts=True), echo=lambda text: None)
     assert outcome.exit_code == 3
     rows = [row for row in _csv(out / "exceptions.csv") if row["account_id"] == victim]
-    assert rows and rows[0]["stage"] == "output" and "No space left" in rows[0]["problem"]
+    assert rows and rows[0]["stage"] == "output" and "File name too long" in rows[0]["problem"]
     folder = out / victim / str(YEAR)
-    assert not folder.exists() or not any(folder.iterdir())
+    assert not folder.exists() or [p.name for p in folder.iterdir()] == ["problems.txt"]
     assert not _leftovers(out)
     for account_id in clean:
         if account_id != victim:
@@ -340,7 +341,8 @@ def test_a_failing_statement_is_isolated(broken_book: Path, tmp_path: Path, empt
     assert outcome.exit_code == 3 and outcome.packages == len(clean) - 1
     rows = [row for row in _csv(out / "exceptions.csv") if row["account_id"] == victim]
     assert rows[0]["stage"] == "statements" and "simulated layout failure" in rows[0]["problem"]
-    assert not (out / victim / str(YEAR)).exists() or not any((out / victim / str(YEAR)).iterdir())
+    assert not (out / victim / str(YEAR)).exists() or [p.name for p in (out / victim / str(YEAR)).iterdir()] == [
+        "problems.txt"]
     for account_id in clean:
         if account_id != victim:
             assert (out / account_id / str(YEAR) / "statements.pdf").read_bytes().startswith(b"%PDF")

@@ -130,6 +130,6 @@ def test_money_text_round_trips_to_exact_cents(values):
         for text in spellings(cents):
             texts.append(text)
             expected.append(cents)
-    parsed, bad, _ = _parse_money(pd.Series(texts, dtype="str"))
+    parsed, bad, _, _ = _parse_money(pd.Series(texts, dtype="str"))
     assert not bad.any(), [t for t, b in zip(texts, bad) if b]
     assert parsed.astype("int64").tolist() == expected

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 MONEY_COLUMNS = {
@@ -15,6 +17,7 @@ MONEY_COLUMNS = {
     "loan_balances": ("balance",),
     "carryovers": ("amount",),
     "payments": ("amount",),
+    "account_years": ("book_value_eoy", "tax_exempt_interest"),
 }
 
 OPTIONAL_TABLE_COLUMNS = {
@@ -22,7 +25,13 @@ OPTIONAL_TABLE_COLUMNS = {
     "loan_balances": ("loan_id", "as_of", "balance_cents"),
     "carryovers": ("account_id", "tax_year", "kind", "amount_cents"),
     "payments": ("account_id", "tax_year", "kind", "date", "amount_cents"),
+    "account_years": ("account_id", "tax_year", "book_value_eoy_cents", "foreign_account", "foreign_account_country",
+                      "foreign_trust", "tax_exempt_interest_cents", "accounting_method_changed",
+                      "accounting_method_change_described", "controlled_group_subsidiary", "parent_corporation"),
 }
+# The engine sees an account as its accounts.csv row; its account_years.csv rows travel on that row as
+# JSON ({"2022": [row, ...]}), so per-year answers reach the return without a second lookup.
+ACCOUNT_YEARS_COLUMN = "account_years"
 
 
 def _with_cents(name: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -44,6 +53,7 @@ class Book:
     loan_balances: pd.DataFrame
     carryovers: pd.DataFrame
     payments: pd.DataFrame
+    account_years: pd.DataFrame
 
     @classmethod
     def from_frames(cls, typed: dict[str, pd.DataFrame], source: Path) -> "Book":
@@ -59,6 +69,8 @@ class Book:
                 frames[name] = _with_cents(name, typed[name])
             else:
                 frames[name] = pd.DataFrame({column: pd.Series(dtype=object) for column in columns + ("source_row",)})
+        frames["accounts"] = frames["accounts"].assign(
+            **{ACCOUNT_YEARS_COLUMN: _answers_by_account(frames["accounts"], frames["account_years"])})
         return cls(source=Path(source), **frames)
 
     def for_accounts(self, account_ids: set[str] | list[str]) -> "Book":
@@ -78,4 +90,24 @@ class Book:
             loan_balances=self.loan_balances[self.loan_balances["loan_id"].isin(loan_ids)],
             carryovers=self.carryovers[self.carryovers["account_id"].isin(keep)],
             payments=self.payments[self.payments["account_id"].isin(keep)],
+            account_years=self.account_years[self.account_years["account_id"].isin(keep)],
         )
+
+
+def _answers_by_account(accounts: pd.DataFrame, account_years: pd.DataFrame) -> list[str]:
+    """Per account row: its account_years rows by tax year, as JSON text (hashable, picklable)."""
+    by_account: dict[str, dict[str, list[dict]]] = {}
+    for row in account_years.to_dict("records"):
+        if row.get("tax_year") is None or pd.isna(row["tax_year"]):
+            continue
+        clean = {key: _plain(key, value) for key, value in row.items() if key not in ("account_id", "tax_year")}
+        by_account.setdefault(row["account_id"], {}).setdefault(str(int(row["tax_year"])), []).append(clean)
+    return [json.dumps(by_account.get(account_id, {}), sort_keys=True) for account_id in accounts["account_id"]]
+
+
+def _plain(key: str, value):
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    if key.endswith("_cents") or key == "source_row":
+        return int(value)
+    return bool(value) if isinstance(value, (bool, np.bool_)) else value

@@ -24,6 +24,7 @@ TABLE_ORDER = (
     "loan_balances",
     "carryovers",
     "payments",
+    "account_years",
 )
 
 TYPE_PROSE = {

@@ -20,39 +20,33 @@ from udfi.book import Book
 from udfi.law_checks import law_checks
 from udfi.schemas import ColumnSpec, TableSpec, pandera_schema, table_specs
 
-ERROR = "error"
-WARNING = "warning"
+from udfi.reading import ERROR, WARNING, BookReadError, Problem, read_raw_book
+from udfi.safety import looks_like_ssn, mask_ssn, ssn_shaped_mask
+
+__all__ = ["ERROR", "WARNING", "BookReadError", "Problem", "ValidationReport", "validate_book", "DATE_FORMATS",
+           "MAX_AMOUNT_CENTS"]
 
 _MONEY = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?|\.\d{1,2}")
 _MONEY_TOO_PRECISE = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)?\.\d{3,}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _EIN = re.compile(r"\d{2}-\d{7}")
-_SSN = re.compile(r"\d{3}-\d{2}-\d{4}|\d{9}")
 _YEAR = re.compile(r"\d{4}")
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
 
-
-@dataclass(frozen=True)
-class Problem:
-    severity: str
-    file: str
-    row: int | None
-    column: str | None
-    value: str
-    expected: str
-    account_id: str | None = None
-
-    def as_dict(self) -> dict:
-        return {
-            "severity": self.severity,
-            "file": self.file,
-            "row": self.row,
-            "column": self.column,
-            "value": self.value,
-            "expected": self.expected,
-            "account_id": self.account_id,
-        }
+# Dates outside this range are refused (they are typos, and pandas' nanosecond range ends in 2262).
+FIRST_DATE, LAST_DATE = pd.Timestamp("1900-01-01"), pd.Timestamp("2100-12-31")
+# ISO (YYYY-MM-DD) always; MDY also accepts US dates MM/DD/YYYY when the user says so.
+DATE_FORMATS = ("ISO", "MDY")
+# |amount| per cell, and the total of |amounts| per property (ledger, loans, depreciation), loan
+# (statements) or account (properties, carryovers, payments): $1,000,000,000,000.00. Far above any
+# real IRA, far below int64's 9.2e18 cents, so no sum in the engine can wrap.
+MAX_AMOUNT_CENTS = 10**14
+_MAX_DIGITS = 18  # a cell with more digits is refused before any integer conversion
+_TOTAL_KEYS = {"ledger": "property_id", "loans": "property_id", "depreciation": "property_id",
+               "loan_balances": "loan_id", "properties": "account_id", "carryovers": "account_id",
+               "payments": "account_id"}
 
 
 @dataclass
@@ -61,6 +55,7 @@ class ValidationReport:
     problems: list[Problem] = field(default_factory=list)
     book: Book | None = None
     ledger_rows: int = 0
+    file_of: dict[str, str] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Problem]:
@@ -80,71 +75,16 @@ class ValidationReport:
 
     @property
     def book_wide_errors(self) -> list[Problem]:
-        """Structural errors (a missing table or column) that stop every account."""
-        return [problem for problem in self.errors if not problem.account_id and problem.row is None]
+        """Structural errors (a missing or unreadable table or column) that stop every account."""
+        return [problem for problem in self.errors
+                if problem.book_wide or (not problem.account_id and problem.row is None)]
 
     @property
     def unattributed_errors(self) -> list[Problem]:
         """Row errors that belong to no known account (e.g. a loan of a property that does not exist).
         The row is left out; accounts that do not reference it are unaffected."""
-        return [problem for problem in self.errors if not problem.account_id and problem.row is not None]
-
-
-class BookReadError(Exception):
-    """The book cannot be read at all (missing folder, unreadable workbook)."""
-
-
-# --------------------------------------------------------------------------------------------
-# Reading raw tables (all cells as text)
-# --------------------------------------------------------------------------------------------
-
-
-def _excel_cell_text(value: object) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    if isinstance(value, (dt.datetime, pd.Timestamp)):
-        return value.strftime("%Y-%m-%d")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        # A numeric money cell: Excel stores binary floats, so snap to cents when it is one.
-        cents = round(value * 100)
-        if abs(value * 100 - cents) < 1e-6:
-            return f"{cents / 100:.2f}" if cents % 100 else str(int(cents // 100))
-        return repr(value)
-    return str(value)
-
-
-def read_raw_tables(source: Path) -> tuple[dict[str, pd.DataFrame], str]:
-    """Every table of the book as a frame of stripped strings. Returns (tables, kind)."""
-    source = Path(source)
-    tables: dict[str, pd.DataFrame] = {}
-    if source.is_dir():
-        for name in table_specs():
-            path = source / f"{name}.csv"
-            if path.exists():
-                frame = pd.read_csv(
-                    path, dtype=str, keep_default_na=False, na_filter=False, skipinitialspace=False,
-                    encoding="utf-8-sig",
-                )
-                tables[name] = frame
-        return tables, "csv"
-    if source.suffix.lower() in (".xlsx", ".xlsm") and source.is_file():
-        try:
-            sheets = pd.read_excel(source, sheet_name=None, dtype=object, engine="openpyxl")
-        except Exception as exc:  # openpyxl raises many types for a corrupt workbook
-            raise BookReadError(f"{source}: cannot read the workbook ({exc})") from exc
-        for name in table_specs():
-            if name in sheets:
-                frame = sheets[name]
-                frame.columns = [str(column) for column in frame.columns]
-                tables[name] = frame.apply(lambda column: column.map(_excel_cell_text)).astype(object)
-        return tables, "xlsx"
-    if not source.exists():
-        raise BookReadError(f"{source}: no such folder or workbook")
-    raise BookReadError(f"{source}: expected a folder of CSV files or an .xlsx workbook")
+        return [problem for problem in self.errors
+                if not problem.account_id and problem.row is not None and not problem.book_wide]
 
 
 # --------------------------------------------------------------------------------------------
@@ -159,21 +99,23 @@ class _Collector:
 
     def add_rows(self, severity: str, table: str, rows: pd.Index, column: str | None,
                  values: pd.Series | list | None, expected: str) -> None:
-        """Record one problem per row label in `rows` (labels are 0-based data-row positions)."""
+        """Record one problem per row label in `rows` (labels are 0-based data-row positions).
+        Values and messages are masked: an SSN-shaped value is never echoed."""
         if len(rows) == 0:
             return
         if values is None:
             values = [""] * len(rows)
         elif isinstance(values, pd.Series):
             values = values.astype(str).tolist()
+        expected = mask_ssn(expected)
+        file = self.file_of[table]
         for row, value in zip(rows.tolist(), values):
-            self.problems.append(Problem(severity, self.file_of[table], int(row) + 2, column, value, expected))
+            self.problems.append(Problem(severity, file, int(row) + 2, column, mask_ssn(value), expected))
 
     def add(self, severity: str, table: str, row: int | None, column: str | None, value: str,
             expected: str) -> None:
-        self.problems.append(
-            Problem(severity, self.file_of[table], None if row is None else int(row) + 2, column, value, expected)
-        )
+        self.problems.append(Problem(severity, self.file_of[table], None if row is None else int(row) + 2, column,
+                                     mask_ssn(value), mask_ssn(expected)))
 
 
 def _mask_identifier(text: str) -> str:
@@ -194,27 +136,44 @@ def _parse_plain_money(text: pd.Series) -> pd.Series:
     return pd.Series(digits * (10 ** (2 - decimals)), index=text.index, dtype="int64")
 
 
-def _parse_money(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Text → integer cents. Returns (cents as Int64, bad mask, too-many-decimals mask).
+def _parse_money(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """Text → integer cents. Returns (cents as Int64, bad mask, too-many-decimals mask, too-large mask).
 
-    Plain amounts (`1234.56`, `-12`) take a fast path; `$1,234.56` and `(1,234.56)` the full one.
+    Plain amounts (`1234.56`, `-12`) take a fast path; `$1,234.56` and `(1,234.56)` the full one. A
+    cell with more than `_MAX_DIGITS` digits is refused before any integer conversion (no overflow),
+    and every amount beyond ±MAX_AMOUNT_CENTS is refused as too large.
     """
     text = raw.str.strip()
     cents = pd.Series(pd.NA, index=raw.index, dtype="Int64")
     bad = pd.Series(False, index=raw.index, dtype=bool)
     too_precise = pd.Series(False, index=raw.index, dtype=bool)
+    too_large = pd.Series(False, index=raw.index, dtype=bool)
     if raw.empty:
-        return cents, bad, too_precise
+        return cents, bad, too_precise, too_large
+    many_digits = pd.Series(False, index=raw.index, dtype=bool)
+    long = (text.str.len() > _MAX_DIGITS).fillna(False).astype(bool)
+    if long.any():  # counting digits is slow: only cells long enough to have too many
+        many_digits[long] = (text[long].str.count(r"\d") > _MAX_DIGITS).fillna(False).astype(bool)
+    if many_digits.any():
+        too_large |= many_digits
+        bad |= many_digits
+        text = text.where(~many_digits, "")
     plain = text.str.fullmatch(_PLAIN_MONEY).fillna(False).astype(bool)
     if plain.any():
         cents[plain] = _parse_plain_money(text[plain])
-    rest = ~plain
+    rest = ~plain & ~many_digits
     if rest.any():
         rest_cents, rest_bad, rest_precise = _parse_formatted_money(text[rest])
         cents[rest] = rest_cents
         bad[rest] = rest_bad
         too_precise[rest] = rest_precise
-    return cents, bad, too_precise
+    beyond = cents.notna() & (cents.abs() > MAX_AMOUNT_CENTS)
+    beyond = beyond.fillna(False).astype(bool)
+    if beyond.any():
+        too_large |= beyond
+        bad |= beyond
+        cents[beyond] = pd.NA
+    return cents, bad, too_precise, too_large
 
 
 def _parse_formatted_money(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -238,15 +197,26 @@ def _parse_formatted_money(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Se
     return cents.astype("Int64").where(good, pd.NA), ~good, too_precise
 
 
-def _parse_date(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _parse_date(raw: pd.Series, date_format: str = "ISO") -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """Text → dates. Returns (dates, bad mask, out-of-range mask, US-looking mask (MM/DD/YYYY given
+    without --date-format MDY))."""
     text = raw.str.strip()
+    us = text.str.fullmatch(_US_DATE.pattern).fillna(False).astype(bool)
+    if date_format == "MDY" and us.any():
+        parts = text[us].str.extract(_US_DATE.pattern)
+        text = text.copy()
+        text[us] = parts[2] + "-" + parts[0].str.zfill(2) + "-" + parts[1].str.zfill(2)
+        us = pd.Series(False, index=text.index, dtype=bool)
     shaped = text.str.fullmatch(_DATE.pattern).fillna(False).astype(bool)
     parsed = pd.to_datetime(text.where(shaped, None), format="%Y-%m-%d", errors="coerce")
+    out_of_range = parsed.notna() & ((parsed < FIRST_DATE) | (parsed > LAST_DATE))
+    parsed = parsed.where(~out_of_range)
     bad = parsed.isna()
-    return parsed.astype("datetime64[ns]"), bad
+    return parsed.astype("datetime64[ns]"), bad, out_of_range.astype(bool), us
 
 
-def _parse_column(spec: TableSpec, column: ColumnSpec, raw: pd.Series, collect: _Collector) -> pd.Series:
+def _parse_column(spec: TableSpec, column: ColumnSpec, raw: pd.Series, collect: _Collector,
+                  date_format: str = "ISO") -> pd.Series:
     """Convert one text column to its type. Empty cells become NA (or the default)."""
     text = raw.astype(str).str.strip()
     empty = text == ""
@@ -257,6 +227,12 @@ def _parse_column(spec: TableSpec, column: ColumnSpec, raw: pd.Series, collect: 
         collect.add_rows(ERROR, table, text.index[empty], column.name, None, f"a value ({column.expected})")
 
     if column.type in ("text",):
+        # Names, descriptions, memos and ids reach the return and the statements, which may be made
+        # public: an SSN there is almost always a mistake.
+        ssn = present & ssn_shaped_mask(text)
+        collect.add_rows(WARNING, table, text.index[ssn], column.name, text[ssn],
+                         "text without an SSN: this value looks like a Social Security number and would be "
+                         "printed on the return or its statements (Form 990-T may be made public)")
         return text.where(present, None).astype(object)
 
     if column.type == "enum":
@@ -278,19 +254,30 @@ def _parse_column(spec: TableSpec, column: ColumnSpec, raw: pd.Series, collect: 
         return pd.Series(np.where(truthy, True, np.where(falsy, False, default)), index=text.index, dtype=bool)
 
     if column.type == "money":
-        cents, bad, too_precise = _parse_money(text)
+        cents, bad, too_precise, too_large = _parse_money(text)
         bad = bad & present
-        precise = bad & too_precise
+        large = bad & too_large
+        collect.add_rows(ERROR, table, text.index[large], column.name, text[large].str.slice(0, 40),
+                         f"an amount of at most ${MAX_AMOUNT_CENTS // 100:,}.00 either way (udfi's bound per "
+                         "cell; this one is beyond it)")
+        precise = bad & too_precise & ~too_large
         collect.add_rows(ERROR, table, text.index[precise], column.name, text[precise],
                          "an amount with at most 2 decimals (whole cents)")
-        other = bad & ~too_precise
+        other = bad & ~too_precise & ~too_large
         collect.add_rows(ERROR, table, text.index[other], column.name, text[other], column.expected)
         return cents.where(present & ~bad, pd.NA).astype("Int64")
 
     if column.type == "date":
-        parsed, bad = _parse_date(text)
+        parsed, bad, out_of_range, us = _parse_date(text, date_format)
         bad = bad & present
-        collect.add_rows(ERROR, table, text.index[bad], column.name, text[bad], column.expected)
+        collect.add_rows(ERROR, table, text.index[out_of_range], column.name, text[out_of_range],
+                         f"a date between {FIRST_DATE:%Y-%m-%d} and {LAST_DATE:%Y-%m-%d}")
+        us = us & bad
+        collect.add_rows(ERROR, table, text.index[us], column.name, text[us],
+                         f"{column.expected} — this looks like a US date (MM/DD/YYYY); if every date of the book "
+                         "is written that way, pass --date-format MDY")
+        other = bad & ~out_of_range & ~us
+        collect.add_rows(ERROR, table, text.index[other], column.name, text[other], column.expected)
         return parsed.where(present & ~bad)
 
     if column.type == "year":
@@ -300,10 +287,10 @@ def _parse_column(spec: TableSpec, column: ColumnSpec, raw: pd.Series, collect: 
         return pd.to_numeric(text.where(good, None), errors="coerce").astype("Int64")
 
     if column.type == "ein":
-        ssn = present & text.str.fullmatch(_SSN.pattern).fillna(False).astype(bool)
         good = text.str.fullmatch(_EIN.pattern).fillna(False).astype(bool)
+        ssn = present & ~good & ssn_shaped_mask(text)
         for row in text.index[ssn]:
-            collect.add(ERROR, table, row, column.name, _mask_identifier(text[row]),
+            collect.add(ERROR, table, row, column.name, _mask_identifier(mask_ssn(text[row])),
                         "the account's EIN (NN-NNNNNNN); an SSN-shaped number is refused — "
                         "Form 990-T may be made public, and the IRA reports under its own EIN")
         bad = present & ~good & ~ssn
@@ -314,7 +301,8 @@ def _parse_column(spec: TableSpec, column: ColumnSpec, raw: pd.Series, collect: 
     raise ValueError(f"unknown column type {column.type!r} in schema {table}")
 
 
-def _parse_table(spec: TableSpec, raw: pd.DataFrame, collect: _Collector) -> tuple[pd.DataFrame, set]:
+def _parse_table(spec: TableSpec, raw: pd.DataFrame, collect: _Collector,
+                 date_format: str = "ISO") -> tuple[pd.DataFrame, set]:
     """Parse every column; returns (typed frame, set of (row, column) that failed to parse)."""
     missing = [column.name for column in spec.columns if column.required and column.name not in raw.columns]
     for name in missing:
@@ -328,13 +316,13 @@ def _parse_table(spec: TableSpec, raw: pd.DataFrame, collect: _Collector) -> tup
     typed = {}
     for column in spec.columns:
         if column.name in raw.columns:
-            typed[column.name] = _parse_column(spec, column, raw[column.name], collect)
+            typed[column.name] = _parse_column(spec, column, raw[column.name], collect, date_format)
         else:
             # An absent column parses as empty cells (typed NA, or the default); a missing required
             # column was reported once above, not once per row.
             absent = ColumnSpec(**{**column.__dict__, "required": False})
             typed[column.name] = _parse_column(spec, absent, pd.Series([""] * len(raw), index=raw.index, dtype=object),
-                                               collect)
+                                               collect, date_format)
     frame = pd.DataFrame(typed, index=raw.index)
     failed = {(problem.row - 2, problem.column) for problem in collect.problems[before:] if problem.row}
     return frame, failed
@@ -371,6 +359,14 @@ def _apply_pandera(spec: TableSpec, frame: pd.DataFrame, failed: set, collect: _
 # --------------------------------------------------------------------------------------------
 # The book-level logic a preparer would catch
 # --------------------------------------------------------------------------------------------
+
+
+def _map(values: pd.Series, mapping: pd.Series) -> pd.Series:
+    """`values.map(mapping)`, also when `mapping` is empty (pandas then fails to cast a datetime
+    mapping to float: a header-only loans or properties table)."""
+    if mapping.empty:
+        return pd.Series(index=values.index, dtype=mapping.dtype)
+    return values.map(mapping)
 
 
 def _cross_checks(tables: dict[str, pd.DataFrame], collect: _Collector) -> None:
@@ -430,11 +426,11 @@ def _cross_checks(tables: dict[str, pd.DataFrame], collect: _Collector) -> None:
     collect.add_rows(ERROR, "loans", loans.index[stray], "refinances", refinances[stray],
                      "no value unless purpose is refinance")
     by_id = loans.drop_duplicates("loan_id").set_index("loan_id")
-    target_property = refinances.map(by_id["property_id"])
+    target_property = _map(refinances, by_id["property_id"])
     other_property = refinances.notna() & target_property.notna() & (target_property != loans["property_id"])
     collect.add_rows(ERROR, "loans", loans.index[other_property], "refinances", refinances[other_property],
                      "a loan of the same property (a refinance cannot take over another property's loan)")
-    target_date = refinances.map(by_id["originated_on"])
+    target_date = _map(refinances, by_id["originated_on"])
     later_target = refinances.notna() & target_date.notna() & (target_date > loans["originated_on"])
     collect.add_rows(ERROR, "loans", loans.index[later_target], "refinances", refinances[later_target],
                      "a loan originated on or before this one")
@@ -448,7 +444,7 @@ def _cross_checks(tables: dict[str, pd.DataFrame], collect: _Collector) -> None:
         if pointer.isna().all():
             break
         self_loop |= pointer.notna() & (pointer == loans["loan_id"])
-        pointer = pointer.map(by_id["refinances"]).where(pointer.notna())
+        pointer = _map(pointer, by_id["refinances"]).where(pointer.notna())
     looping = pointer.notna() | self_loop
     collect.add_rows(ERROR, "loans", loans.index[looping], "refinances", refinances[looping],
                      "a refinance chain that ends (this chain loops back on itself)")
@@ -466,13 +462,13 @@ def _cross_checks(tables: dict[str, pd.DataFrame], collect: _Collector) -> None:
     needs_loan = category.isin(["interest", "principal"]) & ledger["loan_id"].isna()
     collect.add_rows(ERROR, "ledger", ledger.index[needs_loan], "loan_id", None,
                      "a loan_id (required for interest and principal rows)")
-    loan_property = ledger["loan_id"].map(by_id["property_id"])
+    loan_property = _map(ledger["loan_id"], by_id["property_id"])
     wrong_property = ledger["loan_id"].notna() & loan_property.notna() & (loan_property != ledger["property_id"])
     collect.add_rows(ERROR, "ledger", ledger.index[wrong_property], "loan_id", ledger.loc[wrong_property, "loan_id"],
                      "a loan of the row's property (" + "the loan belongs to another property)")
     held = properties.drop_duplicates("property_id").set_index("property_id")
-    start = ledger["property_id"].map(held["acquired_on"])
-    end = ledger["property_id"].map(held["disposed_on"])
+    start = _map(ledger["property_id"], held["acquired_on"])
+    end = _map(ledger["property_id"], held["disposed_on"])
     outside = ledger["date"].notna() & start.notna() & (
         (ledger["date"] < start) | (end.notna() & (ledger["date"] > end)))
     collect.add_rows(WARNING, "ledger", ledger.index[outside], "date",
@@ -487,7 +483,7 @@ def _cross_checks(tables: dict[str, pd.DataFrame], collect: _Collector) -> None:
     if len(payments):
         ordered = payments.sort_values(["loan_id", "date"], kind="stable")
         paid = ordered.groupby("loan_id", sort=False)["amount"].cumsum()
-        principal = ordered["loan_id"].map(by_id["principal"])
+        principal = _map(ordered["loan_id"], by_id["principal"])
         remaining = principal - paid
         negative = (remaining.notna() & (remaining < 0)).to_numpy(dtype=bool)
         first_negative = ordered[negative].groupby("loan_id", sort=False).head(1)
@@ -497,7 +493,7 @@ def _cross_checks(tables: dict[str, pd.DataFrame], collect: _Collector) -> None:
             collect.add(ERROR, "ledger", row, "amount", f"{int(ordered.at[row, 'amount']) / 100:.2f}",
                         f"principal repayments that leave loan {loan_id} at or above zero "
                         f"(this row brings it to {balance / 100:.2f})")
-        before_origination = ordered["date"] < ordered["loan_id"].map(by_id["originated_on"])
+        before_origination = ordered["date"] < _map(ordered["loan_id"], by_id["originated_on"])
         collect.add_rows(ERROR, "ledger", ordered.index[before_origination.to_numpy(dtype=bool)], "date",
                          ordered.loc[before_origination, "date"].dt.strftime("%Y-%m-%d"),
                          "a principal repayment dated on or after the loan's origination")
@@ -540,44 +536,83 @@ def _attribute_accounts(problems: list[Problem], tables: dict[str, pd.DataFrame]
     for problem in problems:
         account = None
         table = table_of.get(problem.file)
-        if problem.row is not None and table:
+        if problem.row is not None and table and not problem.book_wide:
             account = account_of(table, problem.row - 2)
         attributed.append(Problem(problem.severity, problem.file, problem.row, problem.column, problem.value,
-                                  problem.expected, account))
+                                  problem.expected, account, problem.book_wide))
     return attributed
 
 
-def validate_book(source: str | Path) -> ValidationReport:
+def _check_totals(typed: dict[str, pd.DataFrame], specs: dict[str, TableSpec], collect: _Collector) -> None:
+    """The total of |amounts| per owner (see _TOTAL_KEYS) must stay within MAX_AMOUNT_CENTS.
+
+    Summed exactly: each |amount| ≤ 10^14 is split into high and low 32-bit halves whose per-group
+    int64 sums cannot wrap (fewer than 2^31 rows), then recombined as Python integers. The first row
+    at which a group's running total passes the bound is named."""
+    for table, key in _TOTAL_KEYS.items():
+        frame = typed.get(table)
+        if frame is None or frame.empty or key not in frame.columns:
+            continue
+        for column in (c.name for c in specs[table].columns if c.type == "money"):
+            values = frame[column]
+            known = values.notna() & frame[key].notna()
+            if not known.any():
+                continue
+            magnitude = values[known].astype("int64").abs().to_numpy()
+            keys = frame.loc[known, key].to_numpy(dtype=object)
+            parts = pd.DataFrame({"key": keys, "high": magnitude >> 32, "low": magnitude & 0xFFFFFFFF})
+            sums = parts.groupby("key", sort=False)[["high", "low"]].sum()
+            totals = {owner: (int(high) << 32) + int(low)
+                      for owner, high, low in zip(sums.index, sums["high"], sums["low"])}
+            over = [owner for owner, total in totals.items() if total > MAX_AMOUNT_CENTS]
+            for owner in over:
+                rows = frame.index[known][keys == owner]
+                running = 0
+                for row, amount in zip(rows, magnitude[keys == owner]):
+                    running += int(amount)
+                    if running > MAX_AMOUNT_CENTS:
+                        collect.add(ERROR, table, row, column, f"{int(values[row]) / 100:.2f}",
+                                    f"amounts whose total for {key} {owner} stays within "
+                                    f"${MAX_AMOUNT_CENTS // 100:,}.00 (udfi's bound; the total of this column "
+                                    f"reaches ${totals[owner] // 100:,} and passes the bound at this row)")
+                        break
+
+
+def validate_book(source: str | Path, date_format: str = "ISO") -> ValidationReport:
     """Read and check a whole book; the report carries the typed `Book` (rows that failed to parse
-    are dropped from it, and `accounts_with_errors` says which accounts must not be computed)."""
+    are dropped from it, and `accounts_with_errors` says which accounts must not be computed).
+
+    `date_format`: "ISO" (YYYY-MM-DD only) or "MDY" (also US MM/DD/YYYY)."""
+    if date_format not in DATE_FORMATS:
+        raise ValueError(f"date_format must be one of {', '.join(DATE_FORMATS)}, not {date_format!r}")
     source = Path(source)
-    raw_tables, kind = read_raw_tables(source)
     specs = table_specs()
-    if kind == "csv":
-        file_of = {name: f"{name}.csv" for name in specs}
-    else:
-        file_of = {name: f"{source.name}[{name}]" for name in specs}
-    problems: list[Problem] = []
+    raw_book = read_raw_book(source, {name: spec.required for name, spec in specs.items()})
+    raw_tables, kind, file_of = raw_book.tables, raw_book.kind, raw_book.file_of
+    problems: list[Problem] = list(raw_book.problems)
+    unreadable = {table for table, file in file_of.items()
+                  if any(p.file == file and p.book_wide for p in raw_book.problems)}
     collect = _Collector(problems, file_of)
 
     typed: dict[str, pd.DataFrame] = {}
     for name, spec in specs.items():
         if name not in raw_tables:
-            if spec.required:
+            if spec.required and name not in unreadable:
                 what = "file" if kind == "csv" else "sheet"
                 collect.add(ERROR, name, None, None, "", f"a {what} named {file_of[name]} (required)")
             continue
         raw = raw_tables[name]
-        frame, failed = _parse_table(spec, raw, collect)
+        frame, failed = _parse_table(spec, raw, collect, date_format)
         _apply_pandera(spec, frame, failed, collect)
         typed[name] = frame
+    _check_totals(typed, specs, collect)
     if all(name in typed for name in ("accounts", "properties", "loans", "ledger")):
         typed["_ledger_raw"] = raw_tables["ledger"]
         _cross_checks(typed, collect)
         del typed["_ledger_raw"]
 
     problems = _attribute_accounts(problems, typed, file_of)
-    report = ValidationReport(source=source, problems=problems)
+    report = ValidationReport(source=source, problems=problems, file_of=dict(file_of))
     report.ledger_rows = len(typed["ledger"]) if "ledger" in typed else 0
     if all(name in typed for name in ("accounts", "properties", "loans", "ledger")):
         report.book = Book.from_frames(typed, source=source)

@@ -18,7 +18,7 @@ runner = CliRunner()
 
 
 def _rows(path):
-    return {row["account_id"]: row for row in csv.DictReader(open(path))}
+    return {row["account_id"]: row for row in csv.DictReader(open(path, encoding="utf-8-sig"))}
 
 
 def test_extension_lines_by_hand(sample_accounts):

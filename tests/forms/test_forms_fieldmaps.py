@@ -1,4 +1,4 @@
-"""The committed field maps agree with the blanks they were derived from."""
+"""The committed (reviewed) field maps agree with the blanks they were proposed from."""
 
 from __future__ import annotations
 
@@ -10,15 +10,7 @@ from forms_helpers import YEARS, blanks_for
 from udfi.forms.acroform import list_fields, read_pdf
 from udfi.forms.fieldmap_gen import build_map
 from udfi.forms.fieldmaps import fieldmaps_dir, known_maps, match_revision
-from udfi.forms.lines import F990T, FORMS, LINE_KEYS
-
-# The only lines a revision may lack, and why; anything else unmapped is a map bug.
-DECLARED_ABSENCES = {
-    (F990T, year): {"header.calendar_year"} for year in YEARS
-}
-DECLARED_ABSENCES[(F990T, 2020)] = {"header.calendar_year", "part_iv.4"} | {
-    f"part_iv.5.row{row}.{col}" for row in range(1, 5) for col in ("activity_code", "amount")
-}
+from udfi.forms.lines import FORMS, LINE_KEYS, fill_keys
 
 
 def _map(form: str, year: int):
@@ -57,13 +49,21 @@ def test_no_two_lines_share_a_field(form, year):
 
 
 @pytest.mark.parametrize("form", FORMS)
-def test_every_line_has_a_field_or_a_declared_absence(form, year):
+def test_every_line_udfi_fills_on_the_revision_has_a_field(form, year):
+    """The map covers exactly the lines of the year's layout that udfi fills, each with a field."""
     fieldmap = _map(form, year)
-    assert set(fieldmap.lines) == set(LINE_KEYS[form])
-    absent = {line for line, entry in fieldmap.lines.items() if entry["field"] is None}
-    assert absent == DECLARED_ABSENCES.get((form, year), set())
-    for line in absent:
-        assert fieldmap.lines[line].get("reason"), f"{line}: absence without a reason"
+    assert set(fieldmap.lines) == set(fill_keys(form, year))
+    assert [line for line, entry in fieldmap.lines.items() if entry["field"] is None] == []
+
+
+def test_lines_not_on_a_revision_are_not_filled_there():
+    # 2020 asks the accounting-method question on Part IV 4a/4b and has no NOL carryover lines (4, 5);
+    # 2021-2022 ask it on 6a/6b (Form 990-T 2020, 2021, 2022 Part IV).
+    assert {"part_iv.4a.yes", "part_iv.4b.no"} <= set(fill_keys("f990t", 2020))
+    assert not {"part_iv.4", "part_iv.5.row1.amount", "part_iv.6a.yes"} & set(fill_keys("f990t", 2020))
+    assert {"part_iv.4", "part_iv.5.row1.amount", "part_iv.6a.yes"} <= set(fill_keys("f990t", 2021))
+    assert not {"part_iv.4a.yes", "part_iv.4b.no"} & set(fill_keys("f990t", 2022))
+    assert set(fill_keys("f990t", 2020)) | set(fill_keys("f990t", 2021)) == set(LINE_KEYS["f990t"])
 
 
 @pytest.mark.parametrize("form", FORMS)

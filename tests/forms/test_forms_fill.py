@@ -23,7 +23,7 @@ def _map(form: str, year: int):
 def _expected_fields(name: str, year: int) -> dict[str, str | bool]:
     """Output field name (form-prefixed) → intended text, or True for a ticked box."""
     expected = {}
-    for form, values in form_values(load_account(name), year).items():
+    for form, values in form_values(load_account(name, year), year).items():
         fieldmap = _map(form, year)
         for line, value in values.items():
             field = fieldmap.lines[line]["field"]
@@ -69,8 +69,10 @@ def test_negative_amounts_in_parentheses_and_zero_lines_blank(tmp_path):
     text = pdftotext(pdf, tmp_path)
     assert "(11,700)" in text
     found = read_filled_values(pdf)
-    line_18 = _map("f990tsa", 2021).lines["part_ii.18"]["field"]  # zero → blank
-    assert found[f"f990tsa.{line_18}"]["value"] is None
+    fields = _map("f990tsa", 2021).lines
+    # Schedule A line 18 shows the silo's loss in parentheses; line 17 (zero) is left blank.
+    assert found[f"f990tsa.{fields['part_ii.18']['field']}"]["value"] == "(11,700)"
+    assert found[f"f990tsa.{fields['part_ii.17']['field']}"]["value"] is None
 
 
 def test_check_boxes_follow_account_type():

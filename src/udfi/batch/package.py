@@ -7,11 +7,12 @@ import inspect
 import json
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from udfi.batch.files import (EFILE_FILE, FORM_FILE, PRINT_FILE, RETURN_FILE, STATEMENTS_FILE, remove_package,
-                              safe_folder_name, sha256_bytes, write_package)
+from udfi.batch.files import (EFILE_FILE, FORM_FILE, PACKAGE_FILES, PRINT_FILE, PRIVATE, RETURN_FILE, STATEMENTS_FILE,
+                              Permissions, folder_name_problem, is_systemic, remove_package, safe_folder_name,
+                              sha256_bytes, write_package)
 from udfi.batch.records import (COMPUTE, EFILE, FORM, OUTPUT, RETURN, STATEMENTS, AccountRecord, ChunkResult,
                                 ExceptionRow, blank_summary, short_error)
 from udfi.book import Book
@@ -61,6 +62,7 @@ class ChunkJob:
     account_ids: list[str] = field(default_factory=list)
     custodian: object | None = None  # udfi.efile.custodian.Custodian, for 990-T.xml
     timestamp: str | None = None     # ReturnTs of the run's XML returns
+    permissions: Permissions = PRIVATE
 
 
 def _compute_isolated(book: Book, tax_year: int, settings: Settings,
@@ -122,8 +124,6 @@ def _exception_row(account_id: str, stage: str, exc: Exception, result: AccountY
 
 def run_chunk(job: ChunkJob) -> ChunkResult:
     """Compute, fill, render and write every account of one chunk. Never raises for one account."""
-    from udfi.summary import summary_row  # noqa: PLC0415
-
     seconds = defaultdict(float)
     statements = _statements_module()
     derive = _add_derivations()
@@ -152,87 +152,116 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
         seconds["statements"] += time.perf_counter() - started
 
     for result in results:
-        account_id = result.account_id
-        summary = summary_row(result)
-        status = summary["status"]
-        folder = job.out / account_id / str(job.tax_year)
-        record = AccountRecord(account_id, status, summary)
-        records[account_id] = record
-        if not (result.must_file or job.all_accounts):
-            if folder.is_dir() and safe_folder_name(account_id):
-                remove_package(folder)  # a package from an earlier run no longer describes this account
-            continue
-        if not safe_folder_name(account_id):
-            record.exceptions.append(ExceptionRow(account_id, OUTPUT, "the account_id cannot be used as a folder name "
-                                                                      "(no / \\ : * ? \" < > | or control characters)"))
-        files: dict[str, bytes] = {}
-        stage = RETURN
         try:
-            started = time.perf_counter()
-            data = account_object(result)
-            if derive is not None:
-                # with the chunk's rows, derivations cite spreadsheet row numbers (source_row travels along)
-                derived = derive(data, result, **({"book": job.book} if derive_takes_book else {}))
-                if isinstance(derived, dict):
-                    data = derived
-            data["tax_year"] = job.tax_year
-            seconds["return"] += time.perf_counter() - started
-            if job.blanks is not None:
-                stage = FORM
-                started = time.perf_counter()
-                from udfi.forms.fill import fill_return  # noqa: PLC0415
-
-                files[FORM_FILE] = fill_return(data, job.tax_year, job.blanks)
-                if job.flatten:
-                    files[PRINT_FILE] = fill_return(data, job.tax_year, job.blanks, flatten=True)
-                seconds["form"] += time.perf_counter() - started
-            if statements is not None:
-                stage = STATEMENTS
-                pdf = rendered.get(account_id)
-                if isinstance(pdf, BaseException):
-                    raise pdf
-                if pdf is None:
-                    raise RuntimeError("no statements were rendered for this account")
-                files[STATEMENTS_FILE] = pdf
-                extra = attached.get(account_id, {})
-                if isinstance(extra, BaseException):
-                    raise extra
-                files.update(extra)  # ATTACHMENTS_FILE (when the return has attached forms), LETTER_FILE
-            stage = EFILE
-            started = time.process_time()  # CPU time: the bench reports the XML step as CPU ms per package
-            files[EFILE_FILE] = _efile_xml(data, result, job)
-            seconds["efile"] += time.process_time() - started
-            stage = RETURN
-            files[RETURN_FILE] = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-        except Exception as exc:  # noqa: BLE001
-            record.exceptions.append(_exception_row(account_id, stage, exc, result))
-        if not record.exceptions:
-            stage = OUTPUT
-            started = time.perf_counter()
-            try:
-                write_package(folder, files)
-                record.outputs = {f"{account_id}/{job.tax_year}/{name}": sha256_bytes(data)
-                                  for name, data in files.items()}
-            except Exception as exc:  # noqa: BLE001
-                record.exceptions.append(ExceptionRow(account_id, OUTPUT, short_error(exc)))
-            seconds["write"] += time.perf_counter() - started
-        if record.exceptions:
-            record.status = "exception"
-            record.summary = {**summary, "status": "exception", "problem": record.exceptions[0].problem}
-            if safe_folder_name(account_id):
-                remove_package(folder)  # no stale package from an earlier run next to an exception
+            record = _package_account(job, result, rendered, statements is not None, derive, derive_takes_book,
+                                      seconds, attached)
+        except Exception as exc:  # noqa: BLE001 — whatever happens, it is this account's failure only
+            problem = short_error(exc)
+            record = AccountRecord(result.account_id, "exception",
+                                   blank_summary(accounts.get(result.account_id, {}), "exception", problem),
+                                   exceptions=[ExceptionRow(result.account_id, OUTPUT, problem)],
+                                   systemic=problem if is_systemic(exc) else "")
+        records[result.account_id] = record
     order = {account_id: position for position, account_id in enumerate(accounts)}
     return ChunkResult(sorted(records.values(), key=lambda record: order.get(record.account_id, 0)), dict(seconds))
 
 
-def run_chunk_safely(job: ChunkJob, worker=None) -> ChunkResult:
-    """`run_chunk` (or another batch's `worker`), with anything unexpected turned into exceptions for
-    the chunk's accounts."""
+def _package_account(job: ChunkJob, result: AccountYear, rendered: dict, with_statements: bool, derive,
+                     derive_takes_book: bool, seconds: dict, attached: dict | None = None) -> AccountRecord:
+    from udfi.summary import summary_row  # noqa: PLC0415
+
+    account_id = result.account_id
+    summary = summary_row(result)
+    record = AccountRecord(account_id, summary["status"], summary)
+    folder = job.out / account_id / str(job.tax_year)
+    name_problem = folder_name_problem(account_id)
+    if not (result.must_file or job.all_accounts):
+        if name_problem is None:
+            remove_package(folder, out=job.out)  # a package from an earlier run no longer describes this account
+        return record
+    if name_problem is not None:
+        record.exceptions.append(ExceptionRow(account_id, OUTPUT, name_problem))
+    files: dict[str, bytes] = {}
+    stage = RETURN
     try:
-        return (worker or run_chunk)(job)
+        started = time.perf_counter()
+        data = account_object(result)
+        if derive is not None:
+            # with the chunk's rows, derivations cite spreadsheet row numbers (source_row travels along)
+            derived = derive(data, result, **({"book": job.book} if derive_takes_book else {}))
+            if isinstance(derived, dict):
+                data = derived
+        data["tax_year"] = job.tax_year
+        seconds["return"] += time.perf_counter() - started
+        if job.blanks is not None:
+            stage = FORM
+            started = time.perf_counter()
+            from udfi.forms.fill import fill_return  # noqa: PLC0415
+
+            files[FORM_FILE] = fill_return(data, job.tax_year, job.blanks)
+            if job.flatten:
+                files[PRINT_FILE] = fill_return(data, job.tax_year, job.blanks, flatten=True)
+            seconds["form"] += time.perf_counter() - started
+        if with_statements:
+            stage = STATEMENTS
+            pdf = rendered.get(account_id)
+            if isinstance(pdf, BaseException):
+                raise pdf
+            if pdf is None:
+                raise RuntimeError("no statements were rendered for this account")
+            files[STATEMENTS_FILE] = pdf
+            extra = (attached or {}).get(account_id, {})
+            if isinstance(extra, BaseException):
+                raise extra
+            files.update(extra)  # ATTACHMENTS_FILE (when the return has attached forms), LETTER_FILE
+        stage = EFILE
+        started = time.process_time()  # CPU time: the bench reports the XML step as CPU ms per package
+        files[EFILE_FILE] = _efile_xml(data, result, job)
+        seconds["efile"] += time.process_time() - started
+        stage = RETURN
+        files[RETURN_FILE] = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     except Exception as exc:  # noqa: BLE001
-        detail = short_error(exc)
-        records = [AccountRecord(row["account_id"], "exception", blank_summary(row, "exception", detail),
-                                 exceptions=[ExceptionRow(row["account_id"], COMPUTE, detail)])
-                   for row in job.book.accounts.to_dict("records")]
-        return ChunkResult(records, {})
+        record.exceptions.append(_exception_row(account_id, stage, exc, result))
+    if not record.exceptions:
+        started = time.perf_counter()
+        try:
+            write_package(folder, files, PACKAGE_FILES, job.permissions, job.out)
+            record.outputs = {f"{account_id}/{job.tax_year}/{name}": sha256_bytes(data)
+                              for name, data in files.items()}
+        except Exception as exc:  # noqa: BLE001
+            record.exceptions.append(ExceptionRow(account_id, OUTPUT, short_error(exc)))
+            if is_systemic(exc):
+                record.systemic = short_error(exc)
+        seconds["write"] += time.perf_counter() - started
+    if record.exceptions:
+        record.status = "exception"
+        record.summary = {**summary, "status": "exception", "reason": "", "problem": record.exceptions[0].problem}
+        if name_problem is None:
+            remove_package(folder, out=job.out)  # no stale package from an earlier run next to an exception
+    return record
+
+
+def run_chunk_safely(job: ChunkJob, worker=None) -> ChunkResult:
+    """`run_chunk` (or another batch kind's `worker`), with anything unexpected retried account by
+    account, so that a failure stays the failing account's own; an account that fails even alone
+    becomes an exception."""
+    run_chunk_of = worker or run_chunk
+    try:
+        return run_chunk_of(job)
+    except Exception:  # noqa: BLE001 — isolate below
+        pass
+    records, seconds = [], defaultdict(float)
+    for row in job.book.accounts.to_dict("records"):
+        account_id = row["account_id"]
+        try:
+            alone = replace(job, book=job.book.for_accounts([account_id]), account_ids=[account_id])
+            result = run_chunk_of(alone)
+            records.extend(result.records)
+            for stage, value in result.seconds.items():
+                seconds[stage] += value
+        except Exception as exc:  # noqa: BLE001
+            detail = short_error(exc)
+            records.append(AccountRecord(account_id, "exception", blank_summary(row, "exception", detail),
+                                         exceptions=[ExceptionRow(account_id, COMPUTE, detail)],
+                                         systemic=detail if is_systemic(exc) else ""))
+    return ChunkResult(records, dict(seconds))

@@ -11,7 +11,7 @@ from udfi.validate import Problem, ValidationReport
 
 # stages of exceptions.csv
 VALIDATE, COMPUTE, RETURN, FORM, STATEMENTS, OUTPUT = "validate", "compute", "return", "form", "statements", "output"
-EFILE = "efile"
+WORKER, RUN, EFILE = "worker", "run", "efile"
 EXCEPTION_COLUMNS = ("account_id", "stage", "problem", "file", "row")
 MAX_PROBLEMS_PER_ACCOUNT = 10  # validation errors listed per account in exceptions.csv
 
@@ -49,6 +49,9 @@ class AccountRecord:
     exceptions: list[ExceptionRow] = field(default_factory=list)
     input_hash: str = ""
     skipped: bool = False
+    # An error that will hit every account alike (disk full, read-only file system): the run stops.
+    systemic: str = ""
+    kept: bool = False  # not selected with --account: the previous run's entry, as it was
 
 
 @dataclass

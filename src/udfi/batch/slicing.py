@@ -10,7 +10,8 @@ import pandas as pd
 
 from udfi.book import Book
 
-BOOK_TABLES = ("accounts", "properties", "loans", "ledger", "depreciation", "loan_balances", "carryovers", "payments")
+BOOK_TABLES = ("accounts", "properties", "loans", "ledger", "depreciation", "loan_balances", "carryovers", "payments",
+               "account_years")
 
 
 class BookSlicer:
@@ -56,6 +57,7 @@ class BookSlicer:
             "loan_balances": via(book.loan_balances["loan_id"], loans["loan_id"], loan_codes),
             "carryovers": account_codes(book.carryovers["account_id"]),
             "payments": account_codes(book.payments["account_id"]),
+            "account_years": account_codes(book.account_years["account_id"]),
         }
         self.positions: dict[str, dict[str, np.ndarray]] = {}
         for table, table_codes in codes.items():

@@ -5,17 +5,19 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
+import pandas as pd
 import typer
 
 from udfi.cli.common import (EXIT_EXCEPTIONS, EXIT_INVALID, EXIT_USAGE, ITEM_KEYS, Column, OutputFormat, escape, fail,
                              flatten, format_option, lookup, open_output, output_option, quiet_option, write_csv,
                              write_json)
-from udfi.cli.validate import load_or_exit, print_problems_stderr
+from udfi.cli.validate import date_format_option, load_or_exit, print_problems_stderr
 from udfi.engine.compute import Settings, compute_book
 from udfi.engine.report import account_object, compute_document
 from udfi.money import format_dollars
 from udfi.parameters import MissingParameterError
-from udfi.summary import SUMMARY_COLUMNS, summary_row
+from udfi.safety import mask_ssn, safe_row
+from udfi.summary import SUMMARY_COLUMNS, USER_COLUMNS, summary_row
 
 # The text table of `compute`: what is printed, from where in the account object (docs/return-json.md).
 # A key that is absent or null on a return is not printed, so new lines are added here as data.
@@ -38,6 +40,14 @@ ATTACHED_FORMS = (("Form 4797", "form_4797"), ("Schedule D (Form 1041)", "schedu
 COMPUTE_CSV_FIELDS = ("account_id", "key", "value")
 
 
+def _text(value) -> str:
+    return "" if value is None or value is pd.NA or value != value else str(value)
+
+
+def _shown(value) -> str:
+    """A user value echoed on screen: SSN-shaped runs masked (markup is escaped where it is printed)."""
+    return str(mask_ssn(_text(value)))
+
 
 def account_warnings(result, report) -> list[str]:
     """What a reviewer should look at for one account: its validation warnings (file, row, column) and
@@ -47,15 +57,18 @@ def account_warnings(result, report) -> list[str]:
     return found + [flag for flag in result.flags if flag not in found]
 
 
-def compute_valid_accounts(book: Path, year: int, settings: Settings, strict: bool, keep_history: bool = False):
+def compute_valid_accounts(book: Path, year: int, settings: Settings, strict: bool, keep_history: bool = False,
+                           date_format: str = "ISO"):
     """Validate, then compute every account without errors. Returns (results, report).
 
     A book with book-wide errors (or, when `strict`, any error) prints its problems and exits 1."""
-    report = load_or_exit(book)
-    if report.book_wide_errors or (strict and not report.ok):
+    report = load_or_exit(book, date_format)
+    if report.book_wide_errors or report.book is None or (strict and not report.ok):
         print_problems_stderr(report)
         raise fail(f"{book}: INVALID — fix the errors above (nothing was computed)", EXIT_INVALID)
-    clean = set(report.book.accounts["account_id"]) - report.accounts_with_errors
+    clean = set(report.book.accounts["account_id"].dropna()) - report.accounts_with_errors
+    if not clean:  # every account has errors: nothing to compute (the engine expects at least one)
+        return [], report
     try:
         results = compute_book(report.book.for_accounts(clean), year, settings, keep_history=keep_history)
     except MissingParameterError as exc:
@@ -77,7 +90,7 @@ def _cell(value: object, dollars: bool) -> str:
 
 def print_account(out, data: dict, year: int) -> None:
     present = [c for c in PROPERTY_COLUMNS if any(lookup(item, c[1]) is not None for item in data["properties"])]
-    out.table(f"{data['name']} ({data['account_id']}, EIN {data['ein']}) — tax year {year}",
+    out.table(f"{_shown(data['name'])} ({_shown(data['account_id'])}, EIN {_shown(data['ein'])}) — tax year {year}",
               [Column(heading, numeric=index > 0) for index, (heading, _, _) in enumerate(present)],
               [[_cell(lookup(item, key), dollars) for _, key, dollars in present] for item in data["properties"]])
     for group in ACCOUNT_LINES:
@@ -95,7 +108,7 @@ def print_account(out, data: dict, year: int) -> None:
     out.text(f"  must file: {'yes' if data['must_file'] else 'no'}  due {data['due_date']} "
              f"(extended {data['extended_due_date']})")
     for flag in data["flags"]:
-        out.text(f"  ! {flag}")
+        out.text(f"  ! {_shown(flag)}")
 
 
 def register(app: typer.Typer) -> None:
@@ -109,6 +122,7 @@ def register(app: typer.Typer) -> None:
                                           help="Schedule A item C code for the investment-activities silo."),
         output: Path = output_option(),
         quiet: bool = quiet_option(),
+        date_format: str = date_format_option(),
     ) -> None:
         """Every account's Form 990-T / Schedule A figures for a tax year, computed from the ledgers.
 
@@ -117,7 +131,8 @@ def register(app: typer.Typer) -> None:
 
         Example: udfi compute fixtures/sample --year 2022 --format csv -o figures.csv
         """
-        results, report = compute_valid_accounts(book, year, Settings(activity_code=activity_code), strict=True)
+        results, report = compute_valid_accounts(book, year, Settings(activity_code=activity_code), strict=True,
+                                                 date_format=date_format)
         if account:
             known = [result.account_id for result in results]
             for wanted in account:
@@ -145,6 +160,7 @@ def register(app: typer.Typer) -> None:
         format: OutputFormat = format_option(what="one row per account, the columns of summary.csv"),
         output: Path = output_option(),
         quiet: bool = quiet_option(),
+        date_format: str = date_format_option(),
     ) -> None:
         """Per account, in plain words: must it file, why, the tax, and the due date.
 
@@ -153,22 +169,26 @@ def register(app: typer.Typer) -> None:
 
         Example: udfi check fixtures/sample --year 2022 --format csv -o triage.csv
         """
-        results, report = compute_valid_accounts(book, year, Settings(), strict=False)
+        results, report = compute_valid_accounts(book, year, Settings(), strict=False, date_format=date_format)
         rows = [summary_row(result) for result in results]
+        accounts = {row["account_id"]: row for row in report.book.accounts.to_dict("records")}
         for account_id in sorted(report.accounts_with_errors):
             first = next(p for p in report.errors if p.account_id == account_id)
-            record = report.book.accounts[report.book.accounts["account_id"] == account_id].iloc[0]
+            # The account may be known only from another table (a property of an unknown account).
+            record = accounts.get(account_id, {})
             rows.append({**{column: "" for column in SUMMARY_COLUMNS}, "account_id": account_id,
-                         "name": record["name"] or "", "account_type": record["account_type"] or "",
-                         "ein": record["ein"] or "", "status": "exception",
+                         "name": _text(record.get("name")), "account_type": _text(record.get("account_type")),
+                         "ein": _text(record.get("ein")), "status": "exception",
                          "problem": f"{first.file} row {first.row} column {first.column}: expected {first.expected}"})
         with open_output(output, csv_for_excel=format is OutputFormat.csv) as out:
+            # Every echoed value is masked; CSV cells from user data cannot run as spreadsheet formulas.
             if format is OutputFormat.csv:
-                write_csv(out.stream, SUMMARY_COLUMNS, rows)
+                write_csv(out.stream, SUMMARY_COLUMNS, [safe_row(row, USER_COLUMNS) for row in rows])
             elif format is OutputFormat.json:
                 warnings = {result.account_id: account_warnings(result, report) for result in results}
                 write_json(out.stream, {"tax_year": year, "accounts": [
-                    {**row, "warnings": warnings.get(row["account_id"], [])} for row in rows]})
+                    {**{key: mask_ssn(value) for key, value in row.items()},
+                     "warnings": [mask_ssn(text) for text in warnings.get(row["account_id"], [])]} for row in rows]})
             else:
                 _print_check(out, results, rows, year, report)
         for problem in report.unattributed_errors[:20]:
@@ -180,8 +200,8 @@ def register(app: typer.Typer) -> None:
 
 def _print_check(out, results, rows, year: int, report) -> None:
     for result in results:
-        name = escape(result.account.get("name") or result.account_id)
-        who = f"[bold]{name}[/bold] ({escape(result.account_id)})"
+        name = escape(_shown(result.account.get("name") or result.account_id))
+        who = f"[bold]{name}[/bold] ({escape(_shown(result.account_id))})"
         threshold = format_dollars(result.parameters.filing_threshold)
         gross = f"{result.gross_unrelated_income:,.2f}"
         if result.must_file:
@@ -197,8 +217,8 @@ def _print_check(out, results, rows, year: int, report) -> None:
             out.line(f"{who}: no Form 990-T required for {year} — gross unrelated income ${gross} is under "
                      f"${threshold}.")
         for warning in account_warnings(result, report):
-            out.text(f"   warning: {warning}")
+            out.text(f"   warning: {_shown(warning)}")
     for row in rows:
         if row["status"] == "exception":
-            out.line(f"[bold]{escape(row['name'])}[/bold] ({escape(row['account_id'])}): NOT CHECKED — "
-                     f"{escape(row['problem'])}")
+            out.line(f"[bold]{escape(_shown(row['name']))}[/bold] ({escape(_shown(row['account_id']))}): NOT CHECKED — "
+                     f"{escape(_shown(row['problem']))}")

@@ -9,7 +9,7 @@ import typer
 
 from udfi.cli.common import (EXIT_FAILED, Column, OutputFormat, done, emit, fail, format_option, output_option,
                              quiet_option)
-from udfi.forms.blanks import ENV_FORMS_DIR, FetchError, fetch_blanks, list_blanks, search_dirs
+from udfi.forms.blanks import ENV_FORMS_DIR, FetchError, fetch_blanks, list_blanks, map_status, search_dirs
 
 forms_app = typer.Typer(help="Official IRS blanks for Form 990-T and Schedule A.", no_args_is_help=True)
 
@@ -21,6 +21,8 @@ def list_command(
     forms_dir: Optional[Path] = typer.Option(None, "--forms-dir", help="Folder with <year>/f990t.pdf and f990tsa.pdf."),
     format: OutputFormat = format_option(what="one row per year and place"),
     output: Path = output_option(),
+    maps: bool = typer.Option(False, "--maps", help="Also say which field map serves each blank (reviewed, "
+                                                    "derived from its captions, or refused)."),
 ) -> None:
     """Which tax years have blanks, and where they were found (forms-dir, $UDFI_FORMS_DIR, the user cache).
 
@@ -37,12 +39,21 @@ def list_command(
         return
     rows, used = [], set()
     for blank_set in sorted(found, key=lambda b: b.tax_year):
-        rows.append({"tax_year": blank_set.tax_year, "source": blank_set.source,
-                     "folder": str(blank_set.directory / str(blank_set.tax_year)),
-                     "used": "no (shadowed)" if blank_set.tax_year in used else "yes"})
+        row = {"tax_year": blank_set.tax_year, "source": blank_set.source,
+               "folder": str(blank_set.directory / str(blank_set.tax_year)),
+               "used": "no (shadowed)" if blank_set.tax_year in used else "yes"}
+        if maps:
+            statuses = map_status(blank_set) if blank_set.tax_year not in used else {}
+            row.update({f"{form} map": status for form, status in statuses.items()})
+        rows.append(row)
         used.add(blank_set.tax_year)
-    emit(output, format, columns=[Column("tax_year", numeric=True), Column("source"), Column("folder"), Column("used")],
-         rows=rows, fieldnames=LIST_FIELDS)
+    columns = [Column("tax_year", numeric=True), Column("source"), Column("folder"), Column("used")]
+    fieldnames = LIST_FIELDS
+    if maps:
+        extra = sorted({key for row in rows for key in row if key.endswith(" map")})
+        columns += [Column(name) for name in extra]
+        fieldnames = tuple(LIST_FIELDS) + tuple(extra)
+    emit(output, format, columns=columns, rows=rows, fieldnames=fieldnames)
 
 
 @forms_app.command("fetch")
@@ -61,3 +72,5 @@ def fetch_command(
     except FetchError as exc:
         raise fail(str(exc), EXIT_FAILED) from None
     done(f"{year}: saved {blank_set.f990t} and {blank_set.f990tsa}", quiet)
+    for form, status in map_status(blank_set).items():
+        done(f"  {form}: {status}", quiet)

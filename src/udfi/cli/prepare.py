@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import os
+from pathlib import Path
 
 import typer
 
 from udfi.batch.run import EXIT_EXCEPTIONS, PrepareError, PrepareOptions, default_jobs, prepare
-from udfi.cli.common import done, fail, is_quiet, quiet_option
+from udfi.cli.common import EXIT_USAGE, done, fail, is_quiet, quiet_option
+from udfi.cli.validate import date_format_option
 from udfi.engine.compute import Settings
+from udfi.validate import DATE_FORMATS
 
 
 def register(app: typer.Typer) -> None:
@@ -32,6 +33,14 @@ def register(app: typer.Typer) -> None:
                                                             "OUT/manifest.json."),
         activity_code: str = typer.Option(Settings.activity_code, "--activity-code",
                                           help="Schedule A item C code for the investment-activities silo."),
+        account: list[str] = typer.Option(None, "--account", help="Redo only this account (repeatable); the others "
+                                                                  "keep their entries in OUT's summary and manifest."),
+        accounts_file: Path = typer.Option(None, "--accounts-file", help="Redo only the accounts listed in this file "
+                                                                         "(one account_id per line)."),
+        date_format: str = date_format_option(),
+        permissions: str = typer.Option("private", "--permissions",
+                                        help="Modes of what is written: private (files 0600, folders 0700; default), "
+                                             "group (0640/0750) or public (0644/0755)."),
         custodian: Path = typer.Option(None, "--custodian", help="Custodian settings for 990-T.xml (officer, "
                                                                  "preparer); default BOOK/custodian.yaml."),
         quiet: bool = quiet_option(),
@@ -39,13 +48,26 @@ def register(app: typer.Typer) -> None:
         """Screen every account and write its Form 990-T package; bad accounts go to exceptions.csv.
 
         Exit status: 0 done; 1 the book is unusable as a whole; 2 usage (unreadable book, no
-        parameters for the year, blanks missing with --require-forms); 3 done, with exceptions.
+        parameters for the year, blanks missing with --require-forms, OUT unusable or locked by
+        another run); 3 done, with exceptions (or stopped early: see exceptions.csv); 130 interrupted.
 
         Example: udfi prepare fixtures/sample --year 2022 --out out/2022
         """
+        selected = list(account or [])
+        if accounts_file is not None:
+            try:
+                lines = accounts_file.read_text(encoding="utf-8-sig").splitlines()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise fail(f"--accounts-file {accounts_file}: cannot read it ({exc})", EXIT_USAGE) from exc
+            selected += [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+            if not selected:
+                raise fail(f"--accounts-file {accounts_file}: no account ids in it", EXIT_USAGE)
+        if date_format.upper() not in DATE_FORMATS:
+            raise fail(f"--date-format must be one of {', '.join(DATE_FORMATS)}", EXIT_USAGE)
         options = PrepareOptions(book=book, tax_year=year, out=out, jobs=jobs or default_jobs(),
                                  all_accounts=all_accounts, forms_dir=forms_dir, require_forms=require_forms,
                                  flatten=flatten, resume=resume, activity_code=activity_code,
+                                 accounts=selected or None, date_format=date_format.upper(), permissions=permissions,
                                  custodian=custodian)
         quiet = is_quiet(quiet)
         try:
@@ -59,6 +81,8 @@ def register(app: typer.Typer) -> None:
                  f"{outcome.exceptions} exception(s)"]
         if resume:
             parts.append(f"{outcome.skipped} skipped")
+        if outcome.kept:
+            parts.append(f"{outcome.kept} kept from the previous run")
         done(f"{out}: {outcome.accounts} account(s) for {year} in {outcome.seconds:.1f} s — " + ", ".join(parts)
              + f"; see {out / 'summary.csv'}"
              + (f" and {out / 'exceptions.csv'}" if outcome.exit_code == EXIT_EXCEPTIONS else ""), quiet)

@@ -10,7 +10,8 @@ import typer
 
 from udfi.cli.common import (EXIT_INVALID, EXIT_USAGE, Column, OutputFormat, Out, escape, fail, format_option,
                              is_quiet, open_output, output_option, quiet_option, write_csv, write_json)
-from udfi.validate import BookReadError, ValidationReport, validate_book
+from udfi.safety import mask_ssn
+from udfi.validate import DATE_FORMATS, BookReadError, ValidationReport, validate_book
 
 SHOWN_ROWS = 200
 PROBLEM_FIELDS = ("severity", "file", "row", "column", "value", "expected", "account_id")
@@ -18,12 +19,22 @@ PROBLEM_COLUMNS = [Column("severity"), Column("file"), Column("row", numeric=Tru
                    Column("value"), Column("expected")]
 
 
-def load_or_exit(book: Path) -> ValidationReport:
+DATE_FORMAT_HELP = "Dates in the book: ISO (YYYY-MM-DD, default) or MDY (also accepts US MM/DD/YYYY)."
+
+
+def date_format_option():
+    return typer.Option("ISO", "--date-format", help=DATE_FORMAT_HELP + " Example: --date-format MDY")
+
+
+def load_or_exit(book: Path, date_format: str = "ISO") -> ValidationReport:
     """Validate `book`; on a book that cannot be read at all, print one line and exit 2."""
+    date_format = (date_format or "ISO").upper()
+    if date_format not in DATE_FORMATS:
+        raise fail(f"--date-format must be one of {', '.join(DATE_FORMATS)} (got {date_format!r})", EXIT_USAGE)
     try:
-        return validate_book(book)
+        return validate_book(book, date_format=date_format)
     except BookReadError as exc:
-        raise fail(str(exc), EXIT_USAGE) from exc
+        raise fail(mask_ssn(str(exc)), EXIT_USAGE) from exc
 
 
 def ordered_problems(report: ValidationReport) -> list:
@@ -83,6 +94,7 @@ def register(app: typer.Typer) -> None:
         format: OutputFormat = format_option(what="one row per problem"),
         output: Path = output_option(),
         quiet: bool = quiet_option(),
+        date_format: str = date_format_option(),
     ) -> None:
         """Check a book: "valid", or every problem with file, row, column, value and what was expected.
 
@@ -91,7 +103,7 @@ def register(app: typer.Typer) -> None:
         Example: udfi validate fixtures/sample --format csv -o problems.csv
         """
         started = time.perf_counter()
-        report = load_or_exit(book)
+        report = load_or_exit(book, date_format)
         elapsed = time.perf_counter() - started
         ordered = ordered_problems(report)
         with open_output(output, csv_for_excel=format is OutputFormat.csv) as out:

@@ -3,13 +3,15 @@ and ZIP, name lines, a property's street address split from its description, whe
 the care of a person or a business) and one view per Schedule A (silo). Pure: inputs are not changed.
 
 MeF name and address lines take letters, digits and a few marks only (types.yaml); the IRS asks for
-periods and commas to be left out of them, so those two are dropped here. Any other character the
-element does not take is an error naming the input field, never silently removed.
+periods and commas to be left out of them, so those two are dropped here; letters with diacritics and
+typographic quotes and dashes become their ASCII letter or mark. Any other character the element does
+not take is an error naming the input field, never silently removed.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from udfi.efile.data import type_named
 from udfi.efile.name_control import name_control
@@ -24,9 +26,23 @@ _BUSINESS_WORDS = re.compile(r"\b(?:co|company|corp|corporation|inc|incorporated
 _STATE_ZIP = re.compile(r"(?P<state>[A-Za-z]{2})\s+(?P<zip>\d{5}(?:-?\d{4})?)")
 
 
+# Typographic marks with an exact ASCII equivalent (what spreadsheets and word processors type for ' and -).
+_TYPOGRAPHIC = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u2013": "-", "\u2014": "-",
+                              "\u2011": "-", "\u2010": "-", "\u00a0": " ", "\u00df": "ss", "\u00e6": "ae",
+                              "\u00c6": "AE", "\u00f8": "o", "\u00d8": "O", "\u0142": "l", "\u0141": "L"})
+
+
+def ascii_letters(text: str) -> str:
+    """Letters with diacritics as their base letter (Zoë Núñez → Zoe Nunez) and typographic quotes and
+    dashes as ASCII: MeF name and address types take ASCII only. Anything else stays, to be refused."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_TYPOGRAPHIC))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def clean(text) -> str:
-    """Periods and commas dropped, blanks collapsed."""
-    return re.sub(r"\s+", " ", re.sub(r"[.,]", " ", "" if text is None else str(text))).strip()
+    """Periods and commas dropped, letters and marks made ASCII where that is exact, blanks collapsed."""
+    text = ascii_letters("" if text is None else str(text))
+    return re.sub(r"\s+", " ", re.sub(r"[.,]", " ", text)).strip()
 
 
 def split_lines(text: str, limit: int) -> tuple[str, str]:

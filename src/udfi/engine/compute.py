@@ -102,9 +102,12 @@ def _book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, Property
 
     # Holding period of every ledger row; rows outside it are ignored (validation warned).
     property_index = properties.set_index("property_id")
-    acquired = ledger["property_id"].map(property_index["acquired_on"])
-    disposed = ledger["property_id"].map(property_index["disposed_on"])
-    in_period = (ledger["date"] >= acquired) & (disposed.isna() | (ledger["date"] <= disposed))
+    if len(ledger):
+        acquired = ledger["property_id"].map(property_index["acquired_on"])
+        disposed = ledger["property_id"].map(property_index["disposed_on"])
+        in_period = (ledger["date"] >= acquired) & (disposed.isna() | (ledger["date"] <= disposed))
+    else:  # an account with no ledger rows (mapping an empty frame loses the date dtype)
+        in_period = pd.Series(False, index=ledger.index)
     years = ledger["date"].dt.year
     outside = ledger.loc[~in_period & ledger["category"].ne("principal"), ["property_id"]].assign(year=years)
     ignored_rows = outside.groupby(["property_id", "year"]).size().to_dict()

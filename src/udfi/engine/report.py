@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from udfi.engine.compute import EXEMPT_UNDER, ORGANIZATION_TYPE, AccountYear
+from udfi.engine.compute import AccountYear
 from udfi.engine.property_year import PropertyYear
+from udfi.engine.return_header import return_header
 from udfi.engine.schedule_a import part_v_column
 from udfi.money import money_str, percent_str
 from udfi import parameters as parameter_store
@@ -93,26 +94,27 @@ def account_object(result: AccountYear) -> dict:
     schedule = result.schedule
     form = result.form
     account_type = account["account_type"]
+    header = return_header(result)  # items B, C, G, K and Part IV; every line in the year's own numbering
     return {
         "account_id": account["account_id"], "account_type": account_type,
         "name": _text(account.get("name")), "ein": _text(account.get("ein")),
         "address": {key: _text(account.get(key)) for key in ("street", "city", "state", "zip")},
         "books_in_care_of": _text(account.get("books_in_care_of")), "phone": _text(account.get("phone")),
-        "exempt_under": EXEMPT_UNDER[account_type],
-        "organization_type": ORGANIZATION_TYPE.get(account_type, "other_trust"),
+        "exempt_under": header.exempt_under, "organization_type": header.organization_type,
         "activity_code": result.settings.activity_code,
         "activity_description": result.settings.activity_description,
         "must_file": result.must_file,
         "gross_unrelated_income": money_str(result.gross_unrelated_income),
         "filing_threshold": money_str(result.parameters.filing_threshold),
         "due_date": result.due_date.isoformat(), "extended_due_date": result.extended_due_date.isoformat(),
-        "flags": list(result.flags),
+        "flags": list(result.flags) + header.flags,
         "properties": [property_object(column) for column in result.property_years],
         "schedule_a": schedule.as_lines(),
         # Part II line 2 "from: Tax rate schedule or Schedule D (Form 1041)"; none when line 11 is zero
         "tax_computation_method": (None if form.ubti == 0 else
                                    "schedule_d" if form.capital_gain_tax is not None else "tax_rate_schedule"),
-        "form_990t": form.as_lines(),
+        "form_990t": header.form_990t,
+        "form_990t_items": header.items,
         "form_2220": form_2220_object(form.form_2220),
         "form_2220_details": form_2220_details(form.form_2220),
         "form_2220_attached": bool(form.form_2220 is not None and form.form_2220.must_attach),

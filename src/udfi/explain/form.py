@@ -91,7 +91,7 @@ class FormDerivations(ScheduleDerivations):
                  "Form 990-T Part III line 10")
         self.add("form_990t.part_iv.4", form.pre2018_in, "pre-2018 NOL carryovers available (not expired), not "
                  "reduced by this year's line 6", {"available": r("carryover.pre2018_nol_in")}, CITE["pre2018"])
-        for row in data["form_990t"]["part_iv"]["5"]:
+        for row in data["form_990t"]["part_iv"].get("5", []):  # the 2020 revision has no line 5
             self.add(f"form_990t.part_iv.5.{row['activity_code']}", self.result.schedule.nol_in,
                      f"post-2017 NOL carryover available for activity code {row['activity_code']}, not reduced by "
                      "this year's line 17", {"available": r("carryover.post2017_nol_in")},

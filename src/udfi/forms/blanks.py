@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from udfi.forms.acroform import list_fields, read_pdf
-from udfi.forms.fieldmaps import FieldMap, UnknownRevisionError, match_revision
+from udfi.forms.derive import resolve_map
+from udfi.forms.fieldmaps import FieldMap, UnknownRevisionError
 from udfi.forms.lines import F990T, F990TSA, FORMS
 
 ENV_FORMS_DIR = "UDFI_FORMS_DIR"
@@ -107,7 +108,9 @@ def list_blanks(forms_dir: Path | None = None) -> list[BlankSet]:
 
 
 def verify_blank(data: bytes, form: str, tax_year: int) -> FieldMap:
-    """Check that `data` is a fillable PDF whose fields match a known map; return that map."""
+    """Check that `data` is a fillable PDF served by a reviewed field map or one derived from its
+    captions (udfi.forms.derive); return that map."""
+
     if not data.startswith(b"%PDF-"):
         raise FetchError(f"{form} {tax_year}: not a PDF (starts with {data[:16]!r})")
     try:
@@ -118,7 +121,7 @@ def verify_blank(data: bytes, form: str, tax_year: int) -> FieldMap:
     if not fields:
         raise FetchError(f"{form} {tax_year}: PDF has no fillable fields (not the fillable IRS form?)")
     try:
-        return match_revision(form, tax_year, fields, hashlib.sha256(data).hexdigest())
+        return resolve_map(form, tax_year, data, hashlib.sha256(data).hexdigest(), fields)
     except UnknownRevisionError as exc:
         raise FetchError(str(exc)) from exc
 
@@ -190,15 +193,27 @@ def fetch_blanks(tax_year: int, cache_dir: Path | None = None, base_url: str | N
     verified: dict[str, bytes] = {}
     for form in FORMS:
         url, data = _download_blank(form, tax_year, base)
-        fieldmap = verify_blank(data, form, tax_year)
-        if fieldmap.tax_year != tax_year:
-            raise FetchError(
-                f"{form} from {url} has the field layout of the {fieldmap.tax_year} revision; "
-                f"no field map for a {tax_year} revision is known"
-            )
+        verify_blank(data, form, tax_year)  # a reviewed map of that year's revision, or a derived one
         verified[form] = data
     for form, data in verified.items():
         _write_atomically(target / str(tax_year) / f"{form}.pdf", data)
     found = _blank_set("cache", target, tax_year)
     assert found is not None
     return found
+
+
+def map_status(blank_set: BlankSet) -> dict[str, str]:
+    """Per form, which field map serves the blanks: "reviewed map f990t-2022.yaml", "field map derived
+    from its captions (60 lines)", or "refused: …" (never raises)."""
+    status: dict[str, str] = {}
+    for form in FORMS:
+        path = blank_set.path(form)
+        try:
+            data = path.read_bytes()
+            fieldmap = verify_blank(data, form, blank_set.tax_year)
+        except (OSError, FetchError) as exc:
+            status[form] = f"refused: {exc}"
+            continue
+        status[form] = (f"field map derived from its captions ({len(fieldmap.lines)} lines)" if fieldmap.derived
+                        else f"reviewed map {fieldmap.path.name}")
+    return status

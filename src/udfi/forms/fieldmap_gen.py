@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from udfi.forms.acroform import FieldInfo, list_fields, read_pdf
-from udfi.forms.lines import F990T, F990TSA, LINE_KEYS
+from udfi.forms.lines import F990T, F990TSA, fill_keys
 
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10, "XI": 11}
 _ROMAN_NAME = {v: k.lower() for k, v in _ROMAN.items()}
@@ -93,11 +93,12 @@ def _find(parsed: list[Parsed], *, part: str, line: str | None = None, column: s
     return _rightmost(candidates)
 
 
-def propose(form: str, fields: list[FieldInfo]) -> dict[str, Parsed | str]:
-    """Line key → the matched field, or a string saying why nothing matched."""
+def propose(form: str, fields: list[FieldInfo], tax_year: int) -> dict[str, Parsed | str]:
+    """Line key → the matched field, or a string saying why nothing matched (for the keys udfi fills
+    on the year's revision: `udfi.forms.lines.fill_keys`)."""
     parsed = parse_captions(fields)
     found: dict[str, Parsed | str] = {}
-    for key in LINE_KEYS[form]:
+    for key in fill_keys(form, tax_year):
         found[key] = _propose_one(form, key, parsed) or "no field whose caption matches this line"
     return found
 
@@ -111,10 +112,16 @@ def _propose_one(form: str, key: str, parsed: list[Parsed]) -> Parsed | str | No
             "header.city_state_zip": dict(caption=r"^City or town"),
             "header.B.408e": dict(kind="checkbox", item="B", caption=r"408\(e\)"),
             "header.B.408A": dict(kind="checkbox", item="B", caption=r"408A"),
+            "header.B.501": dict(kind="checkbox", item="B", caption=r"Exempt under section\. 501"),
+            "header.B.501.first": dict(item="B", caption=r"first subsection"),
+            "header.C.book_value": dict(item="C"),
             "header.D.ein": dict(item="D"),
             "header.G.401a_trust": dict(kind="checkbox", item="G", caption=r"401\(a\) trust"),
             "header.G.other_trust": dict(kind="checkbox", item="G", caption=r"Other trust"),
             "header.J.schedules_a": dict(item="J"),
+            "header.K.yes": dict(kind="checkbox", item="K", caption=r"Yes\.$"),
+            "header.K.no": dict(kind="checkbox", item="K", caption=r"No\.$"),
+            "header.K.parent": dict(item="K", caption=r"parent corporation"),
             "header.L.books_in_care_of": dict(item="L", caption=r"books are in care of"),
             "header.L.phone": dict(item="L", caption=r"Telephone"),
         }
@@ -124,8 +131,13 @@ def _propose_one(form: str, key: str, parsed: list[Parsed]) -> Parsed | str | No
             return _find(parsed, part="part_ii", line="2", kind="checkbox", caption=caption)
         if key == "part_iii.8.form_2220":
             return _find(parsed, part="part_iii", line="8", kind="checkbox", caption=r"Form 2220")
-        if key == "header.calendar_year":
-            return "the calendar year is pre-printed; the year fields are fiscal-year begin/end (left blank)"
+        answer = re.match(r"part_iv\.(\w+)\.(yes|no)$", key)
+        if answer:
+            # Part IV questions: a Yes box and a No box, each captioned with its answer last.
+            return _find(parsed, part="part_iv", line=answer.group(1), kind="checkbox",
+                         caption={"yes": r"Yes\.$", "no": r"No\.$"}[answer.group(2)])
+        if key == "part_iv.1.country":
+            return _find(parsed, part="part_iv", line="1")
         if key in header_rules:
             return _find(parsed, part="header", **header_rules[key])
         if key.startswith("part_iv.5.row"):
@@ -162,7 +174,7 @@ def sha256_of(path: Path) -> str:
 
 def build_map(blank: Path, form: str, tax_year: int) -> dict:
     fields = list_fields(read_pdf(blank))
-    proposals = propose(form, fields)
+    proposals = propose(form, fields, tax_year)
     lines: dict[str, dict] = {}
     used: dict[str, str] = {}
     for key, found in proposals.items():

@@ -24,9 +24,15 @@ class FieldMap:
     sha256: str
     lines: dict  # line key → {"field": name | None, "caption", "on", "reason"}
     blank_fields: dict  # full field name → "text" | "checkbox"
+    derived: bool = False  # derived from the blank's captions (udfi.forms.derive), not reviewed
 
     def field_for(self, key: str) -> str | None:
         return self.lines[key]["field"]
+
+    @property
+    def source(self) -> str:
+        return (f"the field map derived from the captions of {self.path.name}" if self.derived
+                else self.path.name)
 
 
 def fieldmaps_dir() -> Path:

@@ -22,7 +22,8 @@ from udfi.forms.acroform import field_type, iter_terminal_fields, list_fields, r
 from udfi.forms import readback
 from udfi.forms.appearance import encode_win_ansi, flatten_page, pdf_literal, text_appearance
 from udfi.forms.blanks import BlankSet
-from udfi.forms.fieldmaps import FieldMap, UnknownRevisionError, match_revision
+from udfi.forms.derive import resolve_map
+from udfi.forms.fieldmaps import FieldMap, UnknownRevisionError
 from udfi.forms.pdfout import Template
 from udfi.forms.lines import F990T, F990TSA, FORMS, form_values, needs_continuation
 
@@ -56,7 +57,7 @@ def _field_intents(form: str, fieldmap: FieldMap, values: dict) -> list[_Intent]
         if value in ("", None, False):
             continue  # zero amounts and empty items stay blank
         if line not in fieldmap.lines:
-            raise FillError(f"{form}: line {line} has no entry in {fieldmap.path.name}")
+            raise FillError(f"{form}: line {line} has no entry in {fieldmap.source}")
         entry = fieldmap.lines[line]
         if entry["field"] is None:
             continue  # a declared absence: this revision has no such line
@@ -358,13 +359,9 @@ def fill_return(account: dict, tax_year: int, blanks: BlankSet, flatten: bool = 
     for form in FORMS:
         data = Path(blanks.path(form)).read_bytes()
         sha256 = hashlib.sha256(data).hexdigest()
-        fieldmap = match_revision(form, tax_year, _blank_fields(data, sha256), sha256)
-        if fieldmap.tax_year != tax_year:
-            # A blank of another year's revision would print the wrong year and lines: refuse.
-            raise UnknownRevisionError(
-                f"{form} blank {blanks.path(form)} is the {fieldmap.tax_year} revision "
-                f"({fieldmap.path.name}), but the return is for {tax_year}"
-            )
+        # The reviewed map of this revision, or one derived from the blank's captions; a blank of
+        # another year's revision would print the wrong year and lines: refused.
+        fieldmap = resolve_map(form, tax_year, data, sha256, _blank_fields(data, sha256), Path(blanks.path(form)))
         intents.extend(_field_intents(form, fieldmap, values[form]))
         datas[form] = data
         shas.append(sha256)

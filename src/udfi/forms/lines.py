@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from udfi.forms.layouts import load_layout
 from udfi.money import format_dollars
 
 F990T = "f990t"
@@ -21,17 +22,24 @@ PART_V_LINES = ("2", "3a", "3b", "3c", "4", "5", "6", "7", "9")
 NOL_ROWS = 4  # Form 990-T Part IV line 5 has four rows (activity code, amount)
 SEE_STATEMENT = "See attached statement"
 
+YES_NO = ("yes", "no")
+
 F990T_LINE_KEYS: tuple[str, ...] = (
-    "header.calendar_year",
     "header.name",
     "header.street",
     "header.city_state_zip",
+    "header.B.501",
+    "header.B.501.first",
     "header.B.408e",
     "header.B.408A",
+    "header.C.book_value",
     "header.D.ein",
     "header.G.401a_trust",
     "header.G.other_trust",
     "header.J.schedules_a",
+    "header.K.yes",
+    "header.K.no",
+    "header.K.parent",
     "header.L.books_in_care_of",
     "header.L.phone",
     *(f"part_i.{n}" for n in ("1", "3", "4", "5", "6", "7", "8", "9", "10", "11")),
@@ -41,8 +49,16 @@ F990T_LINE_KEYS: tuple[str, ...] = (
     "part_ii.7",
     *(f"part_iii.{n}" for n in ("2", "4", "6a", "6b", "6c", "7", "8", "9", "10")),
     "part_iii.8.form_2220",
+    "part_iv.1.yes",
+    "part_iv.1.no",
+    "part_iv.1.country",
+    "part_iv.2.yes",
+    "part_iv.2.no",
+    "part_iv.3",
     "part_iv.4",
     *(f"part_iv.5.row{row}.{col}" for row in range(1, NOL_ROWS + 1) for col in ("activity_code", "amount")),
+    # The change-in-accounting-method question: lines 4a/4b on the 2020 revision, 6a/6b in 2021-2022.
+    *(f"part_iv.{line}.{answer}" for line in ("4a", "4b", "6a", "6b") for answer in YES_NO),
 )
 
 F990TSA_LINE_KEYS: tuple[str, ...] = (
@@ -52,8 +68,7 @@ F990TSA_LINE_KEYS: tuple[str, ...] = (
     "header.D.sequence",
     "header.D.of",
     "header.E.description",
-    "part_i.4a.A",
-    "part_i.4a.C",
+    *(f"part_i.{n}.{c}" for n in ("4a", "4b", "4c") for c in ("A", "C")),
     *(f"part_i.{n}.{c}" for n in ("7", "13") for c in ("A", "B", "C")),
     *(f"part_ii.{n}" for n in ("15", "16", "17", "18")),
     *(f"part_v.1.{c}" for c in PART_V_COLUMNS),
@@ -63,6 +78,12 @@ F990TSA_LINE_KEYS: tuple[str, ...] = (
 )
 
 LINE_KEYS = {F990T: F990T_LINE_KEYS, F990TSA: F990TSA_LINE_KEYS}
+
+
+def fill_keys(form: str, tax_year: int) -> tuple[str, ...]:
+    """The line keys udfi fills on `tax_year`'s revision of `form`: those its layout has."""
+    layout = load_layout(form, tax_year)
+    return tuple(key for key in LINE_KEYS[form] if key in layout.lines)
 
 # Check boxes are filled with this marker; the field map says which on-state it means.
 CHECKED = True
@@ -93,14 +114,56 @@ def needs_continuation(account: dict) -> bool:
     return len(part_v_properties(account)) > len(PART_V_COLUMNS)
 
 
+def _header_items(account: dict) -> dict:
+    """Items B, C, G, K of the account object; an account object from before form_990t_items (a saved
+    return.json) still has exempt_under / organization_type."""
+    items = (account.get("form_990t_items") or {}).get("header")
+    if items is not None:
+        return items
+    return {"B": account.get("exempt_under", ""), "G": account.get("organization_type", "")}
+
+
+def _item_values(account: dict) -> dict[str, str | bool]:
+    header = _header_items(account)
+    values: dict[str, str | bool] = {}
+    # Item B: the box of the section the account is exempt under; a §401(a) trust (Solo 401(k)) is exempt
+    # under §501(a): the 501 box with "a" in its first parentheses.
+    exempt_under = header.get("B")
+    if exempt_under == "408(e)":
+        values["header.B.408e"] = CHECKED
+    elif exempt_under == "408A":
+        values["header.B.408A"] = CHECKED
+    elif exempt_under == "501(a)":
+        values["header.B.501"] = CHECKED
+        values["header.B.501.first"] = "a"
+    if header.get("C") is not None:
+        values["header.C.book_value"] = _dollars(header["C"])
+    if header.get("G") == "401a_trust":
+        values["header.G.401a_trust"] = CHECKED
+    elif header.get("G") == "other_trust":
+        values["header.G.other_trust"] = CHECKED
+    if header.get("K") is not None:
+        values[f"header.K.{'yes' if header['K'] else 'no'}"] = CHECKED
+        values["header.K.parent"] = header.get("K.parent", "") if header["K"] else ""
+    part_iv = (account.get("form_990t_items") or {}).get("part_iv", {})
+    for line, answer in part_iv.items():
+        if line.endswith(".country"):
+            values[f"part_iv.{line}"] = answer or ""
+        elif isinstance(answer, bool):  # a question: its Yes or its No box; None leaves both blank
+            values[f"part_iv.{line}.{'yes' if answer else 'no'}"] = CHECKED
+        elif answer is not None:
+            values[f"part_iv.{line}"] = _dollars(answer)
+    return values
+
+
 def form_values(account: dict, tax_year: int) -> dict[str, dict[str, str | bool]]:
-    """Line key → value per form. Text values are display strings; "" means leave blank."""
+    """Line key → value per form. Text values are display strings; "" means leave blank.
+
+    `account` is an account object in `tax_year`'s own line numbers (as `udfi.engine.report` builds it)."""
     address = account.get("address") or {}
     city_line = " ".join(
         part for part in (f"{address.get('city', '')}," if address.get("city") else "", address.get("state", ""), address.get("zip", "")) if part
     )
-    exempt_under = account.get("exempt_under", "")
-    org_type = account.get("organization_type", "")
     f990t_values: dict[str, str | bool] = {
         "header.name": account.get("name", ""),
         "header.street": address.get("street", ""),
@@ -109,17 +172,8 @@ def form_values(account: dict, tax_year: int) -> dict[str, dict[str, str | bool]
         "header.J.schedules_a": "1",
         "header.L.books_in_care_of": account.get("books_in_care_of", ""),
         "header.L.phone": account.get("phone", ""),
+        **_item_values(account),
     }
-    # Item B: a solo 401(k) trust is exempt under 501(a) as a 401(a) trust, so no B box applies.
-    if exempt_under == "408(e)":
-        f990t_values["header.B.408e"] = CHECKED
-    elif exempt_under == "408A":
-        f990t_values["header.B.408A"] = CHECKED
-    if org_type == "401a_trust":
-        f990t_values["header.G.401a_trust"] = CHECKED
-    elif org_type == "other_trust":
-        f990t_values["header.G.other_trust"] = CHECKED
-
     lines = account["form_990t"]
     for part in ("part_i", "part_ii", "part_iii"):
         for line, amount in lines.get(part, {}).items():
@@ -151,9 +205,10 @@ def form_values(account: dict, tax_year: int) -> dict[str, dict[str, str | bool]
         "header.E.description": account.get("activity_description", ""),
     }
     part_i = schedule.get("part_i", {})
-    # Line 4a is one amount: income column (A) and net column (C); (B) is not used for a gain.
-    sa_values["part_i.4a.A"] = _dollars(part_i.get("4a", 0))
-    sa_values["part_i.4a.C"] = _dollars(part_i.get("4a", 0))
+    # Lines 4a-4c are single amounts: in the income column (A) and the net column (C); (B) is greyed.
+    for line in ("4a", "4b", "4c"):
+        sa_values[f"part_i.{line}.A"] = _dollars(part_i.get(line, 0))
+        sa_values[f"part_i.{line}.C"] = _dollars(part_i.get(line, 0))
     for line in ("7", "13"):
         for column in ("A", "B", "C"):
             sa_values[f"part_i.{line}.{column}"] = _dollars(part_i.get(f"{line}{column.lower()}", 0))
