@@ -82,7 +82,11 @@ def loan_tables(column, facts, excluded: bool) -> dict:
         previous = month.measured_on
     for item in statements:
         item["difference"] = item["stated"] - item["ledger"]
-    return {"loans": loans, "rows": rows, "statements": statements,
+    # One acquisition loan, all of it acquisition debt: the balance is the acquisition debt, so one
+    # amount column and a sentence say it all (cheaper to lay out than a loans table and two columns).
+    simple = (len(shown) == 1 and not excluded and loans[0]["share"] == 100
+              and shown[0].purpose in ("acquisition", "improvement"))
+    return {"loans": loans, "rows": rows, "statements": statements, "simple": simple,
             "month_sum": sum((month.total for month in column.months), ZERO)}
 
 
