@@ -371,6 +371,10 @@ def test_letter_is_one_page_with_what_is_due_and_next_years_installments(sample_
     text = " ".join(pages[0].split())
     assert "No Form 990-T is required for 2022" in text and "under the $1,000 filing threshold" in text
     assert "File Form 990-T" not in text and "Balance to pay" not in text
+    # a Solo 401(k) trust is addressed through its trustee (often the owner), never as an IRA custodian's
+    assert "For the plan's trustee who signs the return" in text and "§408(e)" not in text
+    assert "For the trustee or custodian who signs the return (Pinecrest Trust Company)" in \
+        " ".join(_text(by_id["IRA-CHEN"]["letter.pdf"], tmp_path, "chen-to")[0].split())
 
 
 def test_every_year_renders_a_one_page_letter(sample_packages, tmp_path):

@@ -94,6 +94,11 @@ def test_form_names_are_never_split_across_lines(documents):
             for page in _text(pdf, folder, f"{result.account_id}-{result.tax_year}-{name}-raw"):
                 assert not re.search(r"\bForm\s*\n\s*990-T|990-\s*\n\s*T\b|\bSchedule\s*\n\s*[A-D]\b", page), \
                     (result.account_id, name)
+                # nor a citation inside its paragraph references: "§408(e)" / "(1)"
+                # (a break inside it: the next line of the same paragraph starts with "(e)" or "-1"/"1")
+                split = re.search(r"§\s?\d[\w.]*(?:\([A-Za-z0-9]{1,5}\))*"
+                                  r"(?:[ ]?\n[ ]?\([A-Za-z0-9]{1,5}\)|-[ ]?\n[ ]?\d)", page)
+                assert split is None, (result.account_id, name, split and split.group(0))
 
 
 def test_section_numbers_follow_the_properties_and_types_are_in_words(documents):
@@ -205,6 +210,12 @@ def test_chart_percent_labels_do_not_collide_with_six_properties(tmp_path):
             labels = [text.get_window_extent(renderer) for axis in figure.axes for text in axis.texts
                       if text.get_gid() == "udfi-percent-label"]
             legend = [text.get_window_extent(renderer) for text in figure.legends[0].get_texts()]
+            years = [label for label in figure.axes[1].get_xticklabels(minor=True) if label.get_text()]
+            year_boxes = [label.get_window_extent(renderer) for label in years]
+            bars = {}  # each year's bars: the year's label must sit under them
+            for patch in figure.axes[1].patches:
+                bars.setdefault(int(patch.get_x()), []).append(patch.get_x() + patch.get_width() / 2)
+            colours = [line.get_color() for line in figure.axes[0].get_lines()]
         finally:
             plt.close(figure)
     assert len(labels) >= 6 * 3  # six properties over several years
@@ -212,3 +223,11 @@ def test_chart_percent_labels_do_not_collide_with_six_properties(tmp_path):
         assert not first.overlaps(second), (first, second)
     for box in legend:
         assert not any(box.overlaps(label) for label in labels)
+    # one label per year 2020-2023, centred in the year's span, and under that year's bars
+    assert [label.get_text() for label in years] == ["2020", "2021", "2022", "2023"]
+    for label in years:
+        centres = bars[int(label.get_text())]
+        assert min(centres) < label.get_position()[0] < max(centres)
+    for first, second in combinations(year_boxes, 2):
+        assert not first.overlaps(second)
+    assert len(colours) == 6 and len(set(colours)) == 6  # six properties, six different colours

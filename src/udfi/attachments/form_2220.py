@@ -102,6 +102,25 @@ def _part_iv(spec: dict, data: dict, result: AccountYear) -> Part:
     return Part("IV", f"Part IV — {spec['title']}", labels, rows, kind="properties")
 
 
+def _line_19_note(data: dict, result: AccountYear) -> str:
+    """What ends each column's penalty period (line 19), and the columns Part IV leaves out."""
+    columns = data["form_2220_details"]["part_iv_columns"]
+    computed = result.form.form_2220
+    end = computed.penalty_period_end if computed is not None else None
+    text = ("Line 19: the earlier of the day the underpayment is paid and "
+            + (f"{form_date(end)}, " if end else "")
+            + "the 15th day of the 5th month after the year for Form 990-T filers (IRC §6655(g)(3)).")
+    if any(column["ended_by"] == "balance paid" for column in columns):
+        text += (f" The balance still unpaid is taken as paid with the return on {form_date(result.due_date)}"
+                 "; paid later, the penalty is larger and must be refigured.")
+    shown = {column["column"] for column in columns}
+    left_out = [f"({column})" for column in COLUMNS if column not in shown]
+    if columns and left_out:
+        text += f" Column{'s' if len(left_out) > 1 else ''} {', '.join(left_out)} had no underpayment and " \
+                f"{'are' if len(left_out) > 1 else 'is'} left out of Part IV."
+    return text
+
+
 def form_2220_page(result: AccountYear, data: dict) -> FormPage | None:
     if not wanted(data) or data["form_2220"] is None:
         return None
@@ -124,10 +143,9 @@ def form_2220_page(result: AccountYear, data: dict) -> FormPage | None:
         notes.append("Line 10 is shown in whole dollars; each required installment is "
                      + ", ".join(f"${cents(amount)}" for amount in exact)
                      + " exactly, and Part IV figures the penalty on the unrounded underpayments.")
-    notes += [
-             "A trust subject to the section 511 tax figures estimated tax as a corporation does (IRC §6655(g)(3)); "
-             "Part IV uses the 15th day of the 5th month after the year for Form 990-T filers. Amounts in Part IV "
-             "are shown with cents and only totals are rounded.",
+    notes += [_line_19_note(data, result),
+             "A trust subject to the section 511 tax figures estimated tax as a corporation does (IRC §6655(g)(3)). "
+             "Amounts in Part IV are shown with cents and only totals are rounded.",
              "Rates: " + "; ".join(f"{period['caption'].replace('Number of days on line 20 ', '')}: "
                                    f"{Decimal(period['rate']) * 100:.0f}% ({period['reference']})"
                                    for period in details["rate_periods"] if period["rate"] is not None) + "."]

@@ -11,7 +11,7 @@ from decimal import Decimal
 from udfi import parameters
 from udfi.efile.custodian import TRANSMITTER_ADDS
 from udfi.engine.compute import AccountYear
-from udfi.statements.words import account_type, exemption
+from udfi.statements.words import account_type, exemption, taxed_under
 
 QUARTER = Decimal("0.25")
 CITE = {
@@ -19,7 +19,6 @@ CITE = {
     "due": "IRC §6072(a); Instructions for Form 990-T, When To File; Form 8868 (automatic 6-month extension); IRC §7503",
     "pay": "Instructions for Form 990-T, payment of the tax by electronic funds transfer (EFTPS); IRC §6601, "
            "§6651(a)(2) (interest and the late-payment penalty on an unpaid balance)",
-    "tax": "IRC §511(b), §408(e)(1)",
     "estimated": "IRC §6655(c), (d)(1)(B)(ii), (d)(2), (f), (g)(2)-(3); Form 2220",
     "sign": "Instructions for Form 990-T, Signature; Form 8879-TE, IRS e-file Signature Authorization for a Tax "
             "Exempt Entity",
@@ -70,5 +69,7 @@ def letter_context(result: AccountYear, data: dict) -> dict:
         "form_2220_attached": data.get("form_2220_attached", False),
         "estimated": estimated_installments(result, data),
         "transmitter_adds": [who for _, who in TRANSMITTER_ADDS],
-        "attachments": [], "cite": CITE,
+        # a Solo 401(k)'s trustee is often its owner, who then signs as trustee
+        "plan_trust": data["account_type"] == "solo_401k",
+        "attachments": [], "cite": {**CITE, "tax": taxed_under(data["account_type"])},
     }

@@ -10,7 +10,8 @@ import threading
 from udfi.statements.figures import property_history
 
 _LOCK = threading.Lock()  # pyplot keeps global state
-COLORS = ("#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#a50021", "#5b5b5b")
+# Eight hues far apart (no two blues): six properties stay distinguishable in print.
+COLORS = ("#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#a50021", "#2e9c9c", "#5b5b5b")
 
 
 def _year_fraction(day: dt.date) -> float:
@@ -75,11 +76,15 @@ def chart_figure(result):
     for index, item in enumerate(series):
         color = COLORS[index % len(COLORS)]
         label = item["property_id"] + (" (§514(c)(9): excepted, not acquisition indebtedness)" if item["excluded"] else "")
+        style = "--" if item["excluded"] else "-"  # excepted debt is measured but is not acquisition debt
         if item["months"]:
-            top.step(item["months"], item["debts"], where="post", color=color, linewidth=1.2, label=label)
+            top.step(item["months"], item["debts"], where="post", color=color, linewidth=1.2, linestyle=style,
+                     label=label)
         else:
-            top.plot([], [], color=color, linewidth=1.2, label=label)
-    top.set_title("Acquisition indebtedness on the first day of each month held (Reg. §1.514(a)-1(a)(3))", loc="left")
+            top.plot([], [], color=color, linewidth=1.2, linestyle=style, label=label)
+    excepted = any(item["excluded"] for item in series)
+    top.set_title("Acquisition indebtedness on the first day of each month held (Treas. Reg. §1.514(a)-1(a)(3))"
+                  + ("; dashed: debt excepted under IRC §514(c)(9)" if excepted else ""), loc="left")
     top.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"${value:,.0f}"))
     top.grid(True, linewidth=0.3, color="#bbbbbb")
     top.set_ylim(bottom=0)
@@ -92,8 +97,12 @@ def chart_figure(result):
     starts = [x for item in series for x in item["months"]] or [float(result.tax_year)]
     first_year, last_year = int(min(starts)), result.tax_year
     bottom.set_xlim(first_year, last_year + 1)
+    # gridlines at each January 1; the year's label centred under its span (the bars of that year)
     bottom.xaxis.set_major_locator(FixedLocator([float(year) for year in range(first_year, last_year + 2)]))
-    bottom.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.0f}"))
+    bottom.xaxis.set_major_formatter(FuncFormatter(lambda value, _: ""))
+    bottom.xaxis.set_minor_locator(FixedLocator([year + 0.5 for year in range(first_year, last_year + 1)]))
+    bottom.xaxis.set_minor_formatter(FuncFormatter(lambda value, _: f"{value - 0.5:.0f}"))
+    bottom.tick_params(axis="x", which="minor", length=0)
     top.yaxis.set_major_locator(MaxNLocator(6))
     if series:  # the legend below the chart, never over the lines
         figure.legend(*top.get_legend_handles_labels(), loc="lower center", ncol=min(len(series), 3), fontsize=6,

@@ -220,13 +220,16 @@ def write_pdf(document, pages, title: str, identifier: str) -> bytes:
 # A form's name never breaks across lines: "Form 990-T", "Schedule A", "Form 8868"... The hyphen in
 # "990-T" is a break opportunity and the space between the words another; a nowrap span removes both.
 FORM_NAME = re.compile(r"\b((?:Form|Schedule)s?(?:\s|&nbsp;|\u00a0)(?:\d{3,4}(?:-[A-Z]{1,2})?|[A-Z](?![\w-]))(?:\s\(Form\s\d{3,4}(?:-[A-Z]{1,2})?\))?)")
+# Nor does a citation's paragraph reference: "IRC §408(e)(1)" would otherwise break before "(1)".
+CITATION = re.compile(r"((?:IRC(?:\s|&nbsp;|\u00a0))?§(?:\s|&nbsp;|\u00a0)?\d[\dA-Za-z.]*"
+                      r"(?:\([A-Za-z0-9]{1,5}\))+(?:-\d+(?:\([A-Za-z0-9]{1,5}\))*)?)")
 _TAG = re.compile(r"(<[^>]*>)")
 _RAW = ("title", "style", "script")
 
 
 def keep_together(html: str) -> str:
-    """`html` with every form name in the text wrapped in <span class="nw"> (CSS: white-space: nowrap);
-    tags, attribute values and the <title>/<style> elements are left alone."""
+    """`html` with every form name and section citation in the text wrapped in <span class="nw"> (CSS:
+    white-space: nowrap); tags, attribute values and the <title>/<style> elements are left alone."""
     out, raw = [], None
     for piece in _TAG.split(html):
         if piece.startswith("<"):
@@ -236,8 +239,12 @@ def keep_together(html: str) -> str:
             elif name == f"/{raw}":
                 raw = None
             out.append(piece)
-        elif raw is None and ("Form" in piece or "Schedule" in piece):
-            out.append(FORM_NAME.sub(r'<span class="nw">\1</span>', piece))
+        elif raw is None:
+            if "Form" in piece or "Schedule" in piece:
+                piece = FORM_NAME.sub(r'<span class="nw">\1</span>', piece)
+            if "§" in piece:
+                piece = CITATION.sub(r'<span class="nw">\1</span>', piece)
+            out.append(piece)
         else:
             out.append(piece)
     return "".join(out)

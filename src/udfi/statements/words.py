@@ -15,6 +15,9 @@ EXEMPTION = {
     "roth_ira": "exempt under IRC §408(e)(1) (a Roth IRA is treated as an IRA, §408A(a))",
     "solo_401k": "a qualified trust under IRC §401(a), exempt under §501(a)",
 }
+# The provisions that make the account's unrelated business taxable income its own tax liability.
+TAXED_UNDER = {"solo_401k": "IRC §511(b), §501(a), §401(a)"}
+TAXED_UNDER_IRA = "IRC §511(b), §408(e)(1)"
 PROPERTY_TYPES = {"residential_rental": "Residential rental property", "nonresidential_real": "Nonresidential real property",
                   "land": "Land"}
 
@@ -25,6 +28,10 @@ def account_type(kind: str) -> str:
 
 def exemption(kind: str) -> str:
     return EXEMPTION.get(kind, "")
+
+
+def taxed_under(kind: str) -> str:
+    return TAXED_UNDER.get(kind, TAXED_UNDER_IRA)
 
 
 def property_type(kind: str) -> str:
