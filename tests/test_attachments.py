@@ -18,6 +18,7 @@ from bookbuilder import compute
 from form_readback import pdf_words, read_forms
 from udfi.attachments import layouts
 from udfi.attachments.render import form_pages, render_many
+from udfi.attachments.render import render_html as render_attachments_html
 from udfi.engine.compute import compute_book
 from udfi.engine.report import account_object
 from udfi.resources import schemas_dir
@@ -375,6 +376,16 @@ def test_letter_is_one_page_with_what_is_due_and_next_years_installments(sample_
     assert "For the plan's trustee who signs the return" in text and "§408(e)" not in text
     assert "For the trustee or custodian who signs the return (Pinecrest Trust Company)" in \
         " ".join(_text(by_id["IRA-CHEN"]["letter.pdf"], tmp_path, "chen-to")[0].split())
+
+
+def test_letter_without_a_named_custodian_names_no_one_twice(built_books):
+    """The six-property book names no custodian (books_in_care_of is empty): the letter says "the
+    custodian (trustee)" where a name would go, never "(the custodian (trustee))" after a role."""
+    results = list(compute(built_books["six"], 2023, keep_history=True).values())
+    html = " ".join(render_attachments_html(results).split())
+    assert "For the trustee or custodian who signs the return and for the account owner." in html
+    assert "(the custodian (trustee))" not in html
+    assert "An authorized officer of the custodian (trustee) reviews and signs" in html
 
 
 def test_every_year_renders_a_one_page_letter(sample_packages, tmp_path):

@@ -114,6 +114,12 @@ def test_section_numbers_follow_the_properties_and_types_are_in_words(documents)
                  "sep_ira": "SEP IRA", "simple_ira": "SIMPLE IRA"}[result.account["account_type"]]
         assert words in text and result.account["account_type"] not in text
         assert "traditional ira" not in text and "residential rental\n" not in text
+        # Schedule A Part V has four columns: from the 5th property on, column D is a sum the subtitle explains
+        flat = " ".join(text.split())
+        part_v = [column.property_id for column in result.property_years
+                  if column.debt_financed]
+        shared = "column D carries the sum of the 4th and later properties"
+        assert (shared in flat) == (len(part_v) > 4), (result.account_id, part_v)
 
 
 def test_not_required_summary_says_why_and_prints_no_due_date(documents):

@@ -57,11 +57,13 @@ def letter_context(result: AccountYear, data: dict) -> dict:
     part_iii = form["part_iii"]
     gross = Decimal(data["gross_unrelated_income"])
     threshold = Decimal(data["filing_threshold"])
-    custodian = data.get("books_in_care_of") or "the custodian (trustee)"
+    plan_trust = data["account_type"] == "solo_401k"
+    named = bool(data.get("books_in_care_of"))
+    custodian = data["books_in_care_of"] if named else ("the plan's trustee" if plan_trust else "the custodian (trustee)")
     return {
         "year": result.tax_year, "name": data["name"] or data["account_id"], "ein": data["ein"],
         "account_id": data["account_id"], "account_type": account_type(data["account_type"]),
-        "exemption": exemption(data["account_type"]), "custodian": custodian,
+        "exemption": exemption(data["account_type"]), "custodian": custodian, "custodian_named": named,
         "must_file": data["must_file"], "gross": gross, "threshold": threshold,
         "due_date": result.due_date, "extended_due_date": result.extended_due_date,
         "tax": int(part_iii["4"]), "payments": int(part_iii["7"]), "penalty": int(part_iii.get("8") or 0),
@@ -70,6 +72,6 @@ def letter_context(result: AccountYear, data: dict) -> dict:
         "estimated": estimated_installments(result, data),
         "transmitter_adds": [who for _, who in TRANSMITTER_ADDS],
         # a Solo 401(k)'s trustee is often its owner, who then signs as trustee
-        "plan_trust": data["account_type"] == "solo_401k",
+        "plan_trust": plan_trust,
         "attachments": [], "cite": {**CITE, "tax": taxed_under(data["account_type"])},
     }
