@@ -31,6 +31,7 @@ demo: setup
 	done
 	@echo "packages: $(DEMO_OUT)/<year>/<account_id>/<year>/ (990-T.pdf where a blank exists, statements.pdf, return.json, 990-T.xml), with summary.csv per year"
 	@echo "udfi on your PATH: . .venv/bin/activate (this shell) or pipx install . (every shell); outside make, blanks: export UDFI_FORMS_DIR=$(UDFI_FORMS_DIR)"
+	@echo "the investor's page: $(BIN)/udfi serve   then open http://127.0.0.1:8000/ (check a year with fixtures/sample zipped, or plan a purchase)"
 
 bench: setup
 	$(BIN)/python bench/bench.py

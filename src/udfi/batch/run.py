@@ -50,6 +50,8 @@ from udfi.batch.lock import LockedError, OutputLock
 from udfi.batch.package import ChunkJob, run_chunk_safely
 from udfi.batch.problems import OwnRows, problems_text
 from udfi.batch.progress import Progress
+from udfi.batch.reports import (YEAR_COLUMN, manifest_for_year, other_years, other_years_rows, with_year,
+                                xlsx_bytes)
 from udfi.batch.records import (EXCEPTION_COLUMNS, RUN, VALIDATE, WORKER, AccountRecord, ChunkResult, ExceptionRow,
                                 blank_summary, problem_text, short_error, validation_exceptions)
 from udfi.batch.slicing import BookSlicer
@@ -188,6 +190,14 @@ def _efile_settings(options: PrepareOptions, year: int, echo: Callable[[str], No
              f"placeholder {version.version} — set {setting} in the custodian settings before transmitting")
     key = {"custodian": sha256_file(path) if path is not None else "", "return_version": version.version}
     return custodian, key, custodian.return_timestamp or now_timestamp()
+
+
+NUMERIC_REPORT_COLUMNS = ("tax_year", "gross_unrelated_income", "ubti", "tax", "payments", "balance_due",
+                          "overpayment", "row", "tentative_tax", "balance_due_with_extension")
+
+
+def _xlsx_name(csv_name: str) -> str:
+    return csv_name[:-len(".csv")] + ".xlsx" if csv_name.endswith(".csv") else csv_name + ".xlsx"
 
 
 def _load_manifest(out: Path, name: str = MANIFEST_FILE) -> dict | None:
@@ -378,7 +388,8 @@ def _plan(options: PrepareOptions, out: Path, report, blanks, kind: BatchKind, e
     # a duplicated id is one account (both rows are reported as errors)
     account_ids = list(dict.fromkeys(a for a in book.accounts["account_id"].tolist() if isinstance(a, str)))
     selected: set[str] | None = None
-    previous = _load_manifest(out, kind.manifest_file) if (options.resume or options.accounts) else None
+    previous = (manifest_for_year(_load_manifest(out, kind.manifest_file), year)
+                if (options.resume or options.accounts) else None)
     if options.accounts:
         known = set(account_ids)
         unknown = [a for a in dict.fromkeys(options.accounts) if a not in known]
@@ -639,15 +650,26 @@ def _write_reports(options: PrepareOptions, out: Path, permissions: Permissions,
             exception_rows.append(ExceptionRow("", VALIDATE, problem_text(problem)
                                                + " (row left out: its account is not in accounts.csv)",
                                                problem.file, problem.row))
-    exceptions_csv = csv_bytes(EXCEPTION_COLUMNS, [row.as_dict() for row in exception_rows], EXCEPTION_USER_COLUMNS)
+    # Several tax years may share OUT: each report keeps the other years' rows and leads with the year.
+    exception_columns = with_year(EXCEPTION_COLUMNS)
+    exception_dicts = (other_years_rows(output_path(out, kind.exceptions_file), year)
+                       + [{YEAR_COLUMN: year, **row.as_dict()} for row in exception_rows])
+    exceptions_csv = csv_bytes(exception_columns, exception_dicts, EXCEPTION_USER_COLUMNS)
     summary_rows = []
-    columns = kind.summary_columns or SUMMARY_COLUMNS
+    columns = with_year(kind.summary_columns or SUMMARY_COLUMNS)
     for record in ordered:
         row = {column: record.summary.get(column, "") for column in columns}
+        row[YEAR_COLUMN] = year
         row["outputs"] = ";".join(sorted(record.outputs))
         summary_rows.append(row)
+    summary_rows = other_years_rows(output_path(out, kind.summary_file), year) + summary_rows
     summary_csv = csv_bytes(columns, summary_rows, USER_COLUMNS)
-    outputs = {kind.summary_file: sha256_bytes(summary_csv), kind.exceptions_file: sha256_bytes(exceptions_csv)}
+    summary_xlsx = xlsx_bytes(columns, summary_rows, USER_COLUMNS, "summary", NUMERIC_REPORT_COLUMNS)
+    exceptions_xlsx = xlsx_bytes(exception_columns, exception_dicts, EXCEPTION_USER_COLUMNS, "exceptions",
+                                 NUMERIC_REPORT_COLUMNS)
+    summary_xlsx_file, exceptions_xlsx_file = _xlsx_name(kind.summary_file), _xlsx_name(kind.exceptions_file)
+    outputs = {kind.summary_file: sha256_bytes(summary_csv), kind.exceptions_file: sha256_bytes(exceptions_csv),
+               summary_xlsx_file: sha256_bytes(summary_xlsx), exceptions_xlsx_file: sha256_bytes(exceptions_xlsx)}
     for record in ordered:
         outputs.update(record.outputs)
     manifest = {
@@ -664,8 +686,12 @@ def _write_reports(options: PrepareOptions, out: Path, permissions: Permissions,
     }
     if outcome.stopped:
         manifest["stopped"] = mask_ssn(outcome.stopped)
+    earlier = other_years(_load_manifest(out, kind.manifest_file), year)
+    if earlier:
+        manifest["other_years"] = earlier
     try:
         write_all_or_nothing(out, {kind.exceptions_file: exceptions_csv, kind.summary_file: summary_csv,
+                                   exceptions_xlsx_file: exceptions_xlsx, summary_xlsx_file: summary_xlsx,
                                    kind.manifest_file: manifest_bytes(manifest)}, permissions)
     except OSError as exc:
         raise PrepareError(EXIT_USAGE, f"--out {out}: could not write {kind.summary_file}, {kind.exceptions_file} and "

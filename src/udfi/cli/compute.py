@@ -11,6 +11,7 @@ import typer
 from udfi.cli.common import (EXIT_EXCEPTIONS, EXIT_INVALID, EXIT_USAGE, ITEM_KEYS, Column, OutputFormat, escape, fail,
                              flatten, format_option, lookup, open_output, output_option, quiet_option, write_csv,
                              write_json)
+from udfi import plain_words
 from udfi.cli.validate import date_format_option, load_or_exit, print_problems_stderr
 from udfi.engine.compute import Settings, compute_book
 from udfi.engine.report import account_object, compute_document
@@ -200,22 +201,9 @@ def register(app: typer.Typer) -> None:
 
 def _print_check(out, results, rows, year: int, report) -> None:
     for result in results:
-        name = escape(_shown(result.account.get("name") or result.account_id))
-        who = f"[bold]{name}[/bold] ({escape(_shown(result.account_id))})"
-        threshold = format_dollars(result.parameters.filing_threshold)
-        gross = f"{result.gross_unrelated_income:,.2f}"
-        if result.must_file:
-            tax = result.form.total_tax
-            out.line(f"{who}: MUST FILE Form 990-T for {year} — gross unrelated income ${gross} is at least "
-                     f"${threshold}. Tax ${format_dollars(tax) or '0'}; balance due "
-                     f"${format_dollars(result.form.part_iii['9']) or '0'}. Due {result.due_date:%B %-d, %Y} "
-                     f"(extended with Form 8868: {result.extended_due_date:%B %-d, %Y}).")
-            if result.estimated_tax_due_dates:
-                dates = ", ".join(f"{day:%b %-d, %Y}" for day in result.estimated_tax_due_dates)
-                out.line(f"   Tax is $500 or more: pay {year + 1} estimated tax by {dates}.")
-        else:
-            out.line(f"{who}: no Form 990-T required for {year} — gross unrelated income ${gross} is under "
-                     f"${threshold}.")
+        # The investor's plain words (udfi.plain_words), the same sentences as the web page's answer.
+        for line in plain_words.text_lines(plain_words.answer(result)):
+            out.text(_shown(line))
         for warning in account_warnings(result, report):
             out.text(f"   warning: {_shown(warning)}")
     for row in rows:
