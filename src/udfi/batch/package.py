@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from udfi.batch.files import (ALL_PARTS, EFILE_FILE, FORM_FILE, PACKAGE_FILES, PRINT_FILE, PRIVATE, RETURN_FILE,
+from udfi.batch.files import (ALL_PARTS, PACKAGE_PARTS, EFILE_FILE, FORM_FILE, PACKAGE_FILES, PRINT_FILE, PRIVATE, RETURN_FILE,
                               STATEMENTS_FILE, Permissions, folder_name_problem, is_systemic, json_document_bytes,
                               remove_package,
                               sha256_bytes, write_package)
@@ -33,6 +33,14 @@ def _statements_module():
     except ImportError:
         return None
     return render if hasattr(render, "render_statements") else None
+
+
+def _attachments_module():
+    try:
+        from udfi.attachments import render  # noqa: PLC0415
+    except ImportError:
+        return None
+    return render
 
 
 def _add_derivations():
@@ -76,9 +84,10 @@ def _compute_isolated(book: Book, tax_year: int, settings: Settings,
     return results, exceptions
 
 
-def _render_statements(module, results: list[AccountYear]) -> dict[str, bytes | BaseException]:
-    """statements.pdf per account, in batches of STATEMENTS_BATCH (render_many); a failing batch is
-    redone one account at a time so only the bad account fails."""
+def _render_statements(module, results: list[AccountYear], single: str = "render_statements") -> dict:
+    """statements.pdf (or, with the attachments module, its files) per account, in batches of
+    STATEMENTS_BATCH (render_many); a failing batch is redone one account at a time (`single`) so only
+    the bad account fails."""
     rendered: dict[str, bytes | BaseException] = {}
     for start in range(0, len(results), STATEMENTS_BATCH):
         batch = results[start:start + STATEMENTS_BATCH]
@@ -92,7 +101,7 @@ def _render_statements(module, results: list[AccountYear]) -> dict[str, bytes | 
                 pass
         for result in batch:
             try:
-                rendered[result.account_id] = module.render_statements(result)
+                rendered[result.account_id] = getattr(module, single)(result)
             except Exception as exc:  # noqa: BLE001
                 rendered[result.account_id] = exc
     return rendered
@@ -119,7 +128,10 @@ def _exception_row(account_id: str, stage: str, exc: Exception, result: AccountY
 def run_chunk(job: ChunkJob) -> ChunkResult:
     """Compute, fill, render and write every account of one chunk. Never raises for one account."""
     seconds = defaultdict(float)
-    statements = _statements_module() if "statements" in job.parts else None
+    documents = _statements_module()  # statements, attachments and letter render together (or not at all)
+    statements = documents if "statements" in job.parts else None
+    attachments = (_attachments_module() if documents is not None and {"attachments", "letter"} & set(job.parts)
+                   else None)
     derive = _add_derivations() if "json" in job.parts else None  # derivations live in return.json only
     derive_takes_book = derive is not None and "book" in inspect.signature(derive).parameters
     # Derivations search the book's rows line by line: give each account its own rows, not the chunk's
@@ -128,7 +140,7 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
     started = time.perf_counter()
     # The statements show every year of each property: keep the roll-forward instead of redoing it.
     results, compute_exceptions = _compute_isolated(job.book, job.tax_year, job.settings,
-                                                    keep_history=statements is not None)
+                                                    keep_history=statements is not None or attachments is not None)
     seconds["compute"] += time.perf_counter() - started
     records: dict[str, AccountRecord] = {}
     accounts = {row["account_id"]: row for row in job.book.accounts.to_dict("records")}
@@ -139,17 +151,20 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
 
     packaged = [result for result in results if result.must_file or job.all_accounts]
     rendered: dict[str, bytes | BaseException] = {}
+    attached: dict[str, dict | BaseException] = {}
+    started = time.perf_counter()
     if statements is not None:
-        started = time.perf_counter()
         rendered = _render_statements(statements, packaged)
-        seconds["statements"] += time.perf_counter() - started
+    if attachments is not None:  # attachments.pdf and letter.pdf: one more document per batch
+        attached = _render_statements(attachments, packaged, single="render_account")
+    seconds["statements"] += time.perf_counter() - started
 
     for result in results:
         try:
             packaged_here = own_rows is not None and (result.must_file or job.all_accounts)
             book = own_rows.sub_book([result.account_id]) if packaged_here else job.book
             record, files = _package_account(job, result, rendered, statements is not None, derive,
-                                             derive_takes_book, seconds, book)
+                                             derive_takes_book, seconds, book, attached)
         except Exception as exc:  # noqa: BLE001 — whatever happens, it is this account's failure only
             record, files = _failed(accounts.get(result.account_id, {}), result.account_id, exc), None
         if job.deliver:
@@ -164,8 +179,8 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
 
 
 def _package_account(job: ChunkJob, result: AccountYear, rendered: dict, with_statements: bool, derive,
-                     derive_takes_book: bool, seconds: dict, book: Book | None = None
-                     ) -> tuple[AccountRecord, dict[str, bytes] | None]:
+                     derive_takes_book: bool, seconds: dict, book: Book | None = None,
+                     attached: dict | None = None) -> tuple[AccountRecord, dict[str, bytes] | None]:
     """The account's record and its package's files (None: no package — not required, or an exception).
     Nothing is written here: `settle` does that, in this process or in the cluster's client."""
     from udfi.summary import summary_row  # noqa: PLC0415
@@ -208,6 +223,12 @@ def _package_account(job: ChunkJob, result: AccountYear, rendered: dict, with_st
             if pdf is None:
                 raise RuntimeError("no statements were rendered for this account")
             files[STATEMENTS_FILE] = pdf
+        extra = (attached or {}).get(account_id, {})
+        if isinstance(extra, BaseException):
+            stage = STATEMENTS
+            raise extra
+        # ATTACHMENTS_FILE (when the return has attached forms), LETTER_FILE — those of the parts asked for
+        files.update({name: content for name, content in extra.items() if name in _files_of(job.parts)})
         if "xml" in job.parts:
             stage = EFILE
             started = time.process_time()  # CPU time: the bench reports the XML step as CPU ms per package
@@ -222,6 +243,10 @@ def _package_account(job: ChunkJob, result: AccountYear, rendered: dict, with_st
         _mark_exception(record)
         return record, None
     return record, files
+
+
+def _files_of(parts: tuple[str, ...]) -> set[str]:
+    return {name for part in parts for name in PACKAGE_PARTS[part]}
 
 
 def _mark_exception(record: AccountRecord) -> None:

@@ -542,7 +542,7 @@ def _schedule(options: PrepareOptions, out: Path, permissions: Permissions, blan
     # Chunks: big enough to amortize a compute call, small enough that filling and rendering a
     # chunk (~1.5 s per package) keeps both cores busy to the end and the progress bar moving.
     parts = _parts(options)
-    renders = (blanks is not None and "pdf" in parts) or ("statements" in parts
+    renders = (blanks is not None and "pdf" in parts) or (bool({"statements", "attachments", "letter"} & set(parts))
                                                          and package._statements_module() is not None)
     limit = MAX_CHUNK_PACKAGING if renders else MAX_CHUNK
     todo = plan.todo
