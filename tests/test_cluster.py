@@ -22,7 +22,7 @@ distributed = pytest.importorskip("distributed")  # the `dask` extra (in `dev`, 
 import cloudpickle  # noqa: E402
 import dask  # noqa: E402
 
-from udfi.batch import cluster as batch_cluster  # noqa: E402
+from udfi.batch import cluster as batch_cluster, package as batch_package  # noqa: E402
 from udfi.batch.package import run_chunk_safely  # noqa: E402
 from udfi.batch.run import PREPARE, PrepareError, PrepareOptions, prepare  # noqa: E402
 from udfi.cli import app  # noqa: E402
@@ -120,6 +120,8 @@ def test_the_cluster_writes_the_bytes_of_the_process_pool_pdfs_included(tmp_path
             "exceptions.xlsx"} <= names
     if forms:
         assert "990-T.pdf" in names
+    if batch_package._attachments_module() is not None:
+        assert "letter.pdf" in names
     # Written by this process, with the pool's modes: owner-only files and folders.
     for path in (tmp_path / "cluster").rglob("*"):
         assert path.stat().st_mode & 0o077 == 0, path
