@@ -32,7 +32,8 @@ RETURN_FILE = "return.json"
 EFILE_FILE = "990-T.xml"
 PROBLEMS_FILE = "problems.txt"
 # The files of one account's `prepare` package (another batch kind passes its own, e.g. `extend`).
-PACKAGE_FILES = (FORM_FILE, PRINT_FILE, STATEMENTS_FILE, RETURN_FILE, EFILE_FILE)
+DIAGNOSTICS_FILE = "diagnostics.html"  # every flag, warning and assumption of the return (udfi.diagnostics)
+PACKAGE_FILES = (FORM_FILE, PRINT_FILE, STATEMENTS_FILE, RETURN_FILE, EFILE_FILE, DIAGNOSTICS_FILE)
 
 SUMMARY_FILE = "summary.csv"
 EXCEPTIONS_FILE = "exceptions.csv"

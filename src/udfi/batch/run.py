@@ -502,6 +502,8 @@ def _run(options: PrepareOptions, out: Path, permissions: Permissions, blanks, o
     if kind.name == PREPARE.name:  # one batch kind owns the owners' problem files (OUT may be shared)
         _write_problem_files(options, out, permissions, plan, report)
     _write_reports(options, out, permissions, plan, report, outcome, kind)
+    if kind.name == PREPARE.name:
+        _write_diagnostics(options, out, permissions, plan, outcome)
     _count(plan, outcome, started, echo)
     return outcome
 
@@ -523,7 +525,8 @@ def _schedule(options: PrepareOptions, out: Path, permissions: Permissions, blan
 
     def job_for(chunk: list[str]) -> ChunkJob:
         return ChunkJob(plan.slicer.sub_book(chunk), year, out, settings, options.all_accounts, blanks,
-                        options.flatten, chunk, custodian=custodian, timestamp=timestamp, permissions=permissions)
+                        options.flatten, chunk, custodian=custodian, timestamp=timestamp, permissions=permissions,
+                        problems={account_id: plan.by_account.get(account_id, []) for account_id in chunk})
 
     with Progress(len(plan.account_ids), progress_stream, interactive) as bar:
         bar.advance(list(plan.records.values()))
@@ -698,6 +701,21 @@ def _write_reports(options: PrepareOptions, out: Path, permissions: Permissions,
                                        f"{kind.manifest_file} ({exc.strerror or exc}); none of them was changed. The "
                                        "packages written are complete; free space and rerun with --resume") from exc
     outcome.exception_rows = exception_rows
+
+
+def _write_diagnostics(options: PrepareOptions, out: Path, permissions: Permissions, plan: _Plan,
+                       outcome: PrepareOutcome) -> None:
+    """OUT/diagnostics.html and OUT/diagnostics.csv (udfi.diagnostics.batch), together or not at all."""
+    from udfi.diagnostics.batch import BATCH_CSV_FILE, previous_rows, run_files  # noqa: PLC0415
+
+    ordered = [plan.records[account_id] for account_id in plan.account_ids if account_id in plan.records]
+    files = run_files(options.tax_year, ordered, plan.by_account, previous_rows(output_path(out, BATCH_CSV_FILE)),
+                      outcome.exception_rows)
+    try:
+        write_all_or_nothing(out, files, permissions)
+    except OSError as exc:
+        raise PrepareError(EXIT_USAGE, f"--out {out}: could not write {', '.join(files)} ({exc.strerror or exc}); "
+                                       "the packages and the reports are complete; rerun with --resume") from exc
 
 
 def _count(plan: _Plan, outcome: PrepareOutcome, started: float, echo) -> None:

@@ -1,0 +1,132 @@
+"""The assumptions a return rests on, read from the book and the engine's own facts (never recomputed):
+a property with no `use` got its default, a loan with no lender statement in the year was carried on
+the ledger's balance, the activity code default, no account_years.csv row (Part IV answered No) ...
+
+Their wording, README Assumption number and authority are data: `schemas/assumptions.yaml`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+import pandas as pd
+import yaml
+
+from udfi.book import ACCOUNT_YEARS_COLUMN
+from udfi.diagnostics.model import ASSUMPTION, INFO, Item
+from udfi.engine.compute import AccountYear, Settings
+from udfi.engine.depreciation import LAND
+from udfi.engine.property_year import INVESTMENT
+from udfi.resources import schemas_dir
+from udfi.safety import mask_ssn
+
+ASSUMPTIONS_FILE = "assumptions.yaml"
+# Readings that every return takes: listed as info, so an account "has nothing to report" without them.
+STANDING = ("statutory_due_date", "not_computed")
+
+
+@dataclass(frozen=True)
+class Assumption:
+    id: str
+    readme: int
+    title: str
+    sentence: str
+    line: str
+    authority: str
+
+
+@lru_cache(maxsize=1)
+def assumptions() -> dict[str, Assumption]:
+    """schemas/assumptions.yaml: id → Assumption."""
+    data = yaml.safe_load((schemas_dir() / ASSUMPTIONS_FILE).read_text(encoding="utf-8"))
+    return {key: Assumption(key, int(entry["readme"]), entry["title"], entry["sentence"], entry.get("line", ""),
+                            entry.get("authority", "")) for key, entry in data["assumptions"].items()}
+
+
+def topic_of(assumption: Assumption) -> str:
+    return f"{assumption.title} (Assumption {assumption.readme})"
+
+
+def item(assumption_id: str, where: str = "", kind: str = ASSUMPTION, **values) -> Item:
+    entry = assumptions()[assumption_id]
+    return Item(kind=kind, topic=topic_of(entry), message=str(mask_ssn(entry.sentence.format(**values))),
+                where=str(mask_ssn(where)), line=entry.line.format(**values), authority=entry.authority,
+                source="book")
+
+
+def _row_where(book, table: str, frame: pd.DataFrame | None, key: str, value: str, column: str) -> str:
+    """'properties.csv row 3, column use' — the spreadsheet row of `key == value` when the book is at hand."""
+    from udfi.statements.figures import table_name  # noqa: PLC0415 — keeps the import graph light
+
+    if book is None or frame is None or not len(frame) or key not in frame.columns:
+        return f"{table}.csv, column {column}"
+    rows = frame.loc[frame[key] == value, "source_row"].tolist() if "source_row" in frame.columns else []
+    name = table_name(book, table)
+    return f"{name} row {int(rows[0])}, column {column}" if rows else f"{name}, column {column}"
+
+
+def _given(frame: pd.DataFrame | None, key: str, value: str, column: str) -> object:
+    if frame is None or column not in frame.columns:
+        return None
+    found = frame.loc[frame[key] == value, column]
+    return None if found.empty or pd.isna(found.iloc[0]) or found.iloc[0] == "" else found.iloc[0]
+
+
+def _year_rows(account: dict, tax_year: int) -> list:
+    raw = account.get(ACCOUNT_YEARS_COLUMN) or "{}"
+    return json.loads(raw).get(str(tax_year), []) if isinstance(raw, str) else []
+
+
+def _statement_basis(loan, year_start: dt.date) -> str:
+    earlier = loan.statement_in_effect(year_start)
+    if earlier is not None:
+        return (f"the lender's statement of {earlier[0].isoformat()} ({earlier[1]:,.2f}) less the ledger's later "
+                "principal rows")
+    return f"the loan's principal ({loan.principal:,.2f}) less the ledger's principal rows"
+
+
+def assumption_items(result: AccountYear, book=None) -> list[Item]:
+    """Every assumption this account's return rests on, in property order."""
+    year = result.tax_year
+    year_start, year_end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    properties = book.properties if book is not None else None
+    found: list[Item] = []
+    for column in result.property_years:
+        facts = column.facts
+        pid = facts.property_id
+        if facts.property_type != LAND and facts.recovery == "ads":
+            found.append(item("recovery_default", _row_where(book, "properties", properties, "property_id", pid,
+                                                             "recovery"), property=pid,
+                              years=f"{facts.assets[0].recovery_years.normalize():f}"))
+        if book is not None and _given(properties, "property_id", pid, "use") is None:
+            why = ("land is held for investment, a capital asset" if facts.use == INVESTMENT else
+                   "a building held for the production of rents is used in a trade or business: §1231 property "
+                   "when held more than a year")
+            sold = column.disposition is not None
+            found.append(item("use_default", _row_where(book, "properties", properties, "property_id", pid, "use"),
+                              kind=ASSUMPTION if sold else INFO, property=pid, value=facts.use, why=why,
+                              sale="; it decides the character of this year's sale" if sold else
+                              f"; it matters only on a sale, and there is none in {year}"))
+            if not sold:
+                found[-1] = replace(found[-1], line="")
+        if facts.qualified_organization_exception:
+            continue  # its debt is not acquisition indebtedness: no balance enters line 4
+        for loan in facts.loans:
+            active = loan.originated_on <= year_end and (loan.retired_on is None or loan.retired_on >= year_start)
+            if not active or loan.purpose == "other":
+                continue
+            if not any(day.year == year for day in loan.statements):
+                found.append(item("no_lender_statement", f"property {pid}, loan {loan.loan_id}", property=pid,
+                                  loan=loan.loan_id, year=year, basis=_statement_basis(loan, year_start)))
+    if result.settings.activity_code == Settings.activity_code:
+        found.append(item("activity_code_default", "--activity-code", value=result.settings.activity_code))
+    if not _year_rows(result.account, year):
+        found.append(item("account_year_missing", f"account_years.csv (no row for {year})", year=year))
+    if result.account.get("account_type") == "solo_401k":
+        found.append(item("solo_401k_item_b", "accounts.csv, column account_type"))
+    found.append(item("statutory_due_date", "", kind=INFO, value=result.due_date.isoformat()))
+    found.append(item("not_computed", "", kind=INFO))
+    return found
