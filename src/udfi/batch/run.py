@@ -502,8 +502,6 @@ def _run(options: PrepareOptions, out: Path, permissions: Permissions, blanks, o
     if kind.name == PREPARE.name:  # one batch kind owns the owners' problem files (OUT may be shared)
         _write_problem_files(options, out, permissions, plan, report)
     _write_reports(options, out, permissions, plan, report, outcome, kind)
-    if kind.name == PREPARE.name:
-        _write_diagnostics(options, out, permissions, plan, outcome)
     _count(plan, outcome, started, echo)
     return outcome
 
@@ -673,6 +671,8 @@ def _write_reports(options: PrepareOptions, out: Path, permissions: Permissions,
     summary_xlsx_file, exceptions_xlsx_file = _xlsx_name(kind.summary_file), _xlsx_name(kind.exceptions_file)
     outputs = {kind.summary_file: sha256_bytes(summary_csv), kind.exceptions_file: sha256_bytes(exceptions_csv),
                summary_xlsx_file: sha256_bytes(summary_xlsx), exceptions_xlsx_file: sha256_bytes(exceptions_xlsx)}
+    diagnostics = _diagnostics_files(options, out, plan, exception_rows) if kind.name == PREPARE.name else {}
+    outputs.update({name: sha256_bytes(data) for name, data in diagnostics.items()})
     for record in ordered:
         outputs.update(record.outputs)
     manifest = {
@@ -695,7 +695,7 @@ def _write_reports(options: PrepareOptions, out: Path, permissions: Permissions,
     try:
         write_all_or_nothing(out, {kind.exceptions_file: exceptions_csv, kind.summary_file: summary_csv,
                                    exceptions_xlsx_file: exceptions_xlsx, summary_xlsx_file: summary_xlsx,
-                                   kind.manifest_file: manifest_bytes(manifest)}, permissions)
+                                   kind.manifest_file: manifest_bytes(manifest), **diagnostics}, permissions)
     except OSError as exc:
         raise PrepareError(EXIT_USAGE, f"--out {out}: could not write {kind.summary_file}, {kind.exceptions_file} and "
                                        f"{kind.manifest_file} ({exc.strerror or exc}); none of them was changed. The "
@@ -703,19 +703,13 @@ def _write_reports(options: PrepareOptions, out: Path, permissions: Permissions,
     outcome.exception_rows = exception_rows
 
 
-def _write_diagnostics(options: PrepareOptions, out: Path, permissions: Permissions, plan: _Plan,
-                       outcome: PrepareOutcome) -> None:
-    """OUT/diagnostics.html and OUT/diagnostics.csv (udfi.diagnostics.batch), together or not at all."""
+def _diagnostics_files(options: PrepareOptions, out: Path, plan: _Plan, exception_rows: list) -> dict[str, bytes]:
+    """OUT/diagnostics.html and OUT/diagnostics.csv (udfi.diagnostics.batch), written with the reports."""
     from udfi.diagnostics.batch import BATCH_CSV_FILE, previous_rows, run_files  # noqa: PLC0415
 
     ordered = [plan.records[account_id] for account_id in plan.account_ids if account_id in plan.records]
-    files = run_files(options.tax_year, ordered, plan.by_account, previous_rows(output_path(out, BATCH_CSV_FILE)),
-                      outcome.exception_rows)
-    try:
-        write_all_or_nothing(out, files, permissions)
-    except OSError as exc:
-        raise PrepareError(EXIT_USAGE, f"--out {out}: could not write {', '.join(files)} ({exc.strerror or exc}); "
-                                       "the packages and the reports are complete; rerun with --resume") from exc
+    return run_files(options.tax_year, ordered, plan.by_account, previous_rows(output_path(out, BATCH_CSV_FILE)),
+                     exception_rows)
 
 
 def _count(plan: _Plan, outcome: PrepareOutcome, started: float, echo) -> None:

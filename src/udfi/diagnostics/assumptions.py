@@ -33,6 +33,7 @@ class Assumption:
     id: str
     readme: int
     title: str
+    topic: str
     sentence: str
     line: str
     authority: str
@@ -42,12 +43,12 @@ class Assumption:
 def assumptions() -> dict[str, Assumption]:
     """schemas/assumptions.yaml: id → Assumption."""
     data = yaml.safe_load((schemas_dir() / ASSUMPTIONS_FILE).read_text(encoding="utf-8"))
-    return {key: Assumption(key, int(entry["readme"]), entry["title"], entry["sentence"], entry.get("line", ""),
-                            entry.get("authority", "")) for key, entry in data["assumptions"].items()}
+    return {key: Assumption(key, int(entry["readme"]), entry["title"], entry["topic"], entry["sentence"],
+                            entry.get("line", ""), entry.get("authority", "")) for key, entry in data["assumptions"].items()}
 
 
 def topic_of(assumption: Assumption) -> str:
-    return f"{assumption.title} (Assumption {assumption.readme})"
+    return f"{assumption.topic} (Assumption {assumption.readme})"
 
 
 def item(assumption_id: str, where: str = "", kind: str = ASSUMPTION, **values) -> Item:
@@ -122,7 +123,7 @@ def assumption_items(result: AccountYear, book=None) -> list[Item]:
                 found.append(item("no_lender_statement", f"property {pid}, loan {loan.loan_id}", property=pid,
                                   loan=loan.loan_id, year=year, basis=_statement_basis(loan, year_start)))
     if result.settings.activity_code == Settings.activity_code:
-        found.append(item("activity_code_default", "--activity-code", value=result.settings.activity_code))
+        found.append(item("activity_code_default", "option --activity-code", value=result.settings.activity_code))
     if not _year_rows(result.account, year):
         found.append(item("account_year_missing", f"account_years.csv (no row for {year})", year=year))
     if result.account.get("account_type") == "solo_401k":

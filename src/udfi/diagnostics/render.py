@@ -26,7 +26,12 @@ TEMPLATES = "diagnostics"
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir() / TEMPLATES)),
                               autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
-                              keep_trailing_newline=True)
+                              keep_trailing_newline=True, finalize=_masked)
+
+
+def _masked(value):
+    """Every value a page prints is masked again, however the diagnostics were built."""
+    return mask_ssn(value) if isinstance(value, str) else value
 
 
 def _css() -> str:
