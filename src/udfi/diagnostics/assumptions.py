@@ -58,22 +58,33 @@ def item(assumption_id: str, where: str = "", kind: str = ASSUMPTION, **values) 
                 source="book")
 
 
-def _row_where(book, table: str, frame: pd.DataFrame | None, key: str, value: str, column: str) -> str:
-    """'properties.csv row 3, column use' — the spreadsheet row of `key == value` when the book is at hand."""
+_PROPERTY_ROWS: dict[int, tuple[pd.DataFrame, dict[str, tuple[int | None, bool]]]] = {}
+
+
+def _property_rows(properties: pd.DataFrame) -> dict[str, tuple[int | None, bool]]:
+    """property_id → (spreadsheet row, whether `use` was given), built once per frame (a batch chunk or
+    a whole book), so an account costs a lookup rather than a scan."""
+    cached = _PROPERTY_ROWS.get(id(properties))
+    if cached is not None and cached[0] is properties:
+        return cached[1]
+    rows = properties["source_row"].tolist() if "source_row" in properties.columns else [None] * len(properties)
+    uses = properties["use"].tolist() if "use" in properties.columns else [None] * len(properties)
+    index: dict[str, tuple[int | None, bool]] = {}
+    for property_id, row, use in zip(properties["property_id"].tolist(), rows, uses):
+        given = isinstance(use, str) and use != ""
+        index.setdefault(property_id, (None if row is None else int(row), given))
+    _PROPERTY_ROWS.clear()  # one frame at a time: the pages of one book or one chunk
+    _PROPERTY_ROWS[id(properties)] = (properties, index)
+    return index
+
+
+def _where(book, rows: dict, property_id: str, column: str) -> str:
+    """'properties.csv row 3, column use' (header = row 1), without the row when it is not known."""
     from udfi.statements.figures import table_name  # noqa: PLC0415 — keeps the import graph light
 
-    if book is None or frame is None or not len(frame) or key not in frame.columns:
-        return f"{table}.csv, column {column}"
-    rows = frame.loc[frame[key] == value, "source_row"].tolist() if "source_row" in frame.columns else []
-    name = table_name(book, table)
-    return f"{name} row {int(rows[0])}, column {column}" if rows else f"{name}, column {column}"
-
-
-def _given(frame: pd.DataFrame | None, key: str, value: str, column: str) -> object:
-    if frame is None or column not in frame.columns:
-        return None
-    found = frame.loc[frame[key] == value, column]
-    return None if found.empty or pd.isna(found.iloc[0]) or found.iloc[0] == "" else found.iloc[0]
+    name = table_name(book, "properties") if book is not None else "properties.csv"
+    row = rows.get(property_id, (None, False))[0]
+    return f"{name} row {row}, column {column}" if row is not None else f"{name}, column {column}"
 
 
 def _year_rows(account: dict, tax_year: int) -> list:
@@ -93,21 +104,20 @@ def assumption_items(result: AccountYear, book=None) -> list[Item]:
     """Every assumption this account's return rests on, in property order."""
     year = result.tax_year
     year_start, year_end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    properties = book.properties if book is not None else None
+    rows = _property_rows(book.properties) if book is not None else {}
     found: list[Item] = []
     for column in result.property_years:
         facts = column.facts
         pid = facts.property_id
         if facts.property_type != LAND and facts.recovery == "ads":
-            found.append(item("recovery_default", _row_where(book, "properties", properties, "property_id", pid,
-                                                             "recovery"), property=pid,
+            found.append(item("recovery_default", _where(book, rows, pid, "recovery"), property=pid,
                               years=f"{facts.assets[0].recovery_years.normalize():f}"))
-        if book is not None and _given(properties, "property_id", pid, "use") is None:
+        if book is not None and pid in rows and not rows[pid][1]:
             why = ("land is held for investment, a capital asset" if facts.use == INVESTMENT else
                    "a building held for the production of rents is used in a trade or business: §1231 property "
                    "when held more than a year")
             sold = column.disposition is not None
-            found.append(item("use_default", _row_where(book, "properties", properties, "property_id", pid, "use"),
+            found.append(item("use_default", _where(book, rows, pid, "use"),
                               kind=ASSUMPTION if sold else INFO, property=pid, value=facts.use, why=why,
                               sale="; it decides the character of this year's sale" if sold else
                               f"; it matters only on a sale, and there is none in {year}"))

@@ -5,13 +5,15 @@ recomputed, nothing is written, no input is changed; every text is masked (`udfi
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable
 
 from udfi.diagnostics.assumptions import assumption_items, assumptions, topic_of
 from udfi.diagnostics.model import ERROR, FLAG, WARNING, Diagnostics, Item, sorted_items
 from udfi.diagnostics.topics import FLAG_RULES, WARNING_RULES, match
 from udfi.engine.compute import AccountYear
-from udfi.engine.return_header import return_header
+from udfi.engine.return_header import F990T, canonical_items, return_header
+from udfi.forms.layouts import layout_years
 from udfi.safety import mask_ssn
 from udfi.summary import summary_row
 
@@ -103,6 +105,11 @@ def exception_items(exceptions: Iterable) -> list[Item]:
     return found
 
 
+@lru_cache(maxsize=1)
+def _first_layout_year() -> int:
+    return min(layout_years(F990T))
+
+
 def account_diagnostics(result: AccountYear, report=None, *, book=None, problems: Iterable | None = None,
                         exceptions: Iterable = ()) -> Diagnostics:
     """Every item that touched `result`'s return: validation problems of the account (from `report`, a
@@ -115,7 +122,9 @@ def account_diagnostics(result: AccountYear, report=None, *, book=None, problems
         book = report.book
     property_ids = [column.property_id for column in result.property_years]
     loan_ids = [loan.loan_id for column in result.property_years for loan in column.facts.loans]
-    header_flags = return_header(result).flags
+    header_flags = canonical_items(result.account, result.tax_year)[1]
+    if result.tax_year < _first_layout_year():  # the header's note on a pre-2020 revision comes with the lines
+        header_flags = return_header(result).flags
     items = (problem_items(problems) + exception_items(exceptions)
              + flag_items(result.flags, property_ids, loan_ids, "computation")
              + flag_items(header_flags, property_ids, loan_ids, "return header")

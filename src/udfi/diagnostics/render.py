@@ -34,6 +34,7 @@ def _masked(value):
     return mask_ssn(value) if isinstance(value, str) else value
 
 
+@lru_cache(maxsize=1)
 def _css() -> str:
     return (templates_dir() / TEMPLATES / "diagnostics.css").read_text(encoding="utf-8")
 
