@@ -285,3 +285,44 @@ def test_readme_documents_the_command_and_the_files():
     assert "udfi diagnostics BOOK --year Y" in README
     for name in ("`diagnostics.html`", "`OUT/diagnostics.html`", "`OUT/diagnostics.csv`"):
         assert name in README, name
+
+
+def _keys(value, prefix: str = "") -> set[str]:
+    """Every dotted path of nested dicts (intermediate paths too)."""
+    found = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            found |= {path} | _keys(item, path)
+    return found
+
+
+def _return_keys(result, book_frame) -> set[str]:
+    from udfi.engine.report import account_object  # noqa: PLC0415
+    from udfi.explain import add_derivations  # noqa: PLC0415
+
+    data = add_derivations(account_object(result), result, book_frame)
+    return _keys({key: value for key, value in data.items() if key != "derivations"}) | set(data["derivations"])
+
+
+def test_every_line_an_item_names_is_a_line_of_its_return(gathered, book):
+    """A line key that return.json (or udfi explain) does not have would send the reviewer nowhere: every
+    item's line is a key of its own return, and every line the rules and assumptions.yaml can name is a
+    key of the sample's returns (2022; 2023 for a sale's character)."""
+    sample = validate_book(REPO / "fixtures" / "sample")
+    universe: set[str] = set()
+    for year in (2022, 2023):
+        for result in compute_book(sample.book, year, Settings()):
+            keys = _return_keys(result, sample.book)
+            universe |= keys
+            for item in account_diagnostics(result, sample).items:
+                assert not item.line or item.line in keys, (year, result.account_id, item.topic, item.line)
+    report = validate_book(book)
+    for result in compute_book(report.book.for_accounts(set(gathered)), YEAR, Settings()):
+        keys = _return_keys(result, report.book)
+        for item in gathered[result.account_id].items:
+            assert not item.line or item.line in keys, (result.account_id, item.topic, item.line)
+    templates = [rule.line for rule in FLAG_RULES] + [entry.line for entry in assumptions().values()]
+    for template in filter(None, templates):
+        property_id = "P-COMMERCE" if template.startswith("property.") else "P-MAPLE"
+        assert template.format(property=property_id) in universe, template

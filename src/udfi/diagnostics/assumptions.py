@@ -17,6 +17,7 @@ import yaml
 
 from udfi.book import ACCOUNT_YEARS_COLUMN
 from udfi.diagnostics.model import ASSUMPTION, INFO, Item
+from udfi.diagnostics.topics import in_year
 from udfi.engine.compute import AccountYear, Settings
 from udfi.engine.depreciation import LAND
 from udfi.engine.property_year import INVESTMENT
@@ -51,11 +52,12 @@ def topic_of(assumption: Assumption) -> str:
     return f"{assumption.topic} (Assumption {assumption.readme})"
 
 
-def item(assumption_id: str, where: str = "", kind: str = ASSUMPTION, **values) -> Item:
+def item(assumption_id: str, where: str = "", kind: str = ASSUMPTION, tax_year: int | None = None, **values) -> Item:
     entry = assumptions()[assumption_id]
+    line = entry.line.format(**values)
     return Item(kind=kind, topic=topic_of(entry), message=str(mask_ssn(entry.sentence.format(**values))),
-                where=str(mask_ssn(where)), line=entry.line.format(**values), authority=entry.authority,
-                source="book")
+                where=str(mask_ssn(where)), line=in_year(line, tax_year) if tax_year else line,
+                authority=entry.authority, source="book")
 
 
 _PROPERTY_ROWS: dict[int, tuple[pd.DataFrame, dict[str, tuple[int | None, bool]]]] = {}
@@ -135,9 +137,10 @@ def assumption_items(result: AccountYear, book=None) -> list[Item]:
     if result.settings.activity_code == Settings.activity_code:
         found.append(item("activity_code_default", "option --activity-code", value=result.settings.activity_code))
     if not _year_rows(result.account, year):
-        found.append(item("account_year_missing", f"account_years.csv (no row for {year})", year=year))
+        found.append(item("account_year_missing", f"account_years.csv (no row for {year})", year=year,
+                          tax_year=year))
     if result.account.get("account_type") == "solo_401k":
-        found.append(item("solo_401k_item_b", "accounts.csv, column account_type"))
+        found.append(item("solo_401k_item_b", "accounts.csv, column account_type", tax_year=year))
     found.append(item("statutory_due_date", "", kind=INFO, value=result.due_date.isoformat()))
-    found.append(item("not_computed", "", kind=INFO))
+    found.append(item("not_computed", "", kind=INFO, tax_year=year))
     return found

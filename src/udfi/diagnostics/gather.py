@@ -10,7 +10,7 @@ from typing import Iterable
 
 from udfi.diagnostics.assumptions import assumption_items, assumptions, topic_of
 from udfi.diagnostics.model import ERROR, FLAG, WARNING, Diagnostics, Item, sorted_items
-from udfi.diagnostics.topics import FLAG_RULES, WARNING_RULES, match
+from udfi.diagnostics.topics import FLAG_RULES, WARNING_RULES, in_year, match
 from udfi.engine.compute import AccountYear
 from udfi.engine.return_header import F990T, canonical_items, return_header
 from udfi.forms.layouts import layout_years
@@ -62,7 +62,8 @@ def _flag_where(text: str, property_ids: list[str], loan_ids: list[str]) -> str:
     return ", ".join(parts)
 
 
-def flag_items(flags: Iterable[str], property_ids: list[str], loan_ids: list[str], source: str) -> list[Item]:
+def flag_items(flags: Iterable[str], property_ids: list[str], loan_ids: list[str], source: str,
+               tax_year: int | None = None) -> list[Item]:
     """The engine's (or the return header's) flags, each under its topic with its line and authority."""
     found = []
     for text in flags:
@@ -74,6 +75,7 @@ def flag_items(flags: Iterable[str], property_ids: list[str], loan_ids: list[str
         prefix = text.split(": ", 1)[0]
         property_id = prefix if prefix in property_ids else ""
         line = rule.line.format(property=property_id) if "{property}" not in rule.line or property_id else ""
+        line = in_year(line, tax_year) if tax_year is not None else line
         topic, authority = rule.topic, rule.authority
         if rule.assumption:
             entry = assumptions()[rule.assumption]
@@ -126,8 +128,8 @@ def account_diagnostics(result: AccountYear, report=None, *, book=None, problems
     if result.tax_year < _first_layout_year():  # the header's note on a pre-2020 revision comes with the lines
         header_flags = return_header(result).flags
     items = (problem_items(problems) + exception_items(exceptions)
-             + flag_items(result.flags, property_ids, loan_ids, "computation")
-             + flag_items(header_flags, property_ids, loan_ids, "return header")
+             + flag_items(result.flags, property_ids, loan_ids, "computation", result.tax_year)
+             + flag_items(header_flags, property_ids, loan_ids, "return header", result.tax_year)
              + assumption_items(result, book) + [_status_item(result)])
     status = "exception" if any(item.kind == ERROR for item in items) else "file" if result.must_file else "not_required"
     return Diagnostics(account_id=_masked(account_id), tax_year=result.tax_year,

@@ -4,14 +4,23 @@ The engine decides and words every flag (`udfi.engine.compute`, `udfi.engine.ret
 only names the situation each sentence describes, the return line it touches and its authority, so the
 batch page can count "4 loans without a lender statement" across accounts. A flag no rule matches is
 kept as it is under the topic "other flag". `{property}` in a line is the property the flag names.
+
+Lines are keys of the account object (`return.json`, docs/return-json.md) or of its derivations
+(`udfi explain`): `form_990t.<part>.<line>` in the canonical (2021–2022) numbering, moved to the tax
+year's own number by `in_year`, as are `form_990t_items.*` (items B, C, K and the Part IV answers).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from udfi.diagnostics.model import ASSUMPTION, FLAG, INFO, WARNING
+from udfi.forms.layouts import MissingLayoutError, load_layout
+
+F990T = "f990t"
+F990T_PREFIXES = ("form_990t.", "form_990t_items.")  # the figures, and items B, C, K and Part IV
 
 
 @dataclass(frozen=True)
@@ -64,22 +73,22 @@ FLAG_RULES: tuple[Rule, ...] = (
           authority="IRC §6655; Form 2220; README Assumption 14"),
     _rule("tax under the filing threshold", r"tax is computed although gross unrelated income is under",
           line="form_990t.part_ii.7", authority="Treas. Reg. §1.6012-3(a)(5); README Assumption 11"),
-    _rule("overpayment: credit or refund", r"overpayment of [\d,]+: choose on line 11", line="form_990t.part_iii.11",
+    _rule("overpayment: credit or refund", r"overpayment of [\d,]+: choose on line 11", line="form_990t.part_iii.10",
           authority="Form 990-T Part III line 11; README Assumption 21"),
     _rule("account_years.csv rows disagree", r"account_years\.csv rows .* both answer tax year",
-          line="form_990t.header.C", authority="Form 990-T items C and K, Part IV"),
+          line="form_990t_items.header.C", authority="Form 990-T items C and K, Part IV"),
     _rule("item C blank (no book value)", r"item C \(book value of all assets at end of year\) is blank",
-          kind=ASSUMPTION, line="form_990t.header.C", authority="Form 990-T item C; README Assumption 23"),
-    _rule("item K parent needed", r"item K is Yes, so the parent", line="form_990t.header.K",
+          kind=ASSUMPTION, line="form_990t_items.header.C", authority="Form 990-T item C; README Assumption 23"),
+    _rule("item K parent needed", r"item K is Yes, so the parent", line="form_990t_items.header.K",
           authority="Form 990-T item K"),
     _rule("foreign financial account (FBAR)", r"Part IV line 1 is Yes \(foreign financial account\)",
-          line="form_990t.part_iv.1", authority="31 U.S.C. §5314; 31 C.F.R. §1010.350 (FinCEN Form 114)"),
+          line="form_990t_items.part_iv.1", authority="31 U.S.C. §5314; 31 C.F.R. §1010.350 (FinCEN Form 114)"),
     _rule("foreign account country needed", r"Part IV line 1 is Yes, so the country is needed",
-          line="form_990t.part_iv.1", authority="Form 990-T Part IV line 1"),
-    _rule("foreign trust", r"Part IV line 2 is Yes \(foreign trust\)", line="form_990t.part_iv.2",
+          line="form_990t_items.part_iv.1", authority="Form 990-T Part IV line 1"),
+    _rule("foreign trust", r"Part IV line 2 is Yes \(foreign trust\)", line="form_990t_items.part_iv.2",
           authority="IRC §6048; Form 3520"),
     _rule("accounting method change not described", r"change in accounting method was not described",
-          line="form_990t.part_iv.6b", authority="Form 990-T Part IV (2020–2022 revisions)"),
+          line="form_990t_items.part_iv.6b", authority="Form 990-T Part IV (2020–2022 revisions)"),
     _rule("pre-2020 Form 990-T revision", r"is the pre-\d+ revision, which udfi does not lay out", kind=INFO,
           authority="Form 990-T (2020 revision)"),
 )
@@ -103,6 +112,25 @@ WARNING_RULES: tuple[Rule, ...] = (
     _rule("SSN-shaped text", r"(?i)SSN|social security", kind=WARNING,
           authority="IRC §6104(d) (Form 990-T may be made public); README Data safety"),
 )
+
+
+@lru_cache(maxsize=16)
+def _layout(tax_year: int):
+    try:
+        return load_layout(F990T, tax_year)
+    except MissingLayoutError:
+        return None  # a pre-2020 year: the 2020+ numbers are used (the return header says so)
+
+
+def in_year(line: str, tax_year: int) -> str:
+    """A canonical Form 990-T line key in `tax_year`'s own numbering; "" when the revision lacks it."""
+    prefix = next((prefix for prefix in F990T_PREFIXES if line.startswith(prefix)), None)
+    layout = _layout(tax_year) if prefix else None
+    if layout is None:
+        return line
+    canonical = line[len(prefix):]
+    own = layout.renumbered.get(canonical, canonical)
+    return prefix + own if layout.has_line(own) else ""
 
 
 def match(rules: tuple[Rule, ...], text: str) -> Rule | None:
