@@ -2,7 +2,7 @@
 where the law and the inputs put them — a recourse loan (IRC §4975(c)(1)(B)), a loan without a lender
 statement (Reg. §1.514(a)-1(a)(3); README Assumption 4), a validation warning with file/row/column,
 the §514(c)(9) exception of a Solo 401(k) (README Assumption 17), Part IV answered No by default
-(README Assumption 23) — masked, escaped, and the same on the batch page as on each account's page."""
+(README Assumption 24) — masked, escaped, and the same on the batch page as on each account's page."""
 
 from __future__ import annotations
 
@@ -140,7 +140,7 @@ def test_an_ssn_in_a_memo_is_a_masked_warning_with_file_row_column(gathered):
 def test_defaults_the_book_left_open_are_assumptions(gathered):
     a1, a4, a5 = gathered["A1"], gathered["A4"], gathered["A5"]
     # no account_years.csv row for A1: Part IV answered No by default; item C blank (the header's flag)
-    _one(a1, ASSUMPTION, "Part IV and item K answered No by default (Assumption 23)")
+    _one(a1, ASSUMPTION, "Part IV and item K answered No by default (Assumption 24)")
     _one(a1, ASSUMPTION, "item C blank (no book value)")
     _one(a1, ASSUMPTION, "default activity code 900000 (Assumption 15)")
     # P1 has no `use` and no sale in 2022: noted (it decides only a sale's character), not an assumption
@@ -153,7 +153,7 @@ def test_defaults_the_book_left_open_are_assumptions(gathered):
     assert applied.where == "property P4" and "§514(c)(9)" in applied.authority
     assert a4.status == "not_required" and a1.status == "file"
     # A5 answered account_years.csv for the year: no Part IV default, item C given
-    assert not [i for i in a5.items if i.topic in ("Part IV and item K answered No by default (Assumption 23)",
+    assert not [i for i in a5.items if i.topic in ("Part IV and item K answered No by default (Assumption 24)",
                                                     "item C blank (no book value)")]
 
 
@@ -326,3 +326,20 @@ def test_every_line_an_item_names_is_a_line_of_its_return(gathered, book):
     for template in filter(None, templates):
         property_id = "P-COMMERCE" if template.startswith("property.") else "P-MAPLE"
         assert template.format(property=property_id) in universe, template
+
+
+def test_each_k1_names_its_silo_as_an_assumption():
+    """fixtures/k1, 2022: Harbor Point is 25% of profits and capital — over 2% (de minimis test, Reg.
+    §1.512(a)-6(c)(3)) and its capital over 20% (participation test, (c)(4)) — so it is not a qualifying
+    partnership interest and goes to the silo of its NAICS code's first two digits (531110 → 53); Cedar
+    Ridge's 1.2% meets the de minimis test: the investment-activities silo."""
+    k1 = validate_book(REPO / "fixtures" / "k1")
+    found = {}
+    for result in compute_book(k1.book, YEAR, Settings()):
+        for item in account_diagnostics(result, k1).items:
+            if item.topic == "K-1 assigned to a silo (Assumption 23)":
+                found[item.message.split(":")[0]] = item
+    assert "the silo of NAICS 53" in found["K-1 of Harbor Point Multifamily LLC"].message
+    assert "the investment-activities silo" in found["K-1 of Cedar Ridge Apartments LP"].message
+    assert re.fullmatch(r"k1s\.csv row \d+", found["K-1 of Cedar Ridge Apartments LP"].where)
+    assert all(item.kind == ASSUMPTION and "[M]" in item.authority for item in found.values())

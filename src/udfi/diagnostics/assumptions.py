@@ -134,6 +134,11 @@ def assumption_items(result: AccountYear, book=None) -> list[Item]:
             if not any(day.year == year for day in loan.statements):
                 found.append(item("no_lender_statement", f"property {pid}, loan {loan.loan_id}", property=pid,
                                   loan=loan.loan_id, year=year, basis=_statement_basis(loan, year_start)))
+    for interest in result.k1s:
+        silo = ("the investment-activities silo" if interest.qualifying else
+                f"the silo of NAICS {interest.sector or '(no code)'}")
+        found.append(item("k1_silo", f"k1s.csv row {interest.source_row}", name=interest.name, silo=silo,
+                          explanation=interest.qualification.explanation, ubti=f"{interest.ubti:,.2f}"))
     if result.settings.activity_code == Settings.activity_code:
         found.append(item("activity_code_default", "option --activity-code", value=result.settings.activity_code))
     if not _year_rows(result.account, year):

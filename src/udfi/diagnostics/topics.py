@@ -78,7 +78,7 @@ FLAG_RULES: tuple[Rule, ...] = (
     _rule("account_years.csv rows disagree", r"account_years\.csv rows .* both answer tax year",
           line="form_990t_items.header.C", authority="Form 990-T items C and K, Part IV"),
     _rule("item C blank (no book value)", r"item C \(book value of all assets at end of year\) is blank",
-          kind=ASSUMPTION, line="form_990t_items.header.C", authority="Form 990-T item C; README Assumption 23"),
+          kind=ASSUMPTION, line="form_990t_items.header.C", authority="Form 990-T item C; README Assumption 24"),
     _rule("item K parent needed", r"item K is Yes, so the parent", line="form_990t_items.header.K",
           authority="Form 990-T item K"),
     _rule("foreign financial account (FBAR)", r"Part IV line 1 is Yes \(foreign financial account\)",
@@ -89,6 +89,14 @@ FLAG_RULES: tuple[Rule, ...] = (
           authority="IRC §6048; Form 3520"),
     _rule("accounting method change not described", r"change in accounting method was not described",
           line="form_990t_items.part_iv.6b", authority="Form 990-T Part IV (2020–2022 revisions)"),
+    _rule("K-1 gross income not given", r"^K-1 .*: gross_income not given", kind=ASSUMPTION,
+          line="gross_unrelated_income", authority="Treas. Reg. §1.6012-3(a)(5); README Assumption 23"),
+    _rule("K-1 kept qualifying by the grace period", r"^K-1 .*grace period", authority="Treas. Reg. "
+          "§1.512(a)-6(c) [M]; README Assumption 23"),
+    _rule("silo item C from the largest K-1", r"^Schedule A for .*: its K-1s give several activity codes",
+          authority="Treas. Reg. §1.512(a)-6(b) [M]; README Assumption 23"),
+    _rule("silo loss kept as its own NOL", r"^Schedule A for .*: a loss of .* stays in this trade or business",
+          authority="IRC §512(a)(6)(A); Treas. Reg. §1.512(a)-6(h)(1) [M]; README Assumption 23"),
     _rule("pre-2020 Form 990-T revision", r"is the pre-\d+ revision, which udfi does not lay out", kind=INFO,
           authority="Form 990-T (2020 revision)"),
 )

@@ -33,6 +33,7 @@ from udfi.reproducible import fixed_font_timestamps
 from udfi.resources import templates_dir
 from udfi.statements.chart import debt_chart_svg
 from udfi.statements.figures import CITE, asset_lines, format_cents, format_rate, trust_rate_steps
+from udfi.statements.k1 import k1_context
 
 TEMPLATE = "statements/statements.html.j2"
 STYLESHEET = "statements/statements.css"
@@ -321,6 +322,7 @@ def statement_context(result: AccountYear, index: int = 0, chart: bool = True, c
         "tax": _tax(result, data), "payments": result.payments, "sales": _sales(data),
         "chart": chart_url,
         "cite": CITE,
+        "k1": k1_context(result, data),
     }
 
 
