@@ -147,7 +147,8 @@ def test_defaults_the_book_left_open_are_assumptions(gathered):
     use = _one(a1, INFO, "default use of a property (Assumption 6)")
     assert use.where == "properties.csv row 2, column use" and "rental_business" in use.message
     # P4 says recovery = gds and use = rental_business: neither default is listed for it
-    assert not [i for i in a4.items if i.topic in ("ADS recovery period (default) (Assumption 1)", "default use of a property (Assumption 6)")]
+    defaults = ("ADS recovery period (default) (Assumption 1)", "default use of a property (Assumption 6)")
+    assert not [i for i in a4.items if i.topic in defaults]
     # the Solo 401(k): §514(c)(9) applied (no disqualified lender), the rest of (c)(9)(B) is the preparer's
     applied = _one(a4, ASSUMPTION, "§514(c)(9) exception applied (Assumption 17)")
     assert applied.where == "property P4" and "§514(c)(9)" in applied.authority

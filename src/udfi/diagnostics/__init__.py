@@ -7,5 +7,5 @@ from udfi.diagnostics.render import (BATCH_CSV_FILE, PAGE_FILE, BatchDiagnostics
                                      batch_page, book_page, csv_bytes, text_lines)
 
 __all__ = ["ASSUMPTION", "ERROR", "FLAG", "INFO", "KINDS", "WARNING", "BATCH_CSV_FILE", "PAGE_FILE", "BatchDiagnostics",
-           "Diagnostics", "Item", "account_diagnostics", "account_page", "batch_diagnostics", "batch_page", "book_page", "csv_bytes",
-           "text_lines", "unprepared_diagnostics"]
+           "Diagnostics", "Item", "account_diagnostics", "account_page", "batch_diagnostics", "batch_page", "book_page",
+           "csv_bytes", "text_lines", "unprepared_diagnostics"]

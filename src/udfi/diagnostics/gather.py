@@ -80,7 +80,7 @@ def flag_items(flags: Iterable[str], property_ids: list[str], loan_ids: list[str
         if rule.assumption:
             entry = assumptions()[rule.assumption]
             topic, authority = topic_of(entry), entry.authority
-        found.append(Item(kind=rule.kind, topic=topic, message=_masked(text), where=_masked(where), line=line,
+        found.append(Item(kind=rule.kind, topic=topic, message=_masked(text), where=_masked(where or rule.where), line=line,
                           authority=authority, source=source))
     return found
 

@@ -31,10 +31,12 @@ class Rule:
     line: str = ""
     authority: str = ""
     assumption: str = ""  # an id of schemas/assumptions.yaml (its README number is added to the authority)
+    where: str = ""       # the input to look at when the flag's sentence names none
 
 
-def _rule(topic: str, pattern: str, kind: str = FLAG, line: str = "", authority: str = "", assumption: str = "") -> Rule:
-    return Rule(topic, re.compile(pattern), kind, line, authority, assumption)
+def _rule(topic: str, pattern: str, kind: str = FLAG, line: str = "", authority: str = "", assumption: str = "",
+          where: str = "") -> Rule:
+    return Rule(topic, re.compile(pattern), kind, line, authority, assumption, where)
 
 
 FLAG_RULES: tuple[Rule, ...] = (
@@ -78,7 +80,8 @@ FLAG_RULES: tuple[Rule, ...] = (
     _rule("account_years.csv rows disagree", r"account_years\.csv rows .* both answer tax year",
           line="form_990t_items.header.C", authority="Form 990-T items C and K, Part IV"),
     _rule("item C blank (no book value)", r"item C \(book value of all assets at end of year\) is blank",
-          kind=ASSUMPTION, line="form_990t_items.header.C", authority="Form 990-T item C; README Assumption 24"),
+          kind=ASSUMPTION, line="form_990t_items.header.C", authority="Form 990-T item C; README Assumption 24",
+          where="account_years.csv, column book_value_eoy"),
     _rule("item K parent needed", r"item K is Yes, so the parent", line="form_990t_items.header.K",
           authority="Form 990-T item K"),
     _rule("foreign financial account (FBAR)", r"Part IV line 1 is Yes \(foreign financial account\)",
