@@ -10,14 +10,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from udfi.batch.files import (EFILE_FILE, FORM_FILE, PACKAGE_FILES, PRINT_FILE, PRIVATE, RETURN_FILE, STATEMENTS_FILE,
-                              Permissions, folder_name_problem, is_systemic, remove_package, safe_folder_name,
-                              sha256_bytes, write_package)
+from udfi.batch.files import (DIAGNOSTICS_FILE, EFILE_FILE, FORM_FILE, PACKAGE_FILES, PRINT_FILE, PRIVATE, RETURN_FILE,
+                              STATEMENTS_FILE, Permissions, folder_name_problem, is_systemic, remove_package,
+                              safe_folder_name, sha256_bytes, write_package)
 from udfi.batch.records import (COMPUTE, EFILE, FORM, OUTPUT, RETURN, STATEMENTS, AccountRecord, ChunkResult,
                                 ExceptionRow, blank_summary, short_error)
 from udfi.book import Book
+from udfi.diagnostics import account_diagnostics, account_page
 from udfi.engine.compute import AccountYear, Settings, compute_book
 from udfi.engine.report import account_object
+
+DIAGNOSTICS = "diagnostics"  # the stage that gathers and renders diagnostics.html
 
 # Accounts per WeasyPrint document (render_many). Measured on the 200-account bench book, seconds
 # per account: 1 → 1.04, 5 → 0.95, 10 → 0.89, 20 → 0.91, 40 → 1.02.
@@ -63,6 +66,7 @@ class ChunkJob:
     custodian: object | None = None  # udfi.efile.custodian.Custodian, for 990-T.xml
     timestamp: str | None = None     # ReturnTs of the run's XML returns
     permissions: Permissions = PRIVATE
+    problems: dict = field(default_factory=dict)  # account id -> its validation problems (diagnostics)
 
 
 def _compute_isolated(book: Book, tax_year: int, settings: Settings,
@@ -173,6 +177,10 @@ def _package_account(job: ChunkJob, result: AccountYear, rendered: dict, with_st
     account_id = result.account_id
     summary = summary_row(result)
     record = AccountRecord(account_id, summary["status"], summary)
+    try:  # the batch page lists every account; an account's own page is written with its package
+        record.diagnostics = account_diagnostics(result, problems=job.problems.get(account_id, []), book=job.book)
+    except Exception:  # noqa: BLE001 — a packaged account fails below; the batch page lists it as unprepared
+        record.diagnostics = None
     folder = job.out / account_id / str(job.tax_year)
     name_problem = folder_name_problem(account_id)
     if not (result.must_file or job.all_accounts):
@@ -218,6 +226,10 @@ def _package_account(job: ChunkJob, result: AccountYear, rendered: dict, with_st
         started = time.process_time()  # CPU time: the bench reports the XML step as CPU ms per package
         files[EFILE_FILE] = _efile_xml(data, result, job)
         seconds["efile"] += time.process_time() - started
+        stage = DIAGNOSTICS
+        if record.diagnostics is None:
+            raise RuntimeError("the diagnostics could not be gathered for this account")
+        files[DIAGNOSTICS_FILE] = account_page(record.diagnostics)
         stage = RETURN
         files[RETURN_FILE] = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     except Exception as exc:  # noqa: BLE001
