@@ -59,7 +59,7 @@ def _packages(out: Path) -> dict[str, bytes]:
 
 def test_parts_are_named_after_the_package_files_and_unknown_ones_are_refused():
     assert parse_parts("xml, JSON") == ("json", "xml")  # PACKAGE_PARTS order, case and spaces forgiven
-    assert parse_parts("pdf,statements,attachments,letter,json,xml") == ALL_PARTS
+    assert parse_parts("pdf,statements,attachments,letter,diagnostics,json,xml") == ALL_PARTS
     with pytest.raises(ValueError, match=r"unknown part\(s\) html.*pdf \(990-T.pdf \+ 990-T-print.pdf\)"):
         parse_parts("json,html")
     with pytest.raises(ValueError, match="no part"):

@@ -35,11 +35,14 @@ PROBLEMS_FILE = "problems.txt"
 ATTACHMENTS_FILE = "attachments.pdf"  # Schedule D (Form 1041), Form 8949, Form 4797, Form 2220, the tax worksheet
 LETTER_FILE = "letter.pdf"            # the one-page filing letter
 # The files of one account's `prepare` package (another batch kind passes its own, e.g. `extend`).
-PACKAGE_FILES = (FORM_FILE, PRINT_FILE, STATEMENTS_FILE, RETURN_FILE, EFILE_FILE, ATTACHMENTS_FILE, LETTER_FILE)
+DIAGNOSTICS_FILE = "diagnostics.html"  # every flag, warning and assumption of the return (udfi.diagnostics)
+PACKAGE_FILES = (FORM_FILE, PRINT_FILE, STATEMENTS_FILE, RETURN_FILE, EFILE_FILE, ATTACHMENTS_FILE, LETTER_FILE,
+                 DIAGNOSTICS_FILE)
 # `prepare --only PARTS`: the parts a custodian may ask for, each named after its file(s).
 # 990-T-print.pdf (--flatten) is part of `pdf`: the same form, flattened.
 PACKAGE_PARTS = {"pdf": (FORM_FILE, PRINT_FILE), "statements": (STATEMENTS_FILE,), "attachments": (ATTACHMENTS_FILE,),
-                 "letter": (LETTER_FILE,), "json": (RETURN_FILE,), "xml": (EFILE_FILE,)}
+                 "letter": (LETTER_FILE,), "diagnostics": (DIAGNOSTICS_FILE,), "json": (RETURN_FILE,),
+                 "xml": (EFILE_FILE,)}
 ALL_PARTS = tuple(PACKAGE_PARTS)
 
 SUMMARY_FILE = "summary.csv"

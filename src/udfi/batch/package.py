@@ -9,16 +9,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from udfi.batch.files import (ALL_PARTS, PACKAGE_PARTS, EFILE_FILE, FORM_FILE, PACKAGE_FILES, PRINT_FILE, PRIVATE, RETURN_FILE,
-                              STATEMENTS_FILE, Permissions, folder_name_problem, is_systemic, json_document_bytes,
-                              remove_package,
-                              sha256_bytes, write_package)
+from udfi.batch.files import (ALL_PARTS, DIAGNOSTICS_FILE, EFILE_FILE, FORM_FILE, PACKAGE_FILES, PACKAGE_PARTS,
+                              PRINT_FILE, PRIVATE, RETURN_FILE, STATEMENTS_FILE, Permissions, folder_name_problem,
+                              is_systemic, json_document_bytes, remove_package, sha256_bytes, write_package)
 from udfi.batch.records import (COMPUTE, EFILE, FORM, OUTPUT, RETURN, STATEMENTS, AccountRecord, ChunkResult, Delivery,
                                 ExceptionRow, blank_summary, short_error)
 from udfi.batch.slicing import BookSlicer
 from udfi.book import Book
+from udfi.diagnostics import account_diagnostics, account_page
 from udfi.engine.compute import AccountYear, Settings, compute_book
 from udfi.engine.report import account_object
+
+DIAGNOSTICS = "diagnostics"  # the stage that gathers and renders diagnostics.html
 
 # Accounts per WeasyPrint document (render_many). Measured on the 200-account bench book, seconds
 # per account: 1 → 1.04, 5 → 0.95, 10 → 0.89, 20 → 0.91, 40 → 1.02.
@@ -66,6 +68,7 @@ class ChunkJob:
     permissions: Permissions = PRIVATE
     parts: tuple[str, ...] = ALL_PARTS  # `--only`: the package parts asked for (files.PACKAGE_PARTS)
     deliver: bool = False  # return each package as bytes (AccountRecord.delivery) instead of writing into `out`
+    problems: dict = field(default_factory=dict)  # account id -> its validation problems (diagnostics)
 
 
 def _compute_isolated(book: Book, tax_year: int, settings: Settings,
@@ -188,6 +191,10 @@ def _package_account(job: ChunkJob, result: AccountYear, rendered: dict, with_st
     account_id = result.account_id
     summary = summary_row(result)
     record = AccountRecord(account_id, summary["status"], summary)
+    try:  # the batch page lists every account; an account's own page is written with its package
+        record.diagnostics = account_diagnostics(result, problems=job.problems.get(account_id, []), book=job.book)
+    except Exception:  # noqa: BLE001 — a packaged account fails below; the batch page lists it as unprepared
+        record.diagnostics = None
     if not (result.must_file or job.all_accounts):
         return record, None
     name_problem = folder_name_problem(account_id)
@@ -234,6 +241,11 @@ def _package_account(job: ChunkJob, result: AccountYear, rendered: dict, with_st
             started = time.process_time()  # CPU time: the bench reports the XML step as CPU ms per package
             files[EFILE_FILE] = _efile_xml(data, result, job)
             seconds["efile"] += time.process_time() - started
+        if "diagnostics" in job.parts:
+            stage = DIAGNOSTICS
+            if record.diagnostics is None:
+                raise RuntimeError("the diagnostics could not be gathered for this account")
+            files[DIAGNOSTICS_FILE] = account_page(record.diagnostics)
         if "json" in job.parts:
             stage = RETURN
             files[RETURN_FILE] = json_document_bytes(data)

@@ -45,7 +45,8 @@ def register(app: typer.Typer) -> None:
                                                                  "preparer); default BOOK/custodian.yaml."),
         only: str = typer.Option(None, "--only", help="Write only these package parts, a comma list of pdf "
                                                        "(990-T.pdf, 990-T-print.pdf), statements (statements.pdf), "
-                                                       "attachments (attachments.pdf), letter (letter.pdf), json "
+                                                       "attachments (attachments.pdf), letter (letter.pdf), diagnostics "
+                                                       "(diagnostics.html), json "
                                                        "(return.json), xml (990-T.xml); e.g. --only json,xml "
                                                        "for the figures and the e-file XML without rendering PDFs."),
         cluster: str = typer.Option(None, "--cluster", help="Run the accounts on a Dask cluster: the scheduler's "
