@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from udfi.money import cents_to_decimal
@@ -65,10 +66,7 @@ def _statements_against_ledger(tables, add_rows, warning) -> None:
         return
     principal_rows = ledger[(ledger["category"] == "principal") & ledger["loan_id"].notna()
                             & ledger["date"].notna() & ledger["amount"].notna()]
-    repaid = []
-    for row in usable.itertuples():
-        mine = principal_rows[(principal_rows["loan_id"] == row.loan_id) & (principal_rows["date"] < row.as_of)]
-        repaid.append(int(mine["amount"].sum()))
+    repaid = _repaid_before(principal_rows, usable["loan_id"], usable["as_of"])
     implied = usable["loan_id"].map(by_loan["principal"]).astype("Int64") - pd.Series(repaid, index=usable.index)
     stated = usable["balance"].astype("Int64")
     differs = (stated - implied).abs() > RECONCILIATION_TOLERANCE_CENTS
@@ -85,6 +83,31 @@ def _statements_against_ledger(tables, add_rows, warning) -> None:
                  f"{usable.at[index, 'as_of']:%Y-%m-%d} (difference "
                  f"{cents_to_decimal(int(stated[index] - implied[index])):,.2f}); the statement is used from its date "
                  "on, less later repayments")
+
+
+def _repaid_before(principal_rows: pd.DataFrame, loan_ids: pd.Series, days: pd.Series) -> np.ndarray:
+    """Per (loan_id, day): the principal rows of that loan dated strictly before the day, summed (cents).
+
+    One sort of the repayments by (loan, date), a running total per loan, and a binary search per
+    statement — not a scan of the ledger per statement."""
+    if not len(principal_rows) or not len(loan_ids):
+        return np.zeros(len(loan_ids), dtype=np.int64)
+    codes, uniques = pd.factorize(pd.concat([principal_rows["loan_id"], loan_ids], ignore_index=True).astype(object))
+    row_codes, asked_codes = codes[:len(principal_rows)], codes[len(principal_rows):]
+    row_days = principal_rows["date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    asked_days = days.to_numpy(dtype="datetime64[D]").astype(np.int64)
+    order = np.lexsort((row_days, row_codes))
+    row_codes, row_days = row_codes[order], row_days[order]
+    amounts = principal_rows["amount"].to_numpy(dtype=np.int64)[order]
+    running = pd.Series(amounts).groupby(row_codes).cumsum().to_numpy(dtype=np.int64)
+    # Row keys sort like (loan, date); a statement's key finds the rows of its loan dated before it.
+    span = int(max(row_days.max(), asked_days.max()) - min(row_days.min(), asked_days.min())) + 2
+    base = int(min(row_days.min(), asked_days.min()))
+    row_keys = row_codes.astype(np.int64) * span + (row_days - base)
+    asked_keys = asked_codes.astype(np.int64) * span + (asked_days - base)
+    first = np.searchsorted(row_keys, asked_codes.astype(np.int64) * span, side="left")
+    before = np.searchsorted(row_keys, asked_keys, side="left")
+    return np.where(before > first, running[np.maximum(before - 1, 0)], 0).astype(np.int64)
 
 
 def _years_without_ledger_rows(tables, add_rows, warning) -> None:

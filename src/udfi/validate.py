@@ -14,12 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pandera.errors
 
 from udfi.book import Book
 from udfi.k1_checks import k1_checks
 from udfi.law_checks import law_checks
-from udfi.schemas import ColumnSpec, TableSpec, pandera_schema, table_specs
+from udfi.schemas import ColumnSpec, TableSpec, table_specs
 
 from udfi.reading import ERROR, WARNING, BookReadError, Problem, read_raw_book
 from udfi.safety import looks_like_ssn, mask_ssn, ssn_shaped_mask
@@ -329,28 +328,56 @@ def _parse_table(spec: TableSpec, raw: pd.DataFrame, collect: _Collector,
     return frame, failed
 
 
+def _constraint_failures(spec: TableSpec, frame: pd.DataFrame) -> list[tuple[str, str, np.ndarray]]:
+    """(column, check, row labels) of every value that breaks a constraint of the table's schema —
+    the checks `schemas.pandera_schema` declares, run as whole-column operations: uniqueness (every
+    occurrence of a repeated value), enumerations, money bounds. Empty cells pass every check, as
+    in pandera (presence is the parser's)."""
+    failures = []
+    for column in spec.columns:
+        if column.name not in frame.columns:
+            continue
+        values = frame[column.name]
+        if column.unique and not values.is_unique:
+            given = values.dropna()
+            repeated = given.index[given.duplicated(keep=False)].to_numpy()
+            if len(repeated):
+                failures.append((column.name, "field_uniqueness", repeated))
+        checks = []
+        if column.type == "enum":
+            checks.append(("isin", lambda v, allowed=list(column.values): v.isin(allowed)))
+        if column.type == "money":
+            if column.min is not None:
+                checks.append(("greater_than_or_equal_to", lambda v, b=int(round(column.min * 100)): v >= b))
+            if column.gt is not None:
+                checks.append(("greater_than", lambda v, b=int(round(column.gt * 100)): v > b))
+            if column.nonzero:
+                checks.append(("not_equal_to", lambda v: v != 0))
+        if not checks:
+            continue
+        known = values.notna().to_numpy(dtype=bool)
+        if not known.any():
+            continue
+        present = values[known]
+        for check, passes in checks:
+            ok = passes(present).to_numpy(dtype=bool)
+            if not ok.all():
+                failures.append((column.name, check, present.index[~ok].to_numpy()))
+    return failures
+
+
 def _apply_pandera(spec: TableSpec, frame: pd.DataFrame, failed: set, collect: _Collector) -> None:
-    """Constraint checks (bounds, enumerations, uniqueness, presence) through the pandera schema."""
-    try:
-        pandera_schema(spec).validate(frame, lazy=True)
-    except pandera.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-        for case in cases.itertuples(index=False):
-            column = case.column
-            index = case.index
-            if index is None or (isinstance(index, float) and np.isnan(index)):
-                continue
+    """Constraint checks (bounds, enumerations, uniqueness) of the table's schema, vectorized."""
+    for column, check, rows in _constraint_failures(spec, frame):
+        column_spec = spec.column(column)
+        if check == "field_uniqueness":
+            expected = f"a unique {column} (this value appears more than once)"
+        else:
+            expected = column_spec.expected
+        for index in rows.tolist():
             row = int(index)
             if (row, column) in failed:
                 continue  # already reported as unparseable or missing
-            check = str(case.check)
-            if check == "not_nullable":
-                continue  # required-but-empty was reported by the parser
-            column_spec = spec.column(column)
-            if check == "field_uniqueness":
-                expected = f"a unique {column} (this value appears more than once)"
-            else:
-                expected = column_spec.expected
             value = frame.at[index, column]
             if column_spec.type == "money" and value is not pd.NA:
                 value = f"{int(value) / 100:.2f}"

@@ -18,6 +18,7 @@ import pandas as pd
 from udfi import parameters as parameter_store
 from udfi.book import Book
 from udfi.engine import calendar
+from udfi.engine.columnar import average_acquisition_debts
 from udfi.engine.depreciation import LAND, Asset, recovery_years
 from udfi.engine.form_2220 import Form2220, form_2220, is_large_organization
 from udfi.engine.form_990t import Form990T, Payments, form_990t, with_estimated_tax_penalty
@@ -395,8 +396,12 @@ def _coverage_flags(own: list[PropertyFacts], ledger_years: dict[str, set[int]],
 
 
 def compute_book(book: Book, tax_year: int, settings: Settings | None = None,
-                 keep_history: bool = False) -> list[AccountYear]:
-    """Every account's return for `tax_year`. Raises `MissingParameterError` for a year with no parameters."""
+                 keep_history: bool = False, columnar: bool = True) -> list[AccountYear]:
+    """Every account's return for `tax_year`. Raises `MissingParameterError` for a year with no parameters.
+
+    `columnar`: the average acquisition debt of every property-year is computed at once in integer
+    cents (`engine.columnar`); False computes each from its month balances (the reference path, which
+    tests hold the columnar one to)."""
     settings = settings or Settings()
     parameter_store.for_year(tax_year)
     for year in book_years(book, tax_year):
@@ -417,12 +422,20 @@ def compute_book(book: Book, tax_year: int, settings: Settings | None = None,
         if by_year:
             firsts[account_id] = min(firsts.get(account_id, min(by_year)), min(by_year))
     ledger_years = _ledger_years(book)
+    accounts = book.accounts.to_dict("records")
+    years_of = {account["account_id"]: account_years(firsts.get(account["account_id"]), tax_year)
+                for account in accounts}
+    averages: dict[tuple[str, int], Decimal] = {}
+    if columnar:
+        averages = average_acquisition_debts([(item, year) for account_id, years in years_of.items()
+                                              for item in properties_by_account.get(account_id, [])
+                                              for year in years if item.held_in(year)])
 
     results = []
-    for account in book.accounts.to_dict("records"):
+    for account in accounts:
         account_id = account["account_id"]
         own = properties_by_account.get(account_id, [])
-        years = account_years(firsts.get(account_id), tax_year)
+        years = years_of[account_id]
         given = carryovers.get(account_id, {})
         state = CarryIn()
         silo_state: dict[str, SiloCarry] = {}
@@ -442,7 +455,8 @@ def compute_book(book: Book, tax_year: int, settings: Settings | None = None,
             seeds = rows + given.get(year, [])
             state = _seed(seeds, year, state, notes if year == tax_year else [])
             silo_state = _seed_silos(seeds, year, silo_state, notes if year == tax_year else [])
-            property_years = [compute_property_year(item, year) for item in own if item.held_in(year)]
+            property_years = [compute_property_year(item, year, averages.get((item.property_id, year)))
+                              for item in own if item.held_in(year)]
             interests = k1_years.get(year, [])
             silos = compute_silos(property_years, state, silo_state, interests, year_parameters,
                                   settings.activity_code, _investment_description(settings, property_years, interests))
@@ -456,8 +470,12 @@ def compute_book(book: Book, tax_year: int, settings: Settings | None = None,
                 dated=tuple(sorted(payment_dates.get((account_id, year), []))),
             )
             form = form_990t(silos, payments, year_parameters)
-            penalty, penalty_note = _estimated_tax_penalty(year, form, payments, prior_return, testing_period)
-            form = with_estimated_tax_penalty(form, penalty)
+            # Form 2220 changes Part III lines 8–10 only, never the tax or what carries forward: it is
+            # needed for the year computed and the year before it (`prior_year_form`), not earlier.
+            penalty_note = None
+            if year >= tax_year - 1:
+                penalty, penalty_note = _estimated_tax_penalty(year, form, payments, prior_return, testing_period)
+                form = with_estimated_tax_penalty(form, penalty)
             carry_in, state = state, silos.carry_out
             silo_carry_in, silo_state = silo_state, silos.silo_carry_out
             if keep_history:
