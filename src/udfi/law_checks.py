@@ -124,7 +124,8 @@ def _years_without_ledger_rows(tables, add_rows, warning) -> None:
     if property_account is not None:
         account_of_row = dated["property_id"].map(property_account.groupby(level=0).first())
         first_account_year = dated.assign(account=account_of_row).groupby("account")["date"].min().dt.year.to_dict()
-    for index, row in properties.dropna(subset=["property_id", "acquired_on"]).iterrows():
+    held = properties.dropna(subset=["property_id", "acquired_on"])
+    for index, row in held.loc[_with_missing_years(held, dated, last_book_year)].iterrows():
         start = int(row["acquired_on"].year)
         end = last_book_year if pd.isna(row.get("disposed_on")) else min(int(row["disposed_on"].year), last_book_year)
         present = years_with_rows.get(row["property_id"], set())
@@ -142,6 +143,22 @@ def _years_without_ledger_rows(tables, add_rows, warning) -> None:
             parts.append(f"{_years(gaps)} {'is' if len(gaps) == 1 else 'are'} computed with no rent and no expenses")
         add_rows(warning, "properties", pd.Index([index]), "property_id", [row["property_id"]],
                  f"ledger rows in every year the property is held — none in {_years(missing)}: " + "; ".join(parts))
+
+
+def _with_missing_years(held: pd.DataFrame, dated: pd.DataFrame, last_book_year: int) -> pd.Index:
+    """Row labels of the properties with at least one held year (acquisition to disposal or the book's
+    last year) that has no ledger row: the distinct ledger years in that span are counted per row."""
+    start = held["acquired_on"].dt.year.to_numpy(dtype=np.int64)
+    disposed = held["disposed_on"].dt.year if "disposed_on" in held.columns else pd.Series(np.nan, index=held.index)
+    end = np.minimum(disposed.fillna(last_book_year).to_numpy(dtype=np.int64), last_book_year)
+    span = np.maximum(end - start + 1, 0)
+    years = dated[["property_id"]].assign(year=dated["date"].dt.year).drop_duplicates()
+    rows = pd.DataFrame({"position": np.arange(len(held)), "property_id": held["property_id"].to_numpy(dtype=object),
+                         "start": start, "end": end})
+    joined = rows.merge(years.astype({"property_id": object}), on="property_id", how="inner")
+    inside = joined[(joined["year"] >= joined["start"]) & (joined["year"] <= joined["end"])]
+    covered = np.bincount(inside["position"].to_numpy(dtype=np.int64), minlength=len(held))
+    return held.index[covered < span]
 
 
 def _years(years: list[int]) -> str:

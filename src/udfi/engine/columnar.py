@@ -10,8 +10,8 @@ the loan's life (Reg. §1.514(a)-1(a)(3); see `indebtedness` for the rules).
 Exactness: a loan whose acquisition share is 1 contributes whole cents, so the sum over months and
 loans is an exact integer and the average is that integer ÷ months rounded half-up to the cent —
 what `round_cents(Σ Decimal / n)` gives. A property-year in which a loan with a fractional share
-(the excess of a cash-out refinance) is outstanding is left to the scalar path, whose Decimal
-products this module does not reproduce digit for digit.
+(the excess of a cash-out refinance) is outstanding repeats the scalar path's Decimal operations in
+their order on the same integer balances (a 40-digit product is rounded, so the order matters).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import numpy as np
 
 from udfi.engine.indebtedness import Loan
 from udfi.engine.property_year import PropertyFacts
-from udfi.money import ONE, ZERO, cents_to_decimal
+from udfi.money import ONE, ZERO, cents_to_decimal, round_cents
 
 
 def _days(values) -> np.ndarray:
@@ -84,14 +84,35 @@ class _LoanTable:
         return np.where(active, cents, 0)
 
 
+def _decimal_averages(wanted: np.ndarray, rows_py: np.ndarray, rows_code: np.ndarray, offset: np.ndarray,
+                      cents: np.ndarray, loans: list[Loan], counts: list[int]) -> dict[int, Decimal]:
+    """The average of the property-years in `wanted` with the scalar path's Decimal operations in its
+    order — per month, ZERO + each loan's balance × its share in loan order; then ZERO + each month;
+    ÷ months; rounded — from the same integer balances, so the result is the scalar one digit for digit."""
+    averages: dict[int, Decimal] = {}
+    rows = np.flatnonzero(wanted[rows_py])
+    if not len(rows):
+        return averages
+    by_py: dict[int, list[list]] = {}
+    for py, code, month, amount in zip(rows_py[rows].tolist(), rows_code[rows].tolist(), offset[rows].tolist(),
+                                       cents[rows].tolist()):
+        months = by_py.setdefault(py, [[] for _ in range(counts[py])])
+        balance = Decimal(amount) / 100
+        fraction = loans[code].acquisition_fraction
+        months[month].append(balance if fraction == ONE else balance * fraction)
+    for py, months in by_py.items():
+        total = sum((sum(values, ZERO) for values in months), ZERO)
+        averages[py] = round_cents(total / len(months))
+    return averages
+
+
 def _month_index(day: dt.date) -> int:
     return day.year * 12 + day.month - 1
 
 
 def average_acquisition_debts(property_years: list[tuple[PropertyFacts, int]]) -> dict[tuple[str, int], Decimal]:
     """Schedule A Part V line 4 (unrounded to dollars) by (property_id, tax_year) for the property-years
-    given (each held in its year). Property-years the §514(c)(9) exception covers are ZERO; those the
-    integer path cannot do exactly (a fractional loan outstanding) are absent: use the scalar path."""
+    given (each held in its year); property-years the §514(c)(9) exception covers are ZERO."""
     result: dict[tuple[str, int], Decimal] = {}
     loans: list[Loan] = []
     code_of: dict[int, int] = {}
@@ -124,6 +145,7 @@ def average_acquisition_debts(property_years: list[tuple[PropertyFacts, int]]) -
     first_months = np.array([_month_index(day) for day in firsts], dtype=np.int64)
     totals = np.zeros(len(keys), dtype=np.int64)
     unusable = np.zeros(len(keys), dtype=bool)
+    exact: dict[int, Decimal] = {}
     if pair_py:
         pairs = np.array(pair_py, dtype=np.int64)
         codes = np.array(pair_loan, dtype=np.int64)
@@ -141,8 +163,10 @@ def average_acquisition_debts(property_years: list[tuple[PropertyFacts, int]]) -
         fractional = np.repeat(np.array(fractional_pairs, dtype=bool), per_pair)
         np.add.at(unusable, rows_py[fractional & (cents != 0)], True)
         np.add.at(totals, rows_py, np.where(fractional, 0, cents))
+        exact = _decimal_averages(unusable, rows_py, rows_code, offset, cents, loans, counts)
     for index, key in enumerate(keys):
         if unusable[index]:
+            result[key] = exact[index]
             continue
         total, count = int(totals[index]), int(counts[index])
         # half-up to the cent (ties away from zero), like Decimal.quantize(ROUND_HALF_UP)
