@@ -118,14 +118,17 @@ def _years_without_ledger_rows(tables, add_rows, warning) -> None:
     if not len(properties) or not len(dated):
         return
     last_book_year = int(dated["date"].dt.year.max())
-    years_with_rows = dated.assign(year=dated["date"].dt.year).groupby("property_id")["year"].agg(set)
+    # (property, year) pairs first: the ledger has millions of rows, a property a few years
+    years = dated[["property_id"]].assign(year=dated["date"].dt.year).drop_duplicates()
+    years_with_rows = years.groupby("property_id")["year"].agg(set)
     property_account = properties.set_index("property_id")["account_id"] if "account_id" in properties else None
     first_account_year = {}
     if property_account is not None:
-        account_of_row = dated["property_id"].map(property_account.groupby(level=0).first())
-        first_account_year = dated.assign(account=account_of_row).groupby("account")["date"].min().dt.year.to_dict()
+        first_by_property = dated.groupby("property_id")["date"].min()
+        account_of = first_by_property.index.map(property_account.groupby(level=0).first())
+        first_account_year = first_by_property.groupby(account_of).min().dt.year.to_dict()
     held = properties.dropna(subset=["property_id", "acquired_on"])
-    for index, row in held.loc[_with_missing_years(held, dated, last_book_year)].iterrows():
+    for index, row in held.loc[_with_missing_years(held, years, last_book_year)].iterrows():
         start = int(row["acquired_on"].year)
         end = last_book_year if pd.isna(row.get("disposed_on")) else min(int(row["disposed_on"].year), last_book_year)
         present = years_with_rows.get(row["property_id"], set())
@@ -145,14 +148,13 @@ def _years_without_ledger_rows(tables, add_rows, warning) -> None:
                  f"ledger rows in every year the property is held — none in {_years(missing)}: " + "; ".join(parts))
 
 
-def _with_missing_years(held: pd.DataFrame, dated: pd.DataFrame, last_book_year: int) -> pd.Index:
+def _with_missing_years(held: pd.DataFrame, years: pd.DataFrame, last_book_year: int) -> pd.Index:
     """Row labels of the properties with at least one held year (acquisition to disposal or the book's
     last year) that has no ledger row: the distinct ledger years in that span are counted per row."""
     start = held["acquired_on"].dt.year.to_numpy(dtype=np.int64)
     disposed = held["disposed_on"].dt.year if "disposed_on" in held.columns else pd.Series(np.nan, index=held.index)
     end = np.minimum(disposed.fillna(last_book_year).to_numpy(dtype=np.int64), last_book_year)
     span = np.maximum(end - start + 1, 0)
-    years = dated[["property_id"]].assign(year=dated["date"].dt.year).drop_duplicates()
     rows = pd.DataFrame({"position": np.arange(len(held)), "property_id": held["property_id"].to_numpy(dtype=object),
                          "start": start, "end": end})
     joined = rows.merge(years.astype({"property_id": object}), on="property_id", how="inner")

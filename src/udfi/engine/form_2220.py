@@ -87,6 +87,7 @@ def _us_date(day: dt.date) -> str:
     return f"{day.month}/{day.day}/{day.year}"
 
 
+@lru_cache(maxsize=4096)   # a handful of due dates and payment days recur across every account
 def _days_within(start: dt.date, end: dt.date, after: dt.date, before: dt.date) -> int:
     first = max(start, after)
     last = min(end, before - dt.timedelta(days=1))
