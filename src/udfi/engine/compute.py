@@ -110,8 +110,7 @@ def _book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, Property
     # Holding period of every ledger row; rows outside it are ignored (validation warned).
     property_index = properties.set_index("property_id")
     if len(ledger):
-        acquired = ledger["property_id"].map(property_index["acquired_on"])
-        disposed = ledger["property_id"].map(property_index["disposed_on"])
+        acquired, disposed = _per_row(ledger["property_id"], property_index[["acquired_on", "disposed_on"]])
         in_period = (ledger["date"] >= acquired) & (disposed.isna() | (ledger["date"] <= disposed))
     else:  # an account with no ledger rows (mapping an empty frame loses the date dtype)
         in_period = pd.Series(False, index=ledger.index)
@@ -204,6 +203,22 @@ def _book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, Property
             qualified_organization_exception=exception, exception_lost_reason=lost,
         )
     return facts, flags, ignored_rows
+
+
+def _per_row(keys: pd.Series, table: pd.DataFrame) -> list[pd.Series]:
+    """`keys.map(table[column])` for every column of `table`, hashing the (millions of) keys once."""
+    if not table.index.is_unique:
+        return [keys.map(table[column]) for column in table.columns]
+    codes, uniques = pd.factorize(keys.to_numpy(dtype=object))
+    where = table.index.get_indexer(uniques) if len(uniques) else np.zeros(0, dtype=np.int64)
+    position = np.where(codes >= 0, where[np.maximum(codes, 0)] if len(where) else -1, -1)
+    found = position >= 0
+    columns = []
+    for column in table.columns:
+        values = table[column].take(np.maximum(position, 0)) if len(table) else pd.Series(
+            [None] * len(keys), dtype=table[column].dtype)
+        columns.append(pd.Series(values.to_numpy(), index=keys.index).where(found))
+    return columns
 
 
 def _use(row) -> str:
@@ -368,7 +383,8 @@ def _ledger_years(book: Book) -> dict[str, set[int]]:
     """The years each property has ledger rows in (any category, any date)."""
     if not len(book.ledger):
         return {}
-    return book.ledger["date"].dt.year.groupby(book.ledger["property_id"]).agg(lambda years: set(years.tolist())).to_dict()
+    pairs = pd.DataFrame({"property_id": book.ledger["property_id"], "year": book.ledger["date"].dt.year}).drop_duplicates()
+    return {property_id: set(years.tolist()) for property_id, years in pairs.groupby("property_id")["year"]}
 
 
 def _year_span(years: list[int]) -> str:
@@ -404,7 +420,8 @@ def compute_book(book: Book, tax_year: int, settings: Settings | None = None,
     tests hold the columnar one to)."""
     settings = settings or Settings()
     parameter_store.for_year(tax_year)
-    for year in book_years(book, tax_year):
+    firsts = first_ledger_years(book)
+    for year in account_years(min(firsts.values()) if firsts else None, tax_year):   # = book_years
         parameter_store.for_year(year)  # fail early and clearly for any year without parameters
     facts, property_flags, ignored_rows = _book_flags_and_facts(book, tax_year)
     properties_by_account: dict[str, list[PropertyFacts]] = defaultdict(list)
@@ -416,7 +433,6 @@ def compute_book(book: Book, tax_year: int, settings: Settings | None = None,
     for row in book.payments.itertuples(index=False):
         payment_sums[(row.account_id, int(row.tax_year), row.kind)] += int(row.amount_cents)
         payment_dates[(row.account_id, int(row.tax_year))].append((_date(row.date), cents_to_decimal(row.amount_cents)))
-    firsts = first_ledger_years(book)
     k1_by_account = k1_interests(book.k1s)
     for account_id, by_year in k1_by_account.items():   # K-1s of earlier years are rolled forward too
         if by_year:
