@@ -176,11 +176,12 @@ def test_a_stale_lock_of_a_dead_run_is_taken_over(tmp_path, forms):
 # ---- faults during the batch ----------------------------------------------------------------------
 
 def test_disk_full_mid_batch_stops_cleanly_and_resume_completes(tmp_path, forms, monkeypatch):
-    """ENOSPC on the 4th file write (probe, A1's 990-T.xml and return.json, then A2's 990-T.xml): the run stops, A2 and A3
+    """ENOSPC on the 5th file write (probe, A1's 990-T.xml, diagnostics.html and return.json, then A2's 990-T.xml): the run
+    stops, A2 and A3
     are reported not prepared, the reports still describe exactly what is in OUT, no temporary is
     left; with space again, --resume completes the same OUT."""
     out = tmp_path / "out"
-    monkeypatch.setenv("UDFI_FAULT", "enospc-at:4")
+    monkeypatch.setenv("UDFI_FAULT", "enospc-at:5")
     code, _, stderr = _prepare(BASE, out, forms)
     assert code == 3 and "No space left on device" in stderr
     assert "the run stopped" in stderr
@@ -200,8 +201,9 @@ def test_disk_full_while_writing_the_reports_changes_none_of_them(tmp_path, form
     out = tmp_path / "out"
     assert _prepare(BASE, out, forms)[0] == 0
     before = snapshot(out)
-    # probe, 3 packages (990-T.xml and return.json each without statements and blanks), then the first report
-    monkeypatch.setenv("UDFI_FAULT", "enospc-at:8")
+    # probe, 3 packages (990-T.xml, diagnostics.html and return.json each without statements and blanks), then
+    # the first report
+    monkeypatch.setenv("UDFI_FAULT", "enospc-at:11")
     code, _, stderr = _prepare(BASE, out, forms)
     assert code == 2 and "none of them was changed" in stderr
     after = snapshot(out)

@@ -119,11 +119,11 @@ def test_return_totals_tie(rendered):
             [format_dollars(data["schedule_a"]["part_ii"]["17"])]
         # the sales section ties to Schedule A lines 4a (Schedule D line 19) and 4b (Form 4797 line 17)
         if data["schedule_d"]:
-            assert _values_after(text, "Line 19 total net gain (loss): a gain is Schedule A line 4a") == \
+            assert _values_after(text, "Total net gain (loss): a gain is Schedule A line 4a") == \
                 [format_dollars(data["schedule_d"]["part_iii"]["19"]) or "0"]
             assert data["schedule_a"]["part_i"]["4a"] == max(data["schedule_d"]["part_iii"]["19"], 0)
         if data["form_4797"]:
-            assert _values_after(text, "Line 17, ordinary gain (loss)") == \
+            assert _values_after(text, "Ordinary gain (loss): lines 10 through 16") == \
                 [format_dollars(data["schedule_a"]["part_i"]["4b"]) or "0"]
         assert bool(data["schedule_d"] or data["form_4797"]) == any(p["disposition"] for p in data["properties"])
 
@@ -132,8 +132,12 @@ def test_flags_and_due_dates_are_in_the_summary(rendered):
     results, _, pages = rendered
     for result in results:
         first = " ".join(pages[result.account_id][0].split())
-        assert result.due_date.strftime("%B %-d, %Y") in first
-        assert result.extended_due_date.strftime("%B %-d, %Y") in first
+        # a not-required account says why and prints no due date as if one applied (issue #10 §5)
+        shown = result.due_date.strftime("%B %-d, %Y") in first
+        assert shown == result.must_file
+        assert (result.extended_due_date.strftime("%B %-d, %Y") in first) == result.must_file
+        if not result.must_file:
+            assert "under the $1,000 filing threshold" in first and "no due date applies" in first
         for flag in result.flags:
             assert " ".join(flag.split()[:4]) in first
         if result.estimated_tax_due_dates:

@@ -31,8 +31,12 @@ STATEMENTS_FILE = "statements.pdf"
 RETURN_FILE = "return.json"
 EFILE_FILE = "990-T.xml"
 PROBLEMS_FILE = "problems.txt"
+ATTACHMENTS_FILE = "attachments.pdf"  # Schedule D (Form 1041), Form 8949, Form 4797, Form 2220, the tax worksheet
+LETTER_FILE = "letter.pdf"            # the one-page filing letter
 # The files of one account's `prepare` package (another batch kind passes its own, e.g. `extend`).
-PACKAGE_FILES = (FORM_FILE, PRINT_FILE, STATEMENTS_FILE, RETURN_FILE, EFILE_FILE)
+DIAGNOSTICS_FILE = "diagnostics.html"  # every flag, warning and assumption of the return (udfi.diagnostics)
+PACKAGE_FILES = (FORM_FILE, PRINT_FILE, STATEMENTS_FILE, RETURN_FILE, EFILE_FILE, ATTACHMENTS_FILE, LETTER_FILE,
+                 DIAGNOSTICS_FILE)
 
 SUMMARY_FILE = "summary.csv"
 EXCEPTIONS_FILE = "exceptions.csv"

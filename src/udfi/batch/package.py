@@ -10,14 +10,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from udfi.batch.files import (EFILE_FILE, FORM_FILE, PACKAGE_FILES, PRINT_FILE, PRIVATE, RETURN_FILE, STATEMENTS_FILE,
-                              Permissions, folder_name_problem, is_systemic, remove_package, safe_folder_name,
-                              sha256_bytes, write_package)
+from udfi.batch.files import (DIAGNOSTICS_FILE, EFILE_FILE, FORM_FILE, PACKAGE_FILES, PRINT_FILE, PRIVATE, RETURN_FILE,
+                              STATEMENTS_FILE, Permissions, folder_name_problem, is_systemic, remove_package,
+                              safe_folder_name, sha256_bytes, write_package)
 from udfi.batch.records import (COMPUTE, EFILE, FORM, OUTPUT, RETURN, STATEMENTS, AccountRecord, ChunkResult,
                                 ExceptionRow, blank_summary, short_error)
 from udfi.book import Book
+from udfi.diagnostics import account_diagnostics, account_page
 from udfi.engine.compute import AccountYear, Settings, compute_book
 from udfi.engine.report import account_object
+
+DIAGNOSTICS = "diagnostics"  # the stage that gathers and renders diagnostics.html
 
 # Accounts per WeasyPrint document (render_many). Measured on the 200-account bench book, seconds
 # per account: 1 → 1.04, 5 → 0.95, 10 → 0.89, 20 → 0.91, 40 → 1.02.
@@ -32,6 +35,14 @@ def _statements_module():
     except ImportError:
         return None
     return render if hasattr(render, "render_statements") else None
+
+
+def _attachments_module():
+    try:
+        from udfi.attachments import render  # noqa: PLC0415
+    except ImportError:
+        return None
+    return render
 
 
 def _add_derivations():
@@ -55,6 +66,7 @@ class ChunkJob:
     custodian: object | None = None  # udfi.efile.custodian.Custodian, for 990-T.xml
     timestamp: str | None = None     # ReturnTs of the run's XML returns
     permissions: Permissions = PRIVATE
+    problems: dict = field(default_factory=dict)  # account id -> its validation problems (diagnostics)
 
 
 def _compute_isolated(book: Book, tax_year: int, settings: Settings,
@@ -73,9 +85,10 @@ def _compute_isolated(book: Book, tax_year: int, settings: Settings,
     return results, exceptions
 
 
-def _render_statements(module, results: list[AccountYear]) -> dict[str, bytes | BaseException]:
-    """statements.pdf per account, in batches of STATEMENTS_BATCH (render_many); a failing batch is
-    redone one account at a time so only the bad account fails."""
+def _render_statements(module, results: list[AccountYear], single: str = "render_statements") -> dict:
+    """statements.pdf (or, with the attachments module, its files) per account, in batches of
+    STATEMENTS_BATCH (render_many); a failing batch is redone one account at a time (`single`) so only
+    the bad account fails."""
     rendered: dict[str, bytes | BaseException] = {}
     for start in range(0, len(results), STATEMENTS_BATCH):
         batch = results[start:start + STATEMENTS_BATCH]
@@ -89,7 +102,7 @@ def _render_statements(module, results: list[AccountYear]) -> dict[str, bytes | 
                 pass
         for result in batch:
             try:
-                rendered[result.account_id] = module.render_statements(result)
+                rendered[result.account_id] = getattr(module, single)(result)
             except Exception as exc:  # noqa: BLE001
                 rendered[result.account_id] = exc
     return rendered
@@ -133,15 +146,19 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
 
     packaged = [result for result in results if result.must_file or job.all_accounts]
     rendered: dict[str, bytes | BaseException] = {}
+    attached: dict[str, dict | BaseException] = {}
     if statements is not None:
         started = time.perf_counter()
         rendered = _render_statements(statements, packaged)
+        attachments = _attachments_module()
+        if attachments is not None:  # attachments.pdf and letter.pdf: one more document per batch
+            attached = _render_statements(attachments, packaged, single="render_account")
         seconds["statements"] += time.perf_counter() - started
 
     for result in results:
         try:
             record = _package_account(job, result, rendered, statements is not None, derive, derive_takes_book,
-                                      seconds)
+                                      seconds, attached)
         except Exception as exc:  # noqa: BLE001 — whatever happens, it is this account's failure only
             problem = short_error(exc)
             record = AccountRecord(result.account_id, "exception",
@@ -154,12 +171,16 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
 
 
 def _package_account(job: ChunkJob, result: AccountYear, rendered: dict, with_statements: bool, derive,
-                     derive_takes_book: bool, seconds: dict) -> AccountRecord:
+                     derive_takes_book: bool, seconds: dict, attached: dict | None = None) -> AccountRecord:
     from udfi.summary import summary_row  # noqa: PLC0415
 
     account_id = result.account_id
     summary = summary_row(result)
     record = AccountRecord(account_id, summary["status"], summary)
+    try:  # the batch page lists every account; an account's own page is written with its package
+        record.diagnostics = account_diagnostics(result, problems=job.problems.get(account_id, []), book=job.book)
+    except Exception:  # noqa: BLE001 — a packaged account fails below; the batch page lists it as unprepared
+        record.diagnostics = None
     folder = job.out / account_id / str(job.tax_year)
     name_problem = folder_name_problem(account_id)
     if not (result.must_file or job.all_accounts):
@@ -197,10 +218,18 @@ def _package_account(job: ChunkJob, result: AccountYear, rendered: dict, with_st
             if pdf is None:
                 raise RuntimeError("no statements were rendered for this account")
             files[STATEMENTS_FILE] = pdf
+            extra = (attached or {}).get(account_id, {})
+            if isinstance(extra, BaseException):
+                raise extra
+            files.update(extra)  # ATTACHMENTS_FILE (when the return has attached forms), LETTER_FILE
         stage = EFILE
         started = time.process_time()  # CPU time: the bench reports the XML step as CPU ms per package
         files[EFILE_FILE] = _efile_xml(data, result, job)
         seconds["efile"] += time.process_time() - started
+        stage = DIAGNOSTICS
+        if record.diagnostics is None:
+            raise RuntimeError("the diagnostics could not be gathered for this account")
+        files[DIAGNOSTICS_FILE] = account_page(record.diagnostics)
         stage = RETURN
         files[RETURN_FILE] = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     except Exception as exc:  # noqa: BLE001

@@ -52,6 +52,7 @@ class AccountRecord:
     # An error that will hit every account alike (disk full, read-only file system): the run stops.
     systemic: str = ""
     kept: bool = False  # not selected with --account: the previous run's entry, as it was
+    diagnostics: object = None  # udfi.diagnostics.Diagnostics of an account computed in this run
 
 
 @dataclass

@@ -523,7 +523,8 @@ def _schedule(options: PrepareOptions, out: Path, permissions: Permissions, blan
 
     def job_for(chunk: list[str]) -> ChunkJob:
         return ChunkJob(plan.slicer.sub_book(chunk), year, out, settings, options.all_accounts, blanks,
-                        options.flatten, chunk, custodian=custodian, timestamp=timestamp, permissions=permissions)
+                        options.flatten, chunk, custodian=custodian, timestamp=timestamp, permissions=permissions,
+                        problems={account_id: plan.by_account.get(account_id, []) for account_id in chunk})
 
     with Progress(len(plan.account_ids), progress_stream, interactive) as bar:
         bar.advance(list(plan.records.values()))
@@ -670,6 +671,8 @@ def _write_reports(options: PrepareOptions, out: Path, permissions: Permissions,
     summary_xlsx_file, exceptions_xlsx_file = _xlsx_name(kind.summary_file), _xlsx_name(kind.exceptions_file)
     outputs = {kind.summary_file: sha256_bytes(summary_csv), kind.exceptions_file: sha256_bytes(exceptions_csv),
                summary_xlsx_file: sha256_bytes(summary_xlsx), exceptions_xlsx_file: sha256_bytes(exceptions_xlsx)}
+    diagnostics = _diagnostics_files(options, out, plan, exception_rows) if kind.name == PREPARE.name else {}
+    outputs.update({name: sha256_bytes(data) for name, data in diagnostics.items()})
     for record in ordered:
         outputs.update(record.outputs)
     manifest = {
@@ -692,12 +695,21 @@ def _write_reports(options: PrepareOptions, out: Path, permissions: Permissions,
     try:
         write_all_or_nothing(out, {kind.exceptions_file: exceptions_csv, kind.summary_file: summary_csv,
                                    exceptions_xlsx_file: exceptions_xlsx, summary_xlsx_file: summary_xlsx,
-                                   kind.manifest_file: manifest_bytes(manifest)}, permissions)
+                                   kind.manifest_file: manifest_bytes(manifest), **diagnostics}, permissions)
     except OSError as exc:
         raise PrepareError(EXIT_USAGE, f"--out {out}: could not write {kind.summary_file}, {kind.exceptions_file} and "
                                        f"{kind.manifest_file} ({exc.strerror or exc}); none of them was changed. The "
                                        "packages written are complete; free space and rerun with --resume") from exc
     outcome.exception_rows = exception_rows
+
+
+def _diagnostics_files(options: PrepareOptions, out: Path, plan: _Plan, exception_rows: list) -> dict[str, bytes]:
+    """OUT/diagnostics.html and OUT/diagnostics.csv (udfi.diagnostics.batch), written with the reports."""
+    from udfi.diagnostics.batch import BATCH_CSV_FILE, previous_rows, run_files  # noqa: PLC0415
+
+    ordered = [plan.records[account_id] for account_id in plan.account_ids if account_id in plan.records]
+    return run_files(options.tax_year, ordered, plan.by_account, previous_rows(output_path(out, BATCH_CSV_FILE)),
+                     exception_rows)
 
 
 def _count(plan: _Plan, outcome: PrepareOutcome, started: float, echo) -> None:

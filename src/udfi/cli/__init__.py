@@ -37,11 +37,11 @@ def _root(
     STATE.quiet = quiet
 
 
-from udfi.cli import compute, explain, extend, importer, init, prepare, rollforward, serve, synth, validate  # noqa: E402
+from udfi.cli import compute, diagnostics, explain, extend, importer, init, prepare, rollforward, serve, synth, validate  # noqa: E402
 from udfi.cli.forms import forms_app  # noqa: E402
 from udfi.cli.efile import efile_app  # noqa: E402
 
-for _module in (validate, compute, explain, prepare, extend, rollforward, importer, synth, init, serve):
+for _module in (validate, compute, explain, prepare, extend, rollforward, importer, synth, init, serve, diagnostics):
     _module.register(app)
 app.add_typer(forms_app, name="forms")
 app.add_typer(efile_app, name="efile")

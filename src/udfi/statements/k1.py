@@ -1,4 +1,4 @@
-"""The K-1 and silo part of statements.pdf (templates/statements/k1.html.j2): the statement Schedule A
+"""The K-1 and silo part of statements.pdf (templates/statements/sections/k1.html.j2): the statement Schedule A
 Part I line 5 asks for (each partnership: name, EIN, UBTI), the test that put each interest where it
 is, every trade or business (silo) with its own NOL, the pre-2018 NOL allocation and the K-1s' part of
 the filing test. Figures come from the account object, so they tie to the forms exactly."""

@@ -11,17 +11,8 @@ pinned (SOURCE_DATE_EPOCH), a chart SVG with a fixed hash salt.
 
 from __future__ import annotations
 
-import atexit
 import base64
-import gc
-import hashlib
-import io
-import os
-import subprocess
-import threading
-from contextlib import contextmanager
 from decimal import Decimal
-from pathlib import Path
 
 import jinja2
 
@@ -31,9 +22,11 @@ from udfi.engine.schedule_a import part_v_line_3a, part_v_line_3b
 from udfi.money import ZERO, format_dollars, whole_dollars
 from udfi.reproducible import fixed_font_timestamps
 from udfi.resources import templates_dir
+from udfi.statements import pdf, words
 from udfi.statements.chart import debt_chart_svg
 from udfi.statements.figures import CITE, asset_lines, format_cents, format_rate, trust_rate_steps
 from udfi.statements.k1 import k1_context
+from udfi.statements.loans import loan_tables
 
 TEMPLATE = "statements/statements.html.j2"
 STYLESHEET = "statements/statements.css"
@@ -43,53 +36,6 @@ CATEGORY_LABELS = {
 }
 OTHER_DEDUCTION_CATEGORIES = ("interest", "taxes", "insurance", "repairs", "management", "utilities", "other_expense")
 PART_V_COLUMNS = ("A", "B", "C", "D")
-
-_GC_LOCK = threading.Lock()
-_GC_HOLDS = 0
-_GC_SAVED: tuple = ()
-# While rendering: young generations collected less often, the whole-heap (oldest) generation not at
-# all. Layout allocates hundreds of thousands of short-lived objects, and the default thresholds
-# make Python walk the whole heap (fonts, matplotlib, the caller's data) again and again: ~15% of
-# the render time. Young garbage cycles are still freed, so memory stays close to the default.
-RENDER_GC_THRESHOLDS = (10_000, 10, 1_000_000)
-
-
-@contextmanager
-def _collector_relaxed():
-    """The cycle collector's thresholds relaxed for the duration; the last render out restores them
-    and collects once (one whole-heap pass per document instead of dozens)."""
-    global _GC_HOLDS, _GC_SAVED
-    with _GC_LOCK:
-        if _GC_HOLDS == 0:
-            _GC_SAVED = gc.get_threshold()
-            gc.set_threshold(*RENDER_GC_THRESHOLDS)
-        _GC_HOLDS += 1
-    try:
-        yield
-    finally:
-        with _GC_LOCK:
-            _GC_HOLDS -= 1
-            if _GC_HOLDS == 0:
-                gc.set_threshold(*_GC_SAVED)
-                gc.collect()  # the render's garbage now, not after the next batch has piled up on it
-
-
-_GC_FROZEN = False
-
-
-def _freeze_long_lived() -> None:
-    """Move what exists once the renderer is set up (WeasyPrint, fonts, matplotlib, the caller's
-    data) out of the cycle collector's reach, once per process (`gc.freeze`).
-
-    Layout allocates hundreds of thousands of short-lived objects, and every whole-heap collection
-    they trigger would walk all of that again: ~15% of the render time. Later garbage is collected
-    as usual."""
-    global _GC_FROZEN
-    if not _GC_FROZEN:
-        _GC_FROZEN = True
-        gc.collect()
-        gc.freeze()
-
 
 _ENVIRONMENT: jinja2.Environment | None = None
 
@@ -119,18 +65,19 @@ def _summary(result: AccountYear, data: dict) -> dict:
     threshold = Decimal(data["filing_threshold"])
     gross = Decimal(data["gross_unrelated_income"])
     if data["must_file"]:
-        why = (f"Gross unrelated business income of ${format_cents(gross)} is at least ${format_dollars(threshold)}, "
-               "so the custodian (trustee) must file Form 990-T for the account.")
+        why = (f"Gross unrelated business income of ${format_cents(gross)} is at least the ${format_dollars(threshold)} "
+               "filing threshold, so the custodian (trustee) must file Form 990-T for the account.")
     else:
-        why = (f"Gross unrelated business income of ${format_cents(gross)} is under ${format_dollars(threshold)}: "
-               "no Form 990-T is required for this year.")
+        why = (f"Gross unrelated business income of ${format_cents(gross)} is under the ${format_dollars(threshold)} "
+               "filing threshold, so no return is due and no due date applies. The figures below show how the gross "
+               "income was reached.")
     return {
         "must_file": data["must_file"], "why": why, "gross": gross, "threshold": threshold,
         "ubti": form["part_i"]["11"], "tax": form["part_iii"]["4"], "payments": form["part_iii"]["7"],
         "balance_due": form["part_iii"]["9"], "overpayment": form["part_iii"]["10"],
         "due_date": result.due_date, "extended_due_date": result.extended_due_date,
         "estimated_dates": result.estimated_tax_due_dates, "flags": data["flags"],
-        "account_type": data["account_type"].replace("_", " "), "exempt_under": data["exempt_under"],
+        "account_type": words.account_type(data["account_type"]), "exemption": words.exemption(data["account_type"]),
     }
 
 
@@ -145,6 +92,7 @@ def _property(result: AccountYear, column, item: dict, letter: str | None) -> di
     lines = item["part_v"]
     year = result.tax_year
     assets = [asset for asset in asset_lines(facts, year) if asset.placed_in_service <= column.last_day_held]
+    asset_rows = [{"label": words.asset_label(asset.label, facts.property_type), "asset": asset} for asset in assets]
     assert whole_dollars(sum((asset.for_year for asset in assets), ZERO)) == lines["3a"] or column.depreciation_overridden
     shown_loans = [loan for loan in facts.loans
                    if any(month.by_loan.get(loan.loan_id, ZERO) != ZERO for month in column.months)]
@@ -178,12 +126,13 @@ def _property(result: AccountYear, column, item: dict, letter: str | None) -> di
         }
     return {
         "id": facts.property_id, "column": letter, "description": facts.description,
-        "type": facts.property_type.replace("_", " "), "debt_financed": item["debt_financed"],
+        "type": words.property_type(facts.property_type), "is_land": facts.property_type == "land",
+        "debt_financed": item["debt_financed"], "line_4": loan_tables(column, facts, column.acquisition_indebtedness_excluded),
         "acquired_on": facts.acquired_on, "placed_in_service_on": facts.placed_in_service_on,
         "disposed_on": facts.disposed_on, "first_day": column.first_day_held, "last_day": column.last_day_held,
         "months_held": column.months_held, "lines": lines, "excluded": column.acquisition_indebtedness_excluded,
         "exception_lost": facts.exception_lost_reason,
-        "cost": facts.cost_basis, "land": facts.land_value, "assets": assets,
+        "cost": facts.cost_basis, "land": facts.land_value, "assets": asset_rows,
         "depreciation": column.straight_line_depreciation, "depreciation_overridden": column.depreciation_overridden,
         "accumulated_last": column.accumulated_depreciation_last_day,
         "income": income, "gross_income": column.gross_income,
@@ -304,7 +253,7 @@ def statement_context(result: AccountYear, index: int = 0, chart: bool = True, c
     items = {item["property_id"]: item for item in data["properties"]}
     properties = [_property(result, column, items[column.property_id], letters.get(column.property_id))
                   for column in result.property_years]
-    svg = debt_chart_svg(result) if chart else ""
+    svg = debt_chart_svg(result) if chart and result.property_years else ""  # K-1s only: no debt to draw
     if svg:  # chart text in the statements' font (one embedded face fewer)
         svg = svg.replace("'DejaVu Sans'", "'udfi DejaVu Sans', 'DejaVu Sans'")
     if svg and charts is not None:
@@ -314,170 +263,74 @@ def statement_context(result: AccountYear, index: int = 0, chart: bool = True, c
         chart_url = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
     else:
         chart_url = ""
+    sales = _sales(data)
+    k1 = k1_context(result, data)
     return {
+        "numbers": section_numbers([p["id"] for p in properties], sales is not None, bool(chart_url),
+                                   has_k1=bool(k1)),
         "index": index, "year": result.tax_year, "account": data, "name": data["name"] or data["account_id"],
         "ein": data["ein"], "summary": _summary(result, data), "properties": properties,
         "part_v": [p for p in properties if p["debt_financed"]],
         "schedule_a": data["schedule_a"], "form": data["form_990t"], "nol": _nol(result, data),
-        "tax": _tax(result, data), "payments": result.payments, "sales": _sales(data),
+        "tax": _tax(result, data), "payments": result.payments, "sales": sales,
         "chart": chart_url,
         "cite": CITE,
-        "k1": k1_context(result, data),
+        "k1": k1,
     }
+
+
+# The sections in the order they print; a property's section (and its subsections) follows the
+# properties' order. Another section (an include in templates/statements/sections/) adds its key here.
+SECTION_ORDER = ("summary", "properties", "sales", "k1", "nol", "tax", "chart")
+
+
+def section_numbers(property_ids: list[str], has_sales: bool, has_chart: bool, has_k1: bool = False) -> dict:
+    """{"summary": 1, "property": {id: 2, …}, "sales": n, …}: numbers that follow the properties."""
+    numbers: dict = {"property": {}}
+    number = 0
+    for key in SECTION_ORDER:
+        if key == "properties":
+            for property_id in property_ids:
+                number += 1
+                numbers["property"][property_id] = number
+            continue
+        if (key == "sales" and not has_sales) or (key == "chart" and not has_chart) or (key == "k1" and not has_k1):
+            continue
+        number += 1
+        numbers[key] = number
+    return numbers
 
 
 def render_html(results: list[AccountYear], chart: bool = True, charts: dict | None = None) -> str:
     accounts = [statement_context(result, index, chart, charts) for index, result in enumerate(results)]
-    return _environment().get_template(TEMPLATE).render(accounts=accounts)
+    return pdf.keep_together(_environment().get_template(TEMPLATE).render(accounts=accounts))
 
 
 # ---------------------------------------------------------------------------------------------
 # PDF
 # ---------------------------------------------------------------------------------------------
 
-# DejaVu Sans cut down to the characters statements use. WeasyPrint subsets every font of every PDF
-# it writes (with fontTools, ~0.2 s per face for the full 6,000-glyph DejaVu); starting from a
-# ~1,000-glyph copy makes that step several times cheaper. Characters outside these ranges (in a
-# name or description) fall back to the full DejaVu Sans through the font-family list.
-FONT_FILES = {"normal": ("DejaVuSans.ttf", "DejaVu Sans"), "bold": ("DejaVuSans-Bold.ttf", "DejaVu Sans:bold")}
-FONT_RANGES = ((0x20, 0x7E), (0xA0, 0x24F), (0x2000, 0x206F), (0x20A0, 0x20BF), (0x2100, 0x22FF), (0x25A0, 0x25FF))
-FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/local/share/fonts/dejavu")
-_FONTS_LOCK = threading.Lock()
-_STYLE: tuple | None = None
-
-
-def _find_font(filename: str, pattern: str) -> Path | None:
-    for folder in FONT_DIRS:
-        candidate = Path(folder) / filename
-        if candidate.is_file():
-            return candidate
-    try:
-        found = subprocess.run(["fc-match", "-f", "%{file}", pattern], capture_output=True, text=True, timeout=10,
-                               check=False).stdout.strip()
-    except OSError:
-        return None
-    return Path(found) if found.endswith(filename) and Path(found).is_file() else None
-
-
-def _small_font(source: Path) -> Path:
-    """A reproducible subset of `source` in the user's cache (made once per font version)."""
-    data = source.read_bytes()
-    key = hashlib.sha256(data + repr(FONT_RANGES).encode()).hexdigest()[:16]
-    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "udfi" / "fonts"
-    target = folder / f"{source.stem}-udfi-{key}.ttf"
-    if target.is_file():
-        return target
-    from fontTools import subset  # noqa: PLC0415
-    from fontTools.ttLib import TTFont  # noqa: PLC0415
-
-    options = subset.Options()
-    options.layout_features = ["*"]
-    options.name_IDs = ["*"]
-    options.notdef_outline = True
-    options.recalc_timestamp = False
-    font = TTFont(io.BytesIO(data))
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=[code for low, high in FONT_RANGES for code in range(low, high + 1)])
-    subsetter.subset(font)
-    buffer = io.BytesIO()
-    font.save(buffer)
-    folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f".{target.name}.{os.getpid()}.tmp"
-    temporary.write_bytes(buffer.getvalue())
-    os.replace(temporary, target)
-    return target
-
-
-def _font_face_css() -> str:
-    faces = []
-    for weight, (filename, pattern) in FONT_FILES.items():
-        source = _find_font(filename, pattern)
-        if source is None:
-            return ""  # no DejaVu file found: let fontconfig pick "DejaVu Sans" as before
-        try:
-            small = _small_font(source)
-        except Exception:  # noqa: BLE001 — a cache that cannot be written only costs speed
-            return ""
-        faces.append(f'@font-face {{ font-family: "udfi DejaVu Sans"; font-weight: {weight}; '
-                     f'src: url("{small.as_uri()}"); }}')
-    family = '"udfi DejaVu Sans", "DejaVu Sans", sans-serif'
-    margins = " ".join(f"@{box} {{ font-family: {family}; }}" for box in ("top-left", "top-right", "bottom-left"))
-    return "\n".join(faces) + f"\nhtml {{ font-family: {family}; }}\n@page {{ {margins} }}\n"
-
-
-def _stylesheets():
-    """(stylesheets, font configuration), built once per process."""
-    global _STYLE
-    with _FONTS_LOCK:
-        if _STYLE is None:
-            from weasyprint import CSS  # noqa: PLC0415
-            from weasyprint.text.fonts import FontConfiguration  # noqa: PLC0415
-
-            font_config = FontConfiguration()
-            sheets = [CSS(filename=str(templates_dir() / STYLESHEET), font_config=font_config)]
-            faces = _font_face_css()
-            if faces:
-                sheets.append(CSS(string=faces, font_config=font_config))
-            _STYLE = (sheets, font_config)
-            _freeze_long_lived()
-            atexit.register(_drop_style)
-        return _STYLE
-
-
-def _drop_style() -> None:
-    """Release the font configuration before interpreter shutdown (its finalizer needs cffi)."""
-    global _STYLE
-    _STYLE = None
-
-
-def _chart_fetcher(charts: dict):
-    """A URL fetcher serving `udfi-chart:<index>` from memory (anything else as WeasyPrint would)."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: PLC0415
-
-    class _ChartFetcher(URLFetcher):
-        def fetch(self, url, headers=None):
-            if url in charts:
-                return URLFetcherResponse(url, charts[url], {"Content-Type": "image/svg+xml"})
-            return super().fetch(url, headers)
-
-    return _ChartFetcher()
+START_ANCHOR = "account-start-"
 
 
 def _layout(results: list[AccountYear]):
-    from weasyprint import HTML  # noqa: PLC0415
-
     charts: dict[str, bytes] = {}
     html = render_html(results, charts=charts)
-    stylesheets, font_config = _stylesheets()
-    return HTML(string=html, base_url=str(templates_dir()), url_fetcher=_chart_fetcher(charts)).render(
-        stylesheets=stylesheets, font_config=font_config)
+    return pdf.layout(html, (STYLESHEET,), charts)
 
 
 def _split(document, count: int) -> list[list]:
-    """Pages per account, found from the start anchor `account-<i>` each account's first page holds."""
-    starts = []
-    for number, page in enumerate(document.pages):
-        for anchor in page.anchors:
-            if anchor.startswith("account-start-"):
-                starts.append((int(anchor.rsplit("-", 1)[1]), number))
-    starts = sorted(set(starts))
-    if [index for index, _ in starts] != list(range(count)):
+    """Pages per account, found from the start anchor each account's first page holds."""
+    parts = pdf.split_by_anchor(document, START_ANCHOR)
+    if sorted(parts, key=int) != [str(index) for index in range(count)]:
         raise RuntimeError("statements: could not find where each account starts in the batch document")
-    bounds = [number for _, number in starts] + [len(document.pages)]
-    return [document.pages[bounds[i]:bounds[i + 1]] for i in range(count)]
+    return [parts[str(index)] for index in range(count)]
 
 
 def _write(document, pages, result: AccountYear) -> bytes:
-    from weasyprint.document import DocumentMetadata  # noqa: PLC0415
-
-    part = document.copy(pages)
     name = result.account.get("name") or result.account_id
-    part.metadata = DocumentMetadata(
-        title=f"Form 990-T {result.tax_year} supporting statements — {name}",
-        authors=[], description=None, keywords=[], generator="udfi", created=None, modified=None,
-    )
-    identifier = f"udfi-statements-{result.account_id}-{result.tax_year}".encode("utf-8")
-    return part.write_pdf(pdf_identifier=identifier, uncompressed_pdf=False)
+    return pdf.write_pdf(document, pages, f"Form 990-T {result.tax_year} supporting statements — {name}",
+                         f"udfi-statements-{result.account_id}-{result.tax_year}")
 
 
 def render_many(results: list[AccountYear]) -> list[bytes]:
@@ -485,7 +338,7 @@ def render_many(results: list[AccountYear]) -> list[bytes]:
     results = list(results)
     if not results:
         return []
-    with _collector_relaxed(), fixed_font_timestamps():
+    with pdf.collector_relaxed(), fixed_font_timestamps():
         document = _layout(results)
         return [_write(document, pages, result) for pages, result in zip(_split(document, len(results)), results)]
 

@@ -1,0 +1,141 @@
+"""Diagnostics as a page (self-contained HTML: inline CSS, no script, every value escaped), as text and
+as CSV rows. Deterministic: the same diagnostics give the same bytes (no timestamps)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from urllib.parse import quote
+
+import jinja2
+
+import udfi
+from udfi.diagnostics.model import CSV_COLUMNS, KIND_TITLES, KINDS, REPORTABLE, Diagnostics
+from udfi.resources import templates_dir
+from udfi.safety import mask_ssn, spreadsheet_csv_bytes
+
+PAGE_FILE = "diagnostics.html"
+BATCH_CSV_FILE = "diagnostics.csv"
+# Columns that carry the book's own text (masked and neutralized in the CSV); the rest are udfi's words.
+CSV_USER_COLUMNS = ("account_id", "message", "where")
+TEMPLATES = "diagnostics"
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir() / TEMPLATES)),
+                              autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+                              keep_trailing_newline=True, finalize=_masked)
+
+
+def _masked(value):
+    """Every value a page prints is masked again, however the diagnostics were built."""
+    return mask_ssn(value) if isinstance(value, str) else value
+
+
+@lru_cache(maxsize=1)
+def _css() -> str:
+    return (templates_dir() / TEMPLATES / "diagnostics.css").read_text(encoding="utf-8")
+
+
+def account_page(diagnostics: Diagnostics) -> bytes:
+    """OUT/<account>/<year>/diagnostics.html."""
+    html = _environment().get_template("account.html.j2").render(
+        d=diagnostics, kinds=KINDS, titles=KIND_TITLES, reportable=REPORTABLE, css=_css(), version=udfi.__version__)
+    return html.encode("utf-8")
+
+
+def book_page(diagnostics: list[Diagnostics], book: str, tax_year: int) -> bytes:
+    """Several accounts' pages in one (`udfi diagnostics BOOK --format html` without a single --account)."""
+    html = _environment().get_template("book.html.j2").render(
+        accounts=diagnostics, book=str(mask_ssn(book)), tax_year=tax_year, kinds=KINDS, titles=KIND_TITLES,
+        reportable=REPORTABLE, css=_css(), version=udfi.__version__)
+    return html.encode("utf-8")
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    account_id: str      # masked
+    name: str
+    status: str
+    counts: dict
+    link: str = ""       # relative to OUT, URL-quoted; empty when the account has no page
+    note: str = ""       # e.g. "kept from the previous run"
+
+
+@dataclass(frozen=True)
+class TopicRow:
+    topic: str
+    kind: str
+    items: int
+    accounts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BatchDiagnostics:
+    tax_year: int
+    accounts: tuple[BatchRow, ...]
+    topics: tuple[TopicRow, ...]
+    exceptions: tuple[dict, ...] = field(default_factory=tuple)  # account_id, stage, problem, file, row
+
+    def totals(self) -> dict[str, int]:
+        return {kind: sum(row.counts.get(kind, 0) for row in self.accounts) for kind in KINDS}
+
+
+def page_link(account_id: str, tax_year: int) -> str:
+    """The account's page relative to OUT (an href: each path part URL-quoted, never leaving OUT)."""
+    return f"{quote(account_id, safe='')}/{tax_year}/{PAGE_FILE}"
+
+
+def batch_diagnostics(tax_year: int, diagnostics: list[Diagnostics], linked: set[str] = frozenset(),
+                      exceptions: list[dict] = (), notes: dict[str, str] | None = None) -> BatchDiagnostics:
+    """The batch view: every account's counts by kind and the topics across accounts. `linked` are the
+    (unmasked) account ids that have a page; `notes` a remark per account id (masked ids)."""
+    notes = notes or {}
+    rows, by_topic = [], defaultdict(lambda: [0, []])
+    for item_set in diagnostics:
+        rows.append(BatchRow(item_set.account_id, item_set.name, item_set.status, item_set.counts(),
+                             page_link(item_set.account_id, tax_year) if item_set.account_id in linked else "",
+                             notes.get(item_set.account_id, "")))
+        for item in item_set.items:
+            entry = by_topic[(item.topic, item.kind)]
+            entry[0] += 1
+            if item_set.account_id not in entry[1]:
+                entry[1].append(item_set.account_id)
+    rank = {kind: position for position, kind in enumerate(KINDS)}
+    topics = sorted((TopicRow(topic, kind, count, tuple(accounts)) for (topic, kind), (count, accounts) in by_topic.items()),
+                    key=lambda row: (rank[row.kind], -len(row.accounts), row.topic))
+    masked_exceptions = tuple({key: mask_ssn("" if value is None else str(value)) for key, value in row.items()}
+                              for row in exceptions)
+    return BatchDiagnostics(tax_year, tuple(rows), tuple(topics), masked_exceptions)
+
+
+def batch_page(batch: BatchDiagnostics) -> bytes:
+    """OUT/diagnostics.html."""
+    html = _environment().get_template("batch.html.j2").render(
+        b=batch, kinds=KINDS, totals=batch.totals(), css=_css(), version=udfi.__version__)
+    return html.encode("utf-8")
+
+
+def csv_bytes(diagnostics: list[Diagnostics], kept_rows: list[dict] = ()) -> bytes:
+    """diagnostics.csv: one row per item (tax_year, account, kind, topic, message, where, line, authority);
+    UTF-8 with a byte-order mark, the book's text masked and never a formula (`udfi.safety`)."""
+    rows = list(kept_rows) + [row for item_set in diagnostics for row in item_set.csv_rows()]
+    return spreadsheet_csv_bytes(CSV_COLUMNS, rows, CSV_USER_COLUMNS)
+
+
+def text_lines(diagnostics: Diagnostics) -> list[str]:
+    """The page as plain lines (`udfi diagnostics --format text`)."""
+    counts = diagnostics.counts()
+    summary = ", ".join(f"{counts[kind]} {kind}{'s' if counts[kind] != 1 else ''}" for kind in KINDS)
+    lines = [f"{diagnostics.name} ({diagnostics.account_id}) — tax year {diagnostics.tax_year}: {diagnostics.status}; "
+             f"{summary}"]
+    if not diagnostics.has_reportable:
+        lines.append("  nothing to report: no error, warning, flag or assumption touched this return")
+    for kind in KINDS:
+        for item in diagnostics.of_kind(kind):
+            details = "; ".join(part for part in (item.where, f"line {item.line}" if item.line else "", item.authority)
+                                if part)
+            lines.append(f"  {kind:<10} {item.topic}: {item.message}" + (f" [{details}]" if details else ""))
+    return lines

@@ -1,0 +1,239 @@
+"""What an examiner and a client see in statements.pdf, attachments.pdf and letter.pdf (issue #10 §5):
+only public citations, section numbers that follow the properties, types in words, "Form 990-T" never
+split across lines, a not-required summary without due dates, §514(c)(9) debt called excepted, land
+never called a building, headings never stranded at a page foot, chart labels that do not collide,
+and one font family in every document (the continuation page included)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from itertools import combinations
+from pathlib import Path
+
+import pytest
+import yaml
+
+from attachment_books import six_property_book
+from bookbuilder import compute
+from udfi.attachments.render import render_many as render_attachments
+from udfi.engine.compute import compute_book
+from udfi.engine.report import account_object
+from udfi.resources import parameters_dir as package_parameters
+from udfi.statements.figures import CITE
+from udfi.statements.render import render_many
+from udfi.validate import validate_book
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "fixtures" / "sample"
+# Internal references never reach a client: the project's notes, confidence tags, source files.
+INTERNAL = re.compile(r"rules\.md|examples\.md|mef-990t|shared/|reference/|README|\[(?:Q|M|C|Q-3P)\]|"
+                      r"Assumptions|udfi/|\.py\b|\.ya?ml\b|issue #|TODO", re.IGNORECASE)
+
+
+def _text(pdf: bytes, folder: Path, name: str, layout: bool = False) -> list[str]:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler pdftotext not installed")
+    path = folder / f"{name}.pdf"
+    path.write_bytes(pdf)
+    command = ["pdftotext", *(["-layout"] if layout else []), str(path), "-"]
+    text = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return [page for page in text.split("\f") if page.strip()]
+
+
+@pytest.fixture(scope="module")
+def documents(tmp_path_factory):
+    """Every document of the sample book for four years and of the six-property book for 2023."""
+    folder = tmp_path_factory.mktemp("layout")
+    six = six_property_book(folder / "six")
+    sets = [(SAMPLE, year) for year in (2021, 2022, 2023, 2025)] + [(six, 2023)]
+    found = []
+    for book, year in sets:
+        results = compute_book(validate_book(book).book, year, keep_history=True)
+        for result, statements, files in zip(results, render_many(results), render_attachments(results)):
+            found.append((result, {"statements.pdf": statements, **files}))
+    return found, folder
+
+
+def test_no_internal_reference_reaches_any_document(documents):
+    found, folder = documents
+    for result, files in found:
+        for name, pdf in files.items():
+            text = "\n".join(_text(pdf, folder, f"{result.account_id}-{result.tax_year}-{name}"))
+            hit = INTERNAL.search(text)
+            assert hit is None, (result.account_id, result.tax_year, name, text[max(hit.start() - 80, 0):hit.end() + 80])
+
+
+def test_every_citation_source_is_public():
+    """The citations the documents print: the statements' CITE, and every parameter file's `reference`
+    for every year (the capital-gain, rate-schedule and underpayment-rate references reach the PDFs)."""
+    for key, text in CITE.items():
+        assert not INTERNAL.search(text), key
+    for path in sorted(package_parameters().glob("*.yaml")):
+        data = yaml.safe_load(path.read_text())
+
+        def walk(node, where):
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    if key == "reference":
+                        assert isinstance(value, str) and not INTERNAL.search(value), (path.name, where, value)
+                    else:
+                        walk(value, f"{where}.{key}")
+            elif isinstance(node, list):
+                for index, item in enumerate(node):
+                    walk(item, f"{where}[{index}]")
+
+        walk(data.get("values", {}), "values")
+
+
+def test_form_names_are_never_split_across_lines(documents):
+    found, folder = documents
+    for result, files in found:
+        for name, pdf in files.items():
+            for page in _text(pdf, folder, f"{result.account_id}-{result.tax_year}-{name}-raw"):
+                assert not re.search(r"\bForm\s*\n\s*990-T|990-\s*\n\s*T\b|\bSchedule\s*\n\s*[A-D]\b", page), \
+                    (result.account_id, name)
+                # nor a citation inside its paragraph references: "§408(e)" / "(1)"
+                # (a break inside it: the next line of the same paragraph starts with "(e)" or "-1"/"1")
+                split = re.search(r"§\s?\d[\w.]*(?:\([A-Za-z0-9]{1,5}\))*"
+                                  r"(?:[ ]?\n[ ]?\([A-Za-z0-9]{1,5}\)|-[ ]?\n[ ]?\d)", page)
+                assert split is None, (result.account_id, name, split and split.group(0))
+
+
+def test_section_numbers_follow_the_properties_and_types_are_in_words(documents):
+    found, folder = documents
+    for result, files in found:
+        text = "\n".join(_text(files["statements.pdf"], folder, f"{result.account_id}-{result.tax_year}-st"))
+        numbers = [int(number) for number in re.findall(r"^(\d+)\. ", text, re.MULTILINE)]
+        assert numbers == list(range(1, len(numbers) + 1)), (result.account_id, numbers)
+        for position, column in enumerate(result.property_years, start=2):
+            assert re.search(rf"^{position}\. {re.escape(column.property_id)} — ", text, re.MULTILINE), column.property_id
+            assert f"{position}.4 Line 4 — average acquisition indebtedness" in text
+        words = {"traditional_ira": "Traditional IRA", "roth_ira": "Roth IRA", "solo_401k": "Solo 401(k) trust",
+                 "sep_ira": "SEP IRA", "simple_ira": "SIMPLE IRA"}[result.account["account_type"]]
+        assert words in text and result.account["account_type"] not in text
+        assert "traditional ira" not in text and "residential rental\n" not in text
+        # Schedule A Part V has four columns: from the 5th property on, column D is a sum the subtitle explains
+        flat = " ".join(text.split())
+        part_v = [column.property_id for column in result.property_years
+                  if column.debt_financed]
+        shared = "column D carries the sum of the 4th and later properties"
+        assert (shared in flat) == (len(part_v) > 4), (result.account_id, part_v)
+
+
+def test_not_required_summary_says_why_and_prints_no_due_date(documents):
+    found, folder = documents
+    seen = 0
+    for result, files in found:
+        if result.must_file:
+            continue
+        seen += 1
+        first = " ".join(_text(files["statements.pdf"], folder, f"{result.account_id}-nr")[0].split())
+        assert "No Form 990-T is required" in first and "under the $1,000 filing threshold" in first
+        assert "Return due" not in first and result.due_date.strftime("%B %-d, %Y") not in first
+        letter = " ".join(_text(files["letter.pdf"], folder, f"{result.account_id}-nr-letter")[0].split())
+        assert "No Form 990-T is required" in letter and result.due_date.strftime("%B %-d, %Y") not in letter
+    assert seen
+
+
+def test_excepted_debt_is_called_excepted_and_land_is_not_a_building(documents):
+    found, folder = documents
+    for result, files in found:
+        text = " ".join("\n".join(_text(files["statements.pdf"], folder, f"{result.account_id}-x")).split())
+        for column in result.property_years:
+            section = text.split(f". {column.property_id} — ", 1)[1][:6000]  # its numbered section
+            if column.acquisition_indebtedness_excluded:
+                assert "Excepted under IRC §514(c)(9)" in section
+                assert "had no acquisition indebtedness" not in section
+            if column.facts.property_type == "land":
+                assert "Land (not depreciated)" in section
+                assert "Building" not in section.split(" Line 3b ")[0]
+
+
+def test_line_4_ties_each_loan_to_its_lender_balance(documents):
+    """IRA-CHEN 2022 (fixtures/sample): L-MAPLE-2 refinanced L-MAPLE-1 in 2021 for 230,000; the share it
+    carries is the old loan's balance on the refinance date over the new principal, and each month's
+    acquisition debt is the lender balance times that share."""
+    found, folder = documents
+    result, files = next((r, f) for r, f in found if r.account_id == "IRA-CHEN" and r.tax_year == 2022)
+    text = " ".join("\n".join(_text(files["statements.pdf"], folder, "chen-l4")).split())
+    maple = next(column for column in result.property_years if column.property_id == "P-MAPLE")
+    loan = next(loan for loan in maple.facts.loans if loan.loan_id == "L-MAPLE-2")
+    share = f"{loan.acquisition_fraction * 100:.4f}%"
+    assert f"refinances L-MAPLE-1: continues its acquisition debt of" in text and share in text
+    first = maple.months[0]
+    balance = loan.balance(first.measured_on)
+    assert f"{balance:,.2f}" in text and f"{first.by_loan['L-MAPLE-2']:,.2f}" in text
+
+
+def test_no_heading_is_stranded_at_the_foot_of_a_page(documents):
+    found, folder = documents
+    for result, files in found:
+        for number, page in enumerate(_text(files["statements.pdf"], folder, f"{result.account_id}-foot", True)):
+            lines = [line.strip() for line in page.splitlines() if line.strip()]
+            body = [line for line in lines if not line.startswith("Supporting statements prepared")]
+            assert not re.match(r"^\d+(\.\d+)? \S", body[-1]), (result.account_id, number + 1, body[-1])
+
+
+def _fonts(pdf: bytes, folder: Path, name: str) -> set[str]:
+    path = folder / f"{name}.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True).stdout
+    return {line.split()[0].split("+", 1)[-1] for line in out.splitlines()[2:] if line.strip()}
+
+
+def test_one_font_family_in_every_document(documents, tmp_path):
+    if shutil.which("pdffonts") is None:
+        pytest.skip("poppler pdffonts not installed")
+    from udfi.forms.continuation import render_continuation
+
+    found, folder = documents
+    for result, files in found[:6]:
+        for name, pdf in files.items():
+            fonts = _fonts(pdf, folder, f"{result.account_id}-{name}-fonts")
+            assert fonts and all(re.search(r"DejaVu-?Sans", font) and not re.search(r"Serif|Mono", font)
+                                 for font in fonts), (name, fonts)
+    six = next(result for result, _ in found if len(result.property_years) == 6)
+    fonts = _fonts(render_continuation(account_object(six), 2022), tmp_path, "continuation")
+    assert all("Serif" not in font for font in fonts) and fonts
+
+
+def test_chart_percent_labels_do_not_collide_with_six_properties(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    from udfi.statements.chart import STYLE, chart_figure
+
+    result = compute(six_property_book(tmp_path / "six"), 2023, keep_history=True)["A1"]
+    with matplotlib.rc_context(STYLE):
+        figure = chart_figure(result)
+        try:
+            figure.canvas.draw()
+            renderer = figure.canvas.get_renderer()
+            labels = [text.get_window_extent(renderer) for axis in figure.axes for text in axis.texts
+                      if text.get_gid() == "udfi-percent-label"]
+            legend = [text.get_window_extent(renderer) for text in figure.legends[0].get_texts()]
+            years = [label for label in figure.axes[1].get_xticklabels(minor=True) if label.get_text()]
+            year_boxes = [label.get_window_extent(renderer) for label in years]
+            bars = {}  # each year's bars: the year's label must sit under them
+            for patch in figure.axes[1].patches:
+                bars.setdefault(int(patch.get_x()), []).append(patch.get_x() + patch.get_width() / 2)
+            colours = [line.get_color() for line in figure.axes[0].get_lines()]
+        finally:
+            plt.close(figure)
+    assert len(labels) >= 6 * 3  # six properties over several years
+    for first, second in combinations(labels, 2):
+        assert not first.overlaps(second), (first, second)
+    for box in legend:
+        assert not any(box.overlaps(label) for label in labels)
+    # one label per year 2020-2023, centred in the year's span, and under that year's bars
+    assert [label.get_text() for label in years] == ["2020", "2021", "2022", "2023"]
+    for label in years:
+        centres = bars[int(label.get_text())]
+        assert min(centres) < label.get_position()[0] < max(centres)
+    for first, second in combinations(year_boxes, 2):
+        assert not first.overlaps(second)
+    assert len(colours) == 6 and len(set(colours)) == 6  # six properties, six different colours
