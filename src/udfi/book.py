@@ -18,6 +18,7 @@ MONEY_COLUMNS = {
     "carryovers": ("amount",),
     "payments": ("amount",),
     "account_years": ("book_value_eoy", "tax_exempt_interest"),
+    "k1s": ("ubti", "gross_income"),
 }
 
 OPTIONAL_TABLE_COLUMNS = {
@@ -28,6 +29,7 @@ OPTIONAL_TABLE_COLUMNS = {
     "account_years": ("account_id", "tax_year", "book_value_eoy_cents", "foreign_account", "foreign_account_country",
                       "foreign_trust", "tax_exempt_interest_cents", "accounting_method_changed",
                       "accounting_method_change_described", "controlled_group_subsidiary", "parent_corporation"),
+    "k1s": ("account_id", "tax_year", "partnership_id", "ubti_cents"),
 }
 # The engine sees an account as its accounts.csv row; its account_years.csv rows travel on that row as
 # JSON ({"2022": [row, ...]}), so per-year answers reach the return without a second lookup.
@@ -54,6 +56,7 @@ class Book:
     carryovers: pd.DataFrame
     payments: pd.DataFrame
     account_years: pd.DataFrame
+    k1s: pd.DataFrame
 
     @classmethod
     def from_frames(cls, typed: dict[str, pd.DataFrame], source: Path) -> "Book":
@@ -91,6 +94,7 @@ class Book:
             carryovers=self.carryovers[self.carryovers["account_id"].isin(keep)],
             payments=self.payments[self.payments["account_id"].isin(keep)],
             account_years=self.account_years[self.account_years["account_id"].isin(keep)],
+            k1s=self.k1s[self.k1s["account_id"].isin(keep)],
         )
 
 

@@ -77,7 +77,10 @@ def _why_required(result: AccountYear) -> Sentence:
     gains = sum((column.disposition.gain_reportable for column in result.property_years
                  if column.debt_financed and column.disposition is not None
                  and column.disposition.gain_reportable > ZERO), ZERO)
-    what = "the debt-financed share of its rent" + (" and of its gain on a sale" if gains > ZERO else "")
+    direct = "the debt-financed share of its rent" + (" and of its gain on a sale" if gains > ZERO else "")
+    parts = ([direct] if gross > result.k1_gross_income else []) + (
+        ["the gross income its partnership Schedules K-1 report"] if result.k1_gross_income > ZERO else [])
+    what = " plus ".join(parts) or direct
     return Sentence("why", f"Its gross unrelated income for {result.tax_year} — {what} — is {_cents(gross)}, "
                            f"at least the {_dollars(result.parameters.filing_threshold)} that requires a return "
                            "(even when no tax is due).", CITE["threshold"])
@@ -87,6 +90,11 @@ def _why_not_required(result: AccountYear) -> Sentence:
     year = result.tax_year
     threshold = _dollars(result.parameters.filing_threshold)
     held = result.property_years
+    if result.k1s:   # partnership income counts toward the $1,000 with the account's own property
+        return Sentence("why", f"Its gross unrelated income for {year} — the debt-financed share of its own rent and "
+                               "gain plus the gross income its partnership Schedules K-1 report — is "
+                               f"{_cents(result.gross_unrelated_income)}, under the {threshold} that requires a "
+                               "return.", CITE["threshold"])
     if not held:
         return Sentence("why", f"The account held no real property in {year}, so it had no debt-financed income.",
                         CITE["no_debt"])

@@ -1,8 +1,9 @@
 """Next year's opening balances (the proforma): what the year's returns carry into the next year, as
 `carryovers.csv` rows.
 
-Per account: the NOL layers left after the year (post-2017 by loss year, pre-2018 with their loss years
-so the 20-year expiry keeps running), the capital loss carryovers by character (Capital Loss Carryover
+Per account: the NOL layers left after the year (post-2017 by loss year — a partnership silo's with the
+`activity_code` that names its trade or business, Treas. Reg. §1.512(a)-6(h)(1) — pre-2018 with their
+loss years so the 20-year expiry keeps running), the capital loss carryovers by character (Capital Loss Carryover
 Worksheet lines 9 and 14), the net §1231 losses still open for recapture, and — when the filer chooses
 on Part III line 11 to credit it — the overpayment as next year's prior-year overpayment (line 6a).
 """
@@ -27,10 +28,12 @@ class CarryoverRow:
     kind: str
     origin_year: int | None
     amount: int          # whole dollars, as the return carries them
+    activity_code: str = ""   # a partnership silo's post-2017 NOL: its activity code (blank: investment silo)
 
     def as_dict(self) -> dict:
         return {"account_id": self.account_id, "tax_year": self.tax_year, "kind": self.kind,
-                "origin_year": "" if self.origin_year is None else self.origin_year, "amount": f"{self.amount}.00"}
+                "origin_year": "" if self.origin_year is None else self.origin_year, "amount": f"{self.amount}.00",
+                "activity_code": self.activity_code}
 
 
 def opening_rows(result: AccountYear, overpayment: str = REFUND) -> list[CarryoverRow]:
@@ -39,6 +42,9 @@ def opening_rows(result: AccountYear, overpayment: str = REFUND) -> list[Carryov
     carry = result.carry_out
     rows = [CarryoverRow(account_id, year, "post2017_nol" if layer.kind == POST2017 else "pre2018_nol",
                          layer.origin_year, layer.amount) for layer in carry.nol_layers if layer.amount]
+    silos = result.silos.silo_carry_out if result.silos is not None else {}
+    rows += [CarryoverRow(account_id, year, "post2017_nol", layer.origin_year, layer.amount, silo.activity_code)
+             for _, silo in sorted(silos.items()) for layer in silo.layers if layer.amount]
     for kind, amount in (("short_term_capital_loss", carry.short_term_capital_loss),
                          ("long_term_capital_loss", carry.long_term_capital_loss)):
         if amount:

@@ -25,6 +25,7 @@ TABLE_ORDER = (
     "carryovers",
     "payments",
     "account_years",
+    "k1s",
 )
 
 TYPE_PROSE = {
@@ -51,6 +52,7 @@ class ColumnSpec:
     nonzero: bool = False
     default: object = None
     description: str = ""
+    shown_as: str | None = None   # the type the README names when it differs (a percent parsed as text)
 
     @property
     def expected(self) -> str:
@@ -145,7 +147,7 @@ def markdown_tables() -> str:
         parts.append("| column | required | type | meaning |")
         parts.append("|---|---|---|---|")
         for column in spec.columns:
-            kind = TYPE_PROSE[column.type]
+            kind = column.shown_as or TYPE_PROSE[column.type]
             if column.type == "enum":
                 kind += " " + ", ".join(f"`{value}`" for value in column.values)
             if column.default is not None:

@@ -46,11 +46,16 @@ EXAMPLES: dict[str, dict[str, str | None]] = {
                  "amount": "500.00"},
     "account_years": {"account_id": "IRA-1", "tax_year": "2022", "book_value_eoy": "265000.00",
                       "foreign_account": "false", "foreign_trust": "false"},
+    "k1s": {"account_id": "IRA-1", "tax_year": "2022", "partnership_id": "LP-1", "partnership_name": None,
+            "partnership_ein": "98-7654321", "ubti": "2400.00", "gross_income": "6100.00",
+            "profits_pct_beginning": "1.5", "profits_pct_end": "1.5", "capital_pct_beginning": "1.5",
+            "capital_pct_end": "1.5"},
 }
 # What to type in the cells left empty, shown as the cell's note.
 EMPTY_CELL_HINTS = {
     ("accounts", "name"): "Name as on the return, e.g. Acme Trust Co FBO Jane Doe IRA",
     ("properties", "description"): "Street address, city, state, ZIP, e.g. 12 Oak St, Columbus, OH 43215",
+    ("k1s", "partnership_name"): "The partnership's name as on its Schedule K-1, e.g. Cedar Ridge Apartments LP",
 }
 
 def _tables_sentence() -> str:

@@ -17,6 +17,7 @@ import pandas as pd
 import pandera.errors
 
 from udfi.book import Book
+from udfi.k1_checks import k1_checks
 from udfi.law_checks import law_checks
 from udfi.schemas import ColumnSpec, TableSpec, pandera_schema, table_specs
 
@@ -499,6 +500,7 @@ def _cross_checks(tables: dict[str, pd.DataFrame], collect: _Collector) -> None:
                          "a principal repayment dated on or after the loan's origination")
 
     law_checks(tables, collect.add_rows, ERROR, WARNING)
+    k1_checks(tables, collect.add_rows, ERROR, WARNING)
 
     if "depreciation" in tables:
         depreciation = tables["depreciation"]

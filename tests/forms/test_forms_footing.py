@@ -4,7 +4,8 @@ Part V 3c, 8, 10; Form 990-T Part I 3, 5, 7, 10, 11, Part II 7, Part III 1e, 2, 
 printed lines, plus the amounts the captions carry between parts ("Enter here and on Part I, line 7").
 
 Books: the forms' test accounts, the sample book, a synthetic 40-account book (`udfi synth
---accounts 40 --seed 5`) and a book whose capital loss puts the trusts' deduction on line 4c; on the
+--accounts 40 --seed 5`), a book whose capital loss puts the trusts' deduction on line 4c and the K-1
+book (fixtures/k1: several Schedules A, each footing on its own, Form 990-T line 1 their sum); on the
 official 2020-2022 blanks, and for 2023 and 2024 on synthetic blanks of those revisions.
 """
 
@@ -26,7 +27,7 @@ from udfi.forms.blanks import BlankSet
 from udfi.forms.derive import derive_from_fields
 from udfi.forms.fill import fill_return, read_filled_values
 from udfi.forms.layouts import load_layout
-from udfi.forms.lines import F990T, F990TSA, FORMS, fill_keys
+from udfi.forms.lines import F990T, F990TSA, fill_keys
 from udfi.synth import synth
 from udfi.validate import validate_book
 
@@ -61,27 +62,36 @@ def _reading_map(form: str, year: int, blank: bytes) -> dict[str, str]:
     return {key: entry["field"] for key, entry in lines.items()}
 
 
+def _copies(found: dict) -> list[str]:
+    """The Schedule A copies in a filled PDF, in sequence: f990tsa, f990tsa_2, … (one per silo)."""
+    names = {name.split(".", 1)[0] for name in found if name.startswith(F990TSA)}
+    return sorted(names, key=lambda name: int(name.rpartition("_")[2]) if "_" in name else 1)
+
+
 def footing_problems(pdf: bytes, blanks: BlankSet) -> list[str]:
     found = read_filled_values(pdf)
     printed: dict[str, dict[str, int]] = {}
-    for form in FORMS:
+    forms = {F990T: F990T, **{copy: F990TSA for copy in _copies(found)}}  # printed copy → its form
+    for copy, form in forms.items():
         fields = _reading_map(form, blanks.tax_year, Path(blanks.path(form)).read_bytes())
-        printed[form] = {key: _amount(found[f"{form}.{field}"]["value"]) for key, field in fields.items()}
+        printed[copy] = {key: _amount(found[f"{copy}.{field}"]["value"]) for key, field in fields.items()}
     problems = []
-    for form in FORMS:
-        values = printed[form]
+    for copy, form in forms.items():
+        values = printed[copy]
         for key, total in load_layout(form, blanks.tax_year).totals.items():
             if values.get(key, 0) != total.of(values):
                 terms = " ".join([f"+{values.get(k, 0)}" for k in total.add] + [f"-{values.get(k, 0)}" for k in total.subtract])
-                problems.append(f"{form} {key} prints {values.get(key, 0)}, its lines give {total.of(values)} ({terms})")
-    for (to_form, to_key), (from_form, from_key) in CARRIED:
-        if printed[to_form][to_key] != printed[from_form][from_key]:
-            problems.append(f"{to_form} {to_key} prints {printed[to_form][to_key]}, {from_form} {from_key} "
-                            f"{printed[from_form][from_key]}")
-    # Form 990-T Part I line 1: the Schedule A's line 18, a loss counting as zero (§512(a)(6)(C))
-    if printed[F990T]["part_i.1"] != max(printed[F990TSA]["part_ii.18"], 0):
-        problems.append(f"f990t part_i.1 prints {printed[F990T]['part_i.1']}, Schedule A line 18 is "
-                        f"{printed[F990TSA]['part_ii.18']}")
+                problems.append(f"{copy} {key} prints {values.get(key, 0)}, its lines give {total.of(values)} ({terms})")
+    for copy, form in forms.items():
+        for (to_form, to_key), (from_form, from_key) in CARRIED:
+            if form == to_form == from_form and printed[copy][to_key] != printed[copy][from_key]:
+                problems.append(f"{copy} {to_key} prints {printed[copy][to_key]}, {from_key} {printed[copy][from_key]}")
+    # Form 990-T Part I line 1: the sum of every Schedule A's line 18, a loss counting as zero
+    # (§512(a)(6)(A), (C)) — one Schedule A per unrelated trade or business
+    line_18s = [printed[copy]["part_ii.18"] for copy in forms if copy != F990T]
+    if printed[F990T]["part_i.1"] != sum(max(line, 0) for line in line_18s):
+        problems.append(f"f990t part_i.1 prints {printed[F990T]['part_i.1']}, the Schedules A's line 18 are "
+                        f"{line_18s}")
     return problems
 
 
@@ -123,7 +133,7 @@ def books(tmp_path_factory) -> dict[str, Path]:
     synthetic = base / "synth"
     synth(40, "2020-2025", 5, synthetic)
     return {"sample": REPO_ROOT / "fixtures" / "sample", "synth": synthetic,
-            "capital_loss": _capital_loss_book(base / "capital_loss")}
+            "capital_loss": _capital_loss_book(base / "capital_loss"), "k1": REPO_ROOT / "fixtures" / "k1"}
 
 
 def _accounts(book: Path, year: int) -> list[dict]:
@@ -132,7 +142,8 @@ def _accounts(book: Path, year: int) -> list[dict]:
     report = validate_book(book)
     assert report.ok, [p.as_dict() for p in report.errors][:3]
     accounts = [account_object(result) for result in compute_book(report.book, year)]
-    return [account for account in accounts if any(account["schedule_a"]["part_i"].values())]
+    return [account for account in accounts
+            if any(any(entry["schedule_a"]["part_i"].values()) for entry in account["schedules_a"])]
 
 
 def assert_foots(problems: list[str]) -> None:
@@ -144,7 +155,7 @@ def test_test_accounts_foot_on_every_official_revision(name, year):
     assert_foots(footing_problems(filled(name, year), blanks_for(year)))
 
 
-@pytest.mark.parametrize("book", ("sample", "synth", "capital_loss"))
+@pytest.mark.parametrize("book", ("sample", "synth", "capital_loss", "k1"))
 def test_books_foot_on_every_official_revision(books, book, year):
     problems = []
     for account in _accounts(books[book], year):
@@ -160,7 +171,7 @@ def later_blanks(tmp_path_factory) -> dict[int, BlankSet]:
 
 
 @pytest.mark.parametrize("synthetic_year", SYNTHETIC_YEARS)
-@pytest.mark.parametrize("book", ("sample", "capital_loss"))
+@pytest.mark.parametrize("book", ("sample", "capital_loss", "k1"))
 def test_books_foot_on_later_revisions(books, book, synthetic_year, later_blanks):
     blanks = later_blanks[synthetic_year]
     problems = []

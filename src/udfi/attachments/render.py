@@ -60,7 +60,9 @@ def account_context(result: AccountYear, index: int) -> dict:
     data = account_object(result)
     pages = form_pages(result, data)
     letter = letter_context(result, data)
-    letter["attachments"] = [(page.form, page.attached) for page in pages]
+    # the Schedule D Tax Worksheet is named by its title ("Worksheet" alone says nothing to the signer)
+    letter["attachments"] = [(page.title.split(" (Instructions")[0] if page.key == "tax_worksheet" else page.form,
+                             page.attached) for page in pages]
     return {"index": index, "name": letter["name"], "ein": data["ein"], "year": result.tax_year,
             "pages": pages, "letter": letter}
 

@@ -11,7 +11,7 @@ import pandas as pd
 from udfi.book import Book
 
 BOOK_TABLES = ("accounts", "properties", "loans", "ledger", "depreciation", "loan_balances", "carryovers", "payments",
-               "account_years")
+               "account_years", "k1s")
 
 
 class BookSlicer:
@@ -58,6 +58,7 @@ class BookSlicer:
             "carryovers": account_codes(book.carryovers["account_id"]),
             "payments": account_codes(book.payments["account_id"]),
             "account_years": account_codes(book.account_years["account_id"]),
+            "k1s": account_codes(book.k1s["account_id"]),
         }
         self.positions: dict[str, dict[str, np.ndarray]] = {}
         for table, table_codes in codes.items():

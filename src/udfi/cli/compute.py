@@ -15,6 +15,7 @@ from udfi import plain_words
 from udfi.cli.validate import date_format_option, load_or_exit, print_problems_stderr
 from udfi.engine.compute import Settings, compute_book
 from udfi.engine.report import account_object, compute_document
+from udfi.engine.report_silos import tax_sources
 from udfi.money import format_dollars
 from udfi.parameters import MissingParameterError
 from udfi.safety import mask_ssn, safe_row
@@ -187,9 +188,11 @@ def register(app: typer.Typer) -> None:
                 write_csv(out.stream, SUMMARY_COLUMNS, [safe_row(row, USER_COLUMNS) for row in rows])
             elif format is OutputFormat.json:
                 warnings = {result.account_id: account_warnings(result, report) for result in results}
+                sources = {result.account_id: tax_sources(result) for result in results}
                 write_json(out.stream, {"tax_year": year, "accounts": [
                     {**{key: mask_ssn(value) for key, value in row.items()},
-                     "warnings": [mask_ssn(text) for text in warnings.get(row["account_id"], [])]} for row in rows]})
+                     "warnings": [mask_ssn(text) for text in warnings.get(row["account_id"], [])],
+                     "silos": [mask_ssn(text) for text in sources.get(row["account_id"], [])]} for row in rows]})
             else:
                 _print_check(out, results, rows, year, report)
         for problem in report.unattributed_errors[:20]:
@@ -204,6 +207,9 @@ def _print_check(out, results, rows, year: int, report) -> None:
         # The investor's plain words (udfi.plain_words), the same sentences as the web page's answer.
         for line in plain_words.text_lines(plain_words.answer(result)):
             out.text(_shown(line))
+        if result.k1s or result.silos.count > 1:
+            for line in tax_sources(result):   # the K-1s in the filing test, the silo that produced the tax
+                out.text(f"   {_shown(line)}")
         for warning in account_warnings(result, report):
             out.text(f"   warning: {_shown(warning)}")
     for row in rows:

@@ -58,6 +58,8 @@ def register(app: typer.Typer) -> None:
         target = output or book / "carryovers.csv"
         existing, columns = _existing_rows(book / "carryovers.csv") if book.is_dir() else ([], list(CARRYOVER_COLUMNS))
         new_rows = [row for result in results for row in opening_rows(result, overpayment)]
+        if any(row.activity_code for row in new_rows) and "activity_code" not in columns:
+            columns.append("activity_code")   # a partnership silo's NOL names its silo
         merged = merged_rows(existing, new_rows, {result.account_id for result in results}, year + 1)
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", extrasaction="ignore")

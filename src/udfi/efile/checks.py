@@ -10,7 +10,7 @@ from udfi.efile.mapping import split_key
 from udfi.efile.statements import STATEMENT_FOR_LINE
 from udfi.efile.values import element_kind
 
-ATTACHABLE = {"IRS1041ScheduleD", "IRS4797", "IRS2220", *STATEMENT_FOR_LINE.values()}
+ATTACHABLE = {"IRS1041ScheduleD", "IRS4797", "IRS2220", "GeneralExplanationAttachment", *STATEMENT_FOR_LINE.values()}
 # the account object's form-line sections: every leaf under them is a line the engine fills
 ACCOUNT_LINES = ("form_990t", "schedule_d", "form_4797", "form_2220")
 

@@ -14,7 +14,8 @@ from udfi.efile.data import RETURN_990T, element_map, reference, return_version
 from udfi.efile.details import Details
 from udfi.efile.header import now_timestamp, return_header
 from udfi.efile.mapping import fill
-from udfi.efile.statements import STATEMENT_FOR_LINE, statement_id, statements_for_silo
+from udfi.efile.partnerships import partnership_statement
+from udfi.efile.statements import STATEMENT_FOR_LINE, statements_for_silo
 from udfi.efile.tree import Q, Document, serialize
 from udfi.efile.view import account_view, silo_views
 
@@ -58,7 +59,10 @@ def build_documents(account: dict, tax_year: int, details: Details | None = None
             if item.entry.key.startswith("properties[].part_v.") and line in STATEMENT_FOR_LINE:
                 lines_written.setdefault(line, set()).add(item.indices[0])
         silo_statements = statements_for_silo(silo, details, ref, sequence, lines_written)
-        silo_ids = {**attach_ids, **{doc.name: statement_id(doc.name, sequence) for doc in silo_statements}}
+        line_5 = partnership_statement(silo, ref, sequence)
+        if line_5 is not None:
+            silo_statements.append(line_5)
+        silo_ids = {**attach_ids, **{doc.name: doc.attributes["documentId"] for doc in silo_statements}}
         _link(schedule, written, silo_ids)
         schedules.append(schedule)
         statements.extend(silo_statements)

@@ -157,9 +157,9 @@ def account_view(account: dict, silos: list[dict]) -> dict:
 
 
 def silo_views(account: dict) -> list[dict]:
-    """One view per Schedule A. Today an account has one silo (the investment-activities silo of its
-    debt-financed real estate); an account object with a `schedules_a` list (partnership silos, to
-    come) gives one view per entry, each shaped like the single-silo view below."""
+    """One view per Schedule A: each entry of the account object's `schedules_a` (the investment-activities
+    silo and the partnership silos, docs/return-json.md); an account object without that list (an older
+    return.json) gives the single investment-activities view below."""
     listed = account.get("schedules_a")
     silos = listed if isinstance(listed, list) and listed else [{
         "activity_code": account.get("activity_code"),
@@ -170,7 +170,10 @@ def silo_views(account: dict) -> list[dict]:
     views = []
     for sequence, silo in enumerate(silos, start=1):
         properties = []
-        for line_number, prop in enumerate(silo.get("properties") or [], start=1):
+        listed_properties = silo.get("properties") or []
+        if silo.get("silo") == "investment_activities":   # the account's own list is the one source
+            listed_properties = [p for p in account.get("properties", []) if p.get("debt_financed")]
+        for line_number, prop in enumerate(listed_properties, start=1):
             field = f"{PROPERTIES} description (property {prop.get('property_id', line_number)})"
             properties.append({**prop, "efile": {"address": property_address(prop.get("description", ""), field),
                                                  "line_number": line_number}})

@@ -24,8 +24,10 @@ from udfi.engine.form_990t import Form990T, Payments, form_990t, with_estimated_
 from udfi.engine.indebtedness import Loan, assign_acquisition_fractions
 from udfi.engine.property_year import (EXPENSE_CATEGORIES, INCOME_CATEGORIES, INVESTMENT, RENTAL_BUSINESS, PropertyFacts,
                                        PropertyYear, compute_property_year)
+from udfi.engine.k1 import K1Interest, k1_interests
 from udfi.engine.nol import POST2017, PRE2018, NolLayer
-from udfi.engine.schedule_a import CarryIn, ScheduleA, gross_unrelated_income, schedule_a
+from udfi.engine.schedule_a import CarryIn, ScheduleA, gross_unrelated_income
+from udfi.engine.silos import INVESTMENT, SiloCarry, Silos, compute_silos
 from udfi.money import ZERO, cents_to_decimal, whole_dollars
 
 FIRST_PARAMETER_YEAR = min(parameter_store.years_available("trust_rate_schedule"))
@@ -76,6 +78,10 @@ class AccountYear:
     history: dict[int, list[PropertyYear]] = field(default_factory=dict)
     first_year: int | None = None               # the first year rolled forward for this account
     prior_year_form: Form990T | None = None     # last year's return, when the book covers it
+    silos: Silos | None = None                  # every unrelated trade or business (schedule = the investment one)
+    k1s: tuple[K1Interest, ...] = ()            # the year's K-1s
+    silo_carry_in: dict[str, SiloCarry] = field(default_factory=dict)   # partnership silos' NOLs carried in
+    k1_gross_income: Decimal = ZERO             # the K-1s' part of gross_unrelated_income
 
     @property
     def account_id(self) -> str:
@@ -261,21 +267,51 @@ def _year_flags(account_type: str, property_years: list[PropertyYear], ignored_r
 SEEDED_KINDS = ("post2017_nol", "pre2018_nol", "short_term_capital_loss", "long_term_capital_loss", "section_1231_loss")
 
 
-def _carryover_rows(book: Book) -> dict[str, dict[int, list[tuple[str, int | None, Decimal]]]]:
-    """carryovers.csv by account and year: (kind, origin year, amount)."""
+INVESTMENT_CODES = ("", "900000")  # carryovers.csv activity_code of the investment-activities silo
+
+
+def _carryover_rows(book: Book) -> dict[str, dict[int, list[tuple[str, int | None, Decimal, str]]]]:
+    """carryovers.csv by account and year: (kind, origin year, amount, silo: INVESTMENT or a NAICS
+    two-digit code, with the row's activity code after a colon)."""
     rows: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
     origin = book.carryovers["origin_year"] if "origin_year" in book.carryovers.columns else None
+    codes = book.carryovers["activity_code"] if "activity_code" in book.carryovers.columns else None
     for position, row in enumerate(book.carryovers.itertuples(index=False)):
         year_of_origin = None if origin is None or pd.isna(origin.iloc[position]) else int(origin.iloc[position])
-        rows[row.account_id][int(row.tax_year)].append((row.kind, year_of_origin, cents_to_decimal(row.amount_cents)))
+        code = "" if codes is None or not isinstance(codes.iloc[position], str) else codes.iloc[position].strip()
+        silo = INVESTMENT if code in INVESTMENT_CODES else f"{code[:2]}:{code}"
+        rows[row.account_id][int(row.tax_year)].append(
+            (row.kind, year_of_origin, cents_to_decimal(row.amount_cents), silo))
     return rows
+
+
+def _seed_silos(rows: list[tuple], year: int, silos: dict[str, SiloCarry], flags: list[str]) -> dict[str, SiloCarry]:
+    """Replace a partnership silo's rolled-forward post-2017 NOL by the carryovers.csv rows that name
+    its activity code (each silo keeps its own, Reg. §1.512(a)-6(h)(1))."""
+    given: dict[str, list[tuple[int | None, int, str]]] = defaultdict(list)
+    for kind, origin, amount, silo in rows:
+        if kind == "post2017_nol" and silo != INVESTMENT:
+            sector, _, code = silo.partition(":")
+            given[sector].append((origin, whole_dollars(amount), code))
+    if not given:
+        return silos
+    result = dict(silos)
+    for sector, entries in given.items():
+        opening = sum(amount for _, amount, _ in entries)
+        rolled = silos[sector].post2017_nol if sector in silos else 0
+        if rolled not in (0, opening):
+            flags.append(f"carryovers.csv sets the post-2017 NOL of the NAICS {sector} silo available to {year} at "
+                         f"{opening:,}, replacing {rolled:,} rolled forward from the book")
+        result[sector] = SiloCarry(entries[0][2], tuple(NolLayer(POST2017, origin, amount)
+                                                         for origin, amount, _ in entries if amount))
+    return result
 
 
 def _seed(rows: list[tuple[str, int | None, Decimal]], year: int, state: CarryIn, flags: list[str]) -> CarryIn:
     """Replace the rolled-forward balances of each kind carryovers.csv gives for `year`."""
     given: dict[str, list[tuple[int | None, int]]] = defaultdict(list)
-    for kind, origin, amount in rows:
-        if kind in SEEDED_KINDS:
+    for kind, origin, amount, silo in rows:
+        if kind in SEEDED_KINDS and silo == INVESTMENT:
             given[kind].append((origin, whole_dollars(amount)))
     if not given:
         return state
@@ -376,6 +412,10 @@ def compute_book(book: Book, tax_year: int, settings: Settings | None = None,
         payment_sums[(row.account_id, int(row.tax_year), row.kind)] += int(row.amount_cents)
         payment_dates[(row.account_id, int(row.tax_year))].append((_date(row.date), cents_to_decimal(row.amount_cents)))
     firsts = first_ledger_years(book)
+    k1_by_account = k1_interests(book.k1s)
+    for account_id, by_year in k1_by_account.items():   # K-1s of earlier years are rolled forward too
+        if by_year:
+            firsts[account_id] = min(firsts.get(account_id, min(by_year)), min(by_year))
     ledger_years = _ledger_years(book)
 
     results = []
@@ -385,6 +425,8 @@ def compute_book(book: Book, tax_year: int, settings: Settings | None = None,
         years = account_years(firsts.get(account_id), tax_year)
         given = carryovers.get(account_id, {})
         state = CarryIn()
+        silo_state: dict[str, SiloCarry] = {}
+        k1_years = k1_by_account.get(account_id, {})
         history: dict[int, list[PropertyYear]] = {}
         notes = list(property_flags.get(account_id, [])) + _coverage_flags(own, ledger_years, years, tax_year)
         early = sorted(year for year in given if year < years.start)
@@ -397,10 +439,15 @@ def compute_book(book: Book, tax_year: int, settings: Settings | None = None,
         for year in years:
             year_parameters = parameter_store.for_year(year)
             rows = [row for early_year in early for row in given[early_year]] if year == years.start else []
-            state = _seed(rows + given.get(year, []), year, state, notes if year == tax_year else [])
+            seeds = rows + given.get(year, [])
+            state = _seed(seeds, year, state, notes if year == tax_year else [])
+            silo_state = _seed_silos(seeds, year, silo_state, notes if year == tax_year else [])
             property_years = [compute_property_year(item, year) for item in own if item.held_in(year)]
-            schedule = schedule_a(property_years, state, year_parameters)
-            overpayment = sum((amount for kind, _, amount in given.get(year, []) if kind == "prior_year_overpayment"),
+            interests = k1_years.get(year, [])
+            silos = compute_silos(property_years, state, silo_state, interests, year_parameters,
+                                  settings.activity_code, _investment_description(settings, property_years, interests))
+            schedule = silos.investment.schedule
+            overpayment = sum((row[2] for row in given.get(year, []) if row[0] == "prior_year_overpayment"),
                               ZERO)
             payments = Payments(
                 prior_year_overpayment=whole_dollars(overpayment),
@@ -408,21 +455,24 @@ def compute_book(book: Book, tax_year: int, settings: Settings | None = None,
                 extension=whole_dollars(Decimal(payment_sums.get((account_id, year, "extension"), 0)) / 100),
                 dated=tuple(sorted(payment_dates.get((account_id, year), []))),
             )
-            form = form_990t(schedule, payments, settings.activity_code, year_parameters)
+            form = form_990t(silos, payments, year_parameters)
             penalty, penalty_note = _estimated_tax_penalty(year, form, payments, prior_return, testing_period)
             form = with_estimated_tax_penalty(form, penalty)
-            carry_in, state = state, schedule.carry_out
+            carry_in, state = state, silos.carry_out
+            silo_carry_in, silo_state = silo_state, silos.silo_carry_out
             if keep_history:
                 history[year] = property_years
-            gross = gross_unrelated_income(property_years)
+            k1_gross = sum((item.gross_for_filing for item in interests), ZERO)
+            gross = gross_unrelated_income(property_years) + k1_gross
             must_file = gross >= year_parameters.filing_threshold
-            testing_period = (testing_period + [max(schedule.line_16 - form.part_i["8"], 0)])[-3:]
+            testing_period = (testing_period + [max(silos.income_before_nol - form.part_i["8"], 0)])[-3:]
             prior_return = form if must_file else None
             if year != tax_year:
                 prior_year = form
                 continue
             flags = notes + _year_flags(account["account_type"], property_years, ignored_rows, year)
             flags += _carryover_flags(schedule) + ([penalty_note] if penalty_note else [])
+            flags += _k1_flags(silos, interests, must_file)
             if form.total_tax > 0 and not must_file:
                 flags.append("tax is computed although gross unrelated income is under the filing threshold")
             if form.part_iii["10"] > 0:
@@ -437,6 +487,7 @@ def compute_book(book: Book, tax_year: int, settings: Settings | None = None,
                 due_date=calendar.return_due_date(year), extended_due_date=calendar.extended_due_date(year),
                 estimated_tax_due_dates=estimated_dates, flags=flags, history=history,
                 first_year=years.start, prior_year_form=prior_year if year - 1 in years else None,
+                silos=silos, k1s=tuple(interests), silo_carry_in=silo_carry_in, k1_gross_income=k1_gross,
             ))
     return results
 
@@ -472,3 +523,33 @@ def _carryover_flags(schedule: ScheduleA) -> list[str]:
                      f"{schedule.capital_loss_worksheet.line_5:,} of the {schedule.capital_loss_worksheet.line_2:,} "
                      "capital loss deduction is used up; the rest carries over (IRC §1212(b)(2))")
     return flags
+
+
+def _k1_flags(silos: Silos, interests: list[K1Interest], must_file: bool) -> list[str]:
+    """What a reviewer of a return with K-1s should look at."""
+    flags = []
+    for item in interests:
+        if item.gross_income is None and not must_file:
+            flags.append(f"K-1 {item.name}: gross_income not given — the filing test counted its UBTI "
+                         f"({max(item.ubti, ZERO):,.2f}), a lower bound; with its gross income the return may be required")
+        if item.qualification.test == "grace_period":
+            flags.append(f"K-1 {item.name}: {item.qualification.explanation}")
+    for silo in silos.items:
+        if len(silo.activity_codes) > 1:
+            flags.append(f"Schedule A for {silo.label}: its K-1s give several activity codes "
+                         f"({', '.join(silo.activity_codes)}); item C shows {silo.activity_code}, the code of the "
+                         "largest one")
+        if silo.attached and silo.schedule.line_16 < 0 and len(silos.attached) > 1:
+            flags.append(f"Schedule A for {silo.label}: a loss of {-silo.schedule.line_16:,} on line 16 stays in this "
+                         "trade or business as its own NOL; it does not offset the other Schedules A (IRC §512(a)(6))")
+    return flags
+
+
+def _investment_description(settings: Settings, property_years: list[PropertyYear], interests: list[K1Interest]) -> str:
+    """Schedule A item E of the investment-activities silo: the setting, named for what the silo holds when
+    it holds qualifying partnership interests and the setting is the default."""
+    if settings.activity_description != Settings.activity_description or not any(i.qualifying for i in interests):
+        return settings.activity_description
+    if any(column.debt_financed for column in property_years):
+        return "Debt-financed rental real estate and qualifying partnership interests (investment activities)"
+    return "Qualifying partnership interests (investment activities, Reg. 1.512(a)-6(c))"

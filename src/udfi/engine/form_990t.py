@@ -1,4 +1,5 @@
-"""Form 990-T (2020+ layout), Parts I–IV, for a trust with one Schedule A.
+"""Form 990-T (2020+ layout), Parts I–IV, for a trust with one Schedule A per unrelated trade or
+business (engine/silos.py).
 
 Functions are named by line and quote the form's caption. Whole dollars throughout.
 """
@@ -11,21 +12,24 @@ from decimal import Decimal
 
 from udfi.engine.form_2220 import Form2220
 from udfi.engine.schedule_a import ScheduleA
+from udfi.engine.silos import Silos
 from udfi.engine.tax import CapitalGainTax, capital_gain_tax, trust_rate_tax
 from udfi.money import whole_dollars
 from udfi.parameters import TaxYearParameters
 
 
-def part_i_line_1(schedule: ScheduleA) -> int:
-    """1 Total of unrelated business taxable income computed from all unrelated trades or businesses."""
-    return max(schedule.line_18, 0)  # each Schedule A's line 18, a loss counted as zero (§512(a)(6)(C))
+def part_i_line_1(silos: Silos) -> int:
+    """1 Total of unrelated business taxable income computed from all unrelated trades or businesses:
+    the sum of every Schedule A's line 18, each already floored at zero (IRC §512(a)(6)(B)-(C))."""
+    return silos.line_1
 
 
-def part_i_line_6(schedule: ScheduleA) -> int:
+def part_i_line_6(silos: Silos) -> int:
     """6 Deduction for net operating loss arising in tax years beginning before January 1, 2018. Deducted
     from total UBTI before any post-2017 NOL (Treas. Reg. §1.512(a)-6(h)(2); IRC §172(a)(2)(A)), so the
-    80% base of the post-2017 deduction on Schedule A line 17 is already reduced by it."""
-    return schedule.nol.pre2018_used
+    80% base of each silo's post-2017 deduction on its Schedule A line 17 is already reduced by the part
+    allocated to that silo."""
+    return silos.pre2018_used
 
 
 def part_i_line_8(parameters: TaxYearParameters) -> int:
@@ -81,12 +85,13 @@ class Form990T:
         return {"part_i": self.part_i, "part_ii": self.part_ii, "part_iii": self.part_iii, "part_iv": self.part_iv}
 
 
-def form_990t(schedule: ScheduleA, payments: Payments, activity_code: str, parameters: TaxYearParameters) -> Form990T:
-    line_1 = part_i_line_1(schedule)
+def form_990t(silos: Silos, payments: Payments, parameters: TaxYearParameters) -> Form990T:
+    schedule = silos.investment.schedule   # capital gains arise only in the investment-activities silo
+    line_1 = part_i_line_1(silos)
     line_3 = line_1  # line 2 is reserved
     line_4 = 0       # charitable contributions: none for an IRA's debt-financed rentals
     line_5 = line_3 - line_4
-    line_6 = part_i_line_6(schedule)
+    line_6 = part_i_line_6(silos)
     line_7 = line_5 - line_6
     line_8 = part_i_line_8(parameters)
     line_9 = 0       # trusts' §199A deduction: not claimed (README Assumptions)
@@ -106,9 +111,8 @@ def form_990t(schedule: ScheduleA, payments: Payments, activity_code: str, param
                   "6b": payments.estimated, "6c": payments.extension, "7": payments_total,
                   "9": max(part_iii_4 - payments_total, 0), "10": max(payments_total - part_iii_4, 0)},
         # Part IV lines 4–5: the carryovers available, not reduced by this year's deduction.
-        part_iv={"4": schedule.nol.pre2018_available,
-                 "5": [{"activity_code": activity_code, "amount": schedule.nol.post2017_available}]},
-        pre2018_in=schedule.nol.pre2018_available, pre2018_used=line_6, capital_gain_tax=computation,
+        part_iv={"4": silos.pre2018_available, "5": silos.part_iv_line_5()},
+        pre2018_in=silos.pre2018_available, pre2018_used=line_6, capital_gain_tax=computation,
     )
 
 

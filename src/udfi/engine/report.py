@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from udfi.engine.compute import AccountYear
 from udfi.engine.property_year import PropertyYear
+from udfi.engine.report_silos import k1_object, nol_by_origin, nol_by_silo, schedules_a
 from udfi.engine.return_header import return_header
 from udfi.engine.schedule_a import part_v_column
 from udfi.money import money_str, percent_str
@@ -94,6 +95,8 @@ def account_object(result: AccountYear) -> dict:
     schedule = result.schedule
     form = result.form
     account_type = account["account_type"]
+    properties = [property_object(column) for column in result.property_years]
+    silos = result.silos
     header = return_header(result)  # items B, C, G, K and Part IV; every line in the year's own numbering
     return {
         "account_id": account["account_id"], "account_type": account_type,
@@ -102,14 +105,18 @@ def account_object(result: AccountYear) -> dict:
         "books_in_care_of": _text(account.get("books_in_care_of")), "phone": _text(account.get("phone")),
         "exempt_under": header.exempt_under, "organization_type": header.organization_type,
         "activity_code": result.settings.activity_code,
-        "activity_description": result.settings.activity_description,
+        # the investment-activities Schedule A's item E (named for its qualifying partnership interests too)
+        "activity_description": silos.investment.description if silos else result.settings.activity_description,
         "must_file": result.must_file,
         "gross_unrelated_income": money_str(result.gross_unrelated_income),
         "filing_threshold": money_str(result.parameters.filing_threshold),
         "due_date": result.due_date.isoformat(), "extended_due_date": result.extended_due_date.isoformat(),
         "flags": list(result.flags) + header.flags,
-        "properties": [property_object(column) for column in result.property_years],
+        "properties": properties,
         "schedule_a": schedule.as_lines(),
+        "schedules_a": schedules_a(silos, properties),
+        "k1s": [k1_object(item, silos) for item in result.k1s],
+        "k1_gross_income": money_str(result.k1_gross_income),
         # Part II line 2 "from: Tax rate schedule or Schedule D (Form 1041)"; none when line 11 is zero
         "tax_computation_method": (None if form.ubti == 0 else
                                    "schedule_d" if form.capital_gain_tax is not None else "tax_rate_schedule"),
@@ -127,14 +134,9 @@ def account_object(result: AccountYear) -> dict:
             "pre2018_in": money_str(form.pre2018_in), "pre2018_used": money_str(form.pre2018_used),
             "pre2018_out": money_str(schedule.carry_out.pre2018_nol),
             "pre2018_expired": money_str(schedule.nol.expired),
-            "by_origin": [{"kind": item.kind, "origin_year": item.origin_year, "available": money_str(item.available),
-                           "used": money_str(item.used), "expired": money_str(item.expired),
-                           "remaining": money_str(item.remaining), "expires": item.expires_after}
-                          for item in schedule.nol.schedule]
-            + ([{"kind": "post2017", "origin_year": result.tax_year, "available": money_str(schedule.nol_generated),
-                 "used": "0.00", "expired": "0.00", "remaining": money_str(schedule.nol_generated), "expires": None}]
-               if schedule.nol_generated else []),
+            "by_origin": nol_by_origin(silos, result.tax_year),
         },
+        "nol_by_silo": nol_by_silo(silos, result.tax_year),
         "capital_loss_carryover": {
             "in": money_str(schedule.capital_loss_carryover_in), "out": money_str(schedule.capital_loss_carryover_out),
             "short_term_in": money_str(schedule.carry_in.short_term_capital_loss),

@@ -1,5 +1,7 @@
-"""Schedule A (Form 990-T), 2020+ layout: one schedule for the investment-activities trade or
-business that holds every debt-financed property (Treas. Reg. §1.512(a)-6(c)(1)(iii)).
+"""Schedule A (Form 990-T), 2020+ layout: one schedule per unrelated trade or business (silo). The
+investment-activities silo holds every debt-financed property and the qualifying partnership
+interests (Treas. Reg. §1.512(a)-6(c)(1)); a partnership silo holds the K-1s of one two-digit NAICS
+code (line 5 only). The NOL deduction (line 17) is the silo's own (§1.512(a)-6(h)(1)).
 
 Functions are named by line and quote the form's caption. Form lines are whole dollars; a total is
 the sum of the printed lines it adds.
@@ -132,6 +134,7 @@ class ScheduleA:
     loss_for_nol: int                           # line 16 without the capital loss deduction (§172(d)(2))
     capital_loss_worksheet: CapitalLossCarryover
     carry_out: CarryIn
+    line_5: int = 0                             # K-1 UBTI of the partnership interests of this silo
 
     @property
     def nol_in(self) -> int:
@@ -168,7 +171,7 @@ class ScheduleA:
 
     def as_lines(self) -> dict:
         return {
-            "part_i": {"4a": self.line_4a, "4b": self.line_4b, "4c": self.line_4c, "7a": self.line_7a,
+            "part_i": {"4a": self.line_4a, "4b": self.line_4b, "4c": self.line_4c, "5": self.line_5, "7a": self.line_7a,
                        "7b": self.line_7b, "7c": self.line_7c, "13a": self.line_13a, "13b": self.line_13b,
                        "13c": self.line_13c},
             "part_ii": {"15": self.line_15, "16": self.line_16, "17": self.line_17, "18": self.line_18},
@@ -192,9 +195,17 @@ def part_i_line_4c(schedule: ScheduleD | None) -> int:
     return 0 if schedule is None else schedule.capital_loss_deduction
 
 
-def part_i_line_13(line_4a: int, line_4b: int, line_4c: int, line_7a: int, line_7b: int) -> tuple[int, int, int]:
+def part_i_line_5(interests) -> int:
+    """5 Income (loss) from a partnership or an S corporation (attach statement): the sum of the K-1
+    amounts (box 20 code V, whole dollars each) of the partnership interests of this trade or business,
+    so the line is the total of the statement's rows."""
+    return sum(interest.line_5 for interest in interests)
+
+
+def part_i_line_13(line_4a: int, line_4b: int, line_4c: int, line_7a: int, line_7b: int,
+                   line_5: int = 0) -> tuple[int, int, int]:
     """13 Total. Combine lines 3 through 12 — columns (A), (B) and (C)."""
-    line_13a = line_4a + line_4b + line_4c + line_7a
+    line_13a = line_4a + line_4b + line_4c + line_5 + line_7a
     line_13b = line_7b
     return line_13a, line_13b, line_13a - line_13b
 
@@ -218,36 +229,82 @@ def loss_for_nol(line_16: int, line_4c: int) -> int:
     return max(-(line_16 - line_4c), 0)
 
 
-def schedule_a(property_years: list[PropertyYear], carry_in: CarryIn, parameters: TaxYearParameters) -> ScheduleA:
+@dataclass(frozen=True)
+class BeforeNol:
+    """Schedule A through line 16: what the NOL deduction of line 17 is computed from."""
+
+    columns: tuple[PropertyYear, ...]
+    part_v_line_8: int
+    part_v_line_10: int
+    form_4797: Form4797 | None
+    schedule_d: ScheduleD | None
+    line_4a: int
+    line_4b: int
+    line_4c: int
+    line_5: int
+    line_7a: int
+    line_7b: int
+    line_7c: int
+    line_13a: int
+    line_13b: int
+    line_13c: int
+    line_15: int
+    line_16: int
+    loss_for_nol: int
+
+
+def before_nol(property_years: list[PropertyYear], carry_in: CarryIn, parameters: TaxYearParameters,
+               interests=()) -> BeforeNol:
+    """Parts V and I and lines 15–16 of one Schedule A; `interests` are the K-1s reported on line 5."""
     columns = [column for column in property_years if column.debt_financed]
     line_8 = part_v_line_8(columns)
     line_10 = part_v_line_10(columns)
     form_4797_ = form_4797(columns, carry_in.section_1231_losses, parameters.tax_year)
     schedule_d_ = schedule_d(columns, form_4797_, carry_in.short_term_capital_loss, carry_in.long_term_capital_loss)
     line_4a, line_4b, line_4c = part_i_line_4a(schedule_d_), part_i_line_4b(form_4797_), part_i_line_4c(schedule_d_)
+    line_5 = part_i_line_5(interests)
     line_7a, line_7b = line_8, line_10
     line_7c = line_7a - line_7b
-    line_13a, line_13b, line_13c = part_i_line_13(line_4a, line_4b, line_4c, line_7a, line_7b)
+    line_13a, line_13b, line_13c = part_i_line_13(line_4a, line_4b, line_4c, line_7a, line_7b, line_5)
     line_15 = 0  # every deduction is taken in Part V ("Deductions not taken elsewhere")
     line_16 = part_ii_line_16(line_13c, line_15)
-    loss = loss_for_nol(line_16, line_4c)
-    nol = nol_year(parameters.tax_year, carry_in.nol_layers, line_16, parameters.post2017_nol_limit, loss)
+    return BeforeNol(
+        columns=tuple(columns), part_v_line_8=line_8, part_v_line_10=line_10, form_4797=form_4797_,
+        schedule_d=schedule_d_, line_4a=line_4a, line_4b=line_4b, line_4c=line_4c, line_5=line_5,
+        line_7a=line_7a, line_7b=line_7b, line_7c=line_7c, line_13a=line_13a, line_13b=line_13b,
+        line_13c=line_13c, line_15=line_15, line_16=line_16, loss_for_nol=loss_for_nol(line_16, line_4c),
+    )
+
+
+def with_nol(income: BeforeNol, carry_in: CarryIn, parameters: TaxYearParameters) -> ScheduleA:
+    """Lines 17–18 and what carries to next year, from the NOL layers of `carry_in` (this silo's
+    post-2017 NOLs and the pre-2018 NOLs allocated to it)."""
+    nol = nol_year(parameters.tax_year, carry_in.nol_layers, income.line_16, parameters.post2017_nol_limit,
+                   income.loss_for_nol)
     line_17 = nol.post2017_used
-    line_18 = part_ii_line_18(line_16, line_17)
+    line_18 = part_ii_line_18(income.line_16, line_17)
     # The trust's taxable income for the carryover worksheet: this silo's line 18 (before the
     # §512(a)(6)(C) floor), less the pre-2018 NOLs deducted on Form 990-T line 6.
-    worksheet = capital_loss_carryover(schedule_d_, line_18 - nol.pre2018_used)
-    section_1231 = (form_4797_.nonrecaptured_out if form_4797_ is not None
+    worksheet = capital_loss_carryover(income.schedule_d, line_18 - nol.pre2018_used)
+    section_1231 = (income.form_4797.nonrecaptured_out if income.form_4797 is not None
                     else carry_1231_losses(carry_in.section_1231_losses, parameters.tax_year))
     carry_out = CarryIn(nol_layers=nol.layers_out, short_term_capital_loss=worksheet.line_9,
                         long_term_capital_loss=worksheet.line_14, section_1231_losses=section_1231)
     return ScheduleA(
-        columns=tuple(columns), part_v_line_8=line_8, part_v_line_10=line_10, form_4797=form_4797_,
-        schedule_d=schedule_d_, carry_in=carry_in, line_4a=line_4a, line_4b=line_4b, line_4c=line_4c,
-        line_7a=line_7a, line_7b=line_7b, line_7c=line_7c, line_13a=line_13a, line_13b=line_13b,
-        line_13c=line_13c, line_15=line_15, line_16=line_16, nol=nol, line_17=line_17, line_18=line_18,
-        loss_for_nol=loss, capital_loss_worksheet=worksheet, carry_out=carry_out,
+        columns=income.columns, part_v_line_8=income.part_v_line_8, part_v_line_10=income.part_v_line_10,
+        form_4797=income.form_4797, schedule_d=income.schedule_d, carry_in=carry_in, line_4a=income.line_4a,
+        line_4b=income.line_4b, line_4c=income.line_4c, line_7a=income.line_7a, line_7b=income.line_7b,
+        line_7c=income.line_7c, line_13a=income.line_13a, line_13b=income.line_13b, line_13c=income.line_13c,
+        line_15=income.line_15, line_16=income.line_16, nol=nol, line_17=line_17, line_18=line_18,
+        loss_for_nol=income.loss_for_nol, capital_loss_worksheet=worksheet, carry_out=carry_out,
+        line_5=income.line_5,
     )
+
+
+def schedule_a(property_years: list[PropertyYear], carry_in: CarryIn, parameters: TaxYearParameters,
+               interests=()) -> ScheduleA:
+    """One Schedule A whose NOL deduction uses every layer of `carry_in` (an account with one silo)."""
+    return with_nol(before_nol(property_years, carry_in, parameters, interests), carry_in, parameters)
 
 
 def gross_unrelated_income(property_years: list[PropertyYear]) -> Decimal:

@@ -6,10 +6,12 @@ from udfi.engine.compute import AccountYear
 from udfi.engine.report import account_object
 from udfi.explain.base import PART_V_COLUMNS
 from udfi.explain.form import FormDerivations
+from udfi.explain.k1 import K1Derivations
 
 
-class Builder(FormDerivations):
+class Builder(K1Derivations, FormDerivations):
     def build(self, data: dict) -> dict:
+        self.k1_lines()
         result = self.result
         items = {item["property_id"]: item for item in data["properties"]}
         part_v = [column for column in result.property_years if items[column.property_id]["debt_financed"]]
@@ -18,6 +20,7 @@ class Builder(FormDerivations):
             self.property_lines(column, items[column.property_id], letters.get(column.property_id))
         self.columns(part_v, data)
         self.schedule_a(part_v, data)
+        self.partnership_silos()
         self.form(data)
         return self.nodes
 

@@ -28,18 +28,29 @@ class FormDerivations(ScheduleDerivations):
         form = result.form
         v = lambda key: self.nodes[key]["value"]  # noqa: E731
         r = self.ref
-        self.add("form_990t.part_i.1", max(v("schedule_a.part_ii.18"), 0),
-                 "Schedule A line 18 (one Schedule A), a loss counted as zero (IRC §512(a)(6)(C))",
-                 {"schedule_a.18": r("schedule_a.part_ii.18")}, "Form 990-T Part I line 1; " + CITE["silo"])
+        silos = result.silos
+        if silos.count == 1 and silos.investment.attached:
+            self.add("form_990t.part_i.1", max(v("schedule_a.part_ii.18"), 0),
+                     "Schedule A line 18 (one Schedule A), a loss counted as zero (IRC §512(a)(6)(C))",
+                     {"schedule_a.18": r("schedule_a.part_ii.18")}, "Form 990-T Part I line 1; " + CITE["silo"])
+        else:
+            self.add("form_990t.part_i.1", form.part_i["1"],
+                     f"Σ line 18 of the {silos.count} Schedules A, each loss counted as zero (a silo's loss offsets "
+                     "no other)", self.silo_totals(),
+                     "Form 990-T Part I line 1; IRC §512(a)(6)(B)-(C); Treas. Reg. §1.512(a)-6(g)")
         self.add("form_990t.part_i.3", v("form_990t.part_i.1"), "line 1 + line 2 (reserved)",
                  {"1": r("form_990t.part_i.1")}, "Form 990-T Part I line 3")
         self.add("form_990t.part_i.4", 0, "charitable contributions: none for an IRA's debt-financed rentals", {},
                  "Form 990-T Part I line 4")
         self.add("form_990t.part_i.5", v("form_990t.part_i.3") - v("form_990t.part_i.4"), "line 3 − line 4",
                  {"3": r("form_990t.part_i.3"), "4": r("form_990t.part_i.4")}, "Form 990-T Part I line 5")
-        self.add("form_990t.part_i.6", form.pre2018_used,
-                 "pre-2018 NOLs deducted from total UBTI before any post-2017 NOL, oldest first (not over line 5)",
-                 {"pre-2018 NOLs used": r("carryover.pre2018_nol_used"), "5": r("form_990t.part_i.5")}, CITE["pre2018"])
+        inputs = {"pre-2018 NOLs used": r("carryover.pre2018_nol_used"), "5": r("form_990t.part_i.5")}
+        operation = "pre-2018 NOLs deducted from total UBTI before any post-2017 NOL, oldest first (not over line 5)"
+        if len(silos.items) > 1:
+            inputs.update(self.pre2018_allocation())
+            operation += ("; allocated among the trades or businesses so the post-2017 NOLs are used as fully as "
+                          "possible: first to silos where it displaces no post-2017 deduction")
+        self.add("form_990t.part_i.6", form.pre2018_used, operation, inputs, CITE["pre2018"])
         self.add("form_990t.part_i.7", v("form_990t.part_i.5") - v("form_990t.part_i.6"), "line 5 − line 6",
                  {"5": r("form_990t.part_i.5"), "6": r("form_990t.part_i.6")}, "Form 990-T Part I line 7")
         self.add("form_990t.part_i.8", whole_dollars(result.parameters.specific_deduction),
@@ -91,19 +102,29 @@ class FormDerivations(ScheduleDerivations):
                  "Form 990-T Part III line 10")
         self.add("form_990t.part_iv.4", form.pre2018_in, "pre-2018 NOL carryovers available (not expired), not "
                  "reduced by this year's line 6", {"available": r("carryover.pre2018_nol_in")}, CITE["pre2018"])
+        by_code = {}
+        for silo in silos.items:
+            by_code.setdefault(silo.activity_code, silo)
         for row in data["form_990t"]["part_iv"].get("5", []):  # the 2020 revision has no line 5
-            self.add(f"form_990t.part_iv.5.{row['activity_code']}", self.result.schedule.nol_in,
-                     f"post-2017 NOL carryover available for activity code {row['activity_code']}, not reduced by "
-                     "this year's line 17", {"available": r("carryover.post2017_nol_in")},
+            silo = by_code[row["activity_code"]]
+            source = "carryover.post2017_nol_in" if silo.key == "investment" else f"carryover.silo.{silo.key}.post2017_nol_in"
+            if source not in self.nodes:
+                self._silo_carry_in(silo, row["amount"])
+            self.add(f"form_990t.part_iv.5.{row['activity_code']}", row["amount"],
+                     f"post-2017 NOL carryover available for activity code {row['activity_code']} ({silo.label}), not "
+                     "reduced by this year's line 17", {"available": r(source)},
                      "Form 990-T Part IV line 5; " + CITE["nol"])
         gross = sum((column.gross_income_reportable for column in self.result.schedule.columns), ZERO)
         gains = sum((column.disposition.gain_reportable for column in self.result.schedule.columns
                      if column.disposition is not None and column.disposition.gain_reportable > ZERO), ZERO)
-        self.add("gross_unrelated_income", _m(gross + gains),
-                 f"Σ reportable gross income + reportable gains (cents); must file if at least "
-                 f"{_m(self.result.parameters.filing_threshold)}",
-                 {"reportable gross income": _m(gross), "reportable gains": _m(gains),
-                  "must file": self.result.must_file}, CITE["filing"])
+        inputs = {"reportable gross income": _m(gross), "reportable gains": _m(gains)}
+        words = "Σ reportable gross income + reportable gains (cents)"
+        if self.result.k1s:
+            inputs.update({f"K-1 {item.name}": r(f"k1.{item.partnership_id}.gross_income") for item in self.result.k1s})
+            words += " + the K-1s' gross income"
+        self.add("gross_unrelated_income", _m(gross + gains + self.result.k1_gross_income),
+                 f"{words}; must file if at least {_m(self.result.parameters.filing_threshold)}",
+                 {**inputs, "must file": self.result.must_file}, CITE["filing"])
 
     def tax(self, data: dict) -> None:
         result = self.result

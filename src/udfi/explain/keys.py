@@ -12,6 +12,10 @@ def line_keys(account: dict) -> list[str]:
         keys += [f"schedule_a.part_v.{item['property_id']}.{line}" for line in item["part_v"]]
     for part, lines in account["schedule_a"].items():
         keys += [f"schedule_a.{part}.{line}" for line in lines]
+    for entry in account.get("schedules_a") or []:   # the partnership silos' Schedules A
+        if entry["silo"] != "investment_activities":
+            keys += [f"schedules_a.{entry['sequence']}.{part}.{line}" for part in ("part_i", "part_ii")
+                     for line in entry["schedule_a"][part]]
     for part, lines in account["form_990t"].items():
         for line, value in lines.items():
             if isinstance(value, list):
@@ -34,6 +38,9 @@ def line_value(account: dict, key: str):
             if item["property_id"] == property_id:
                 return item["part_v"][line]
         raise KeyError(key)
+    if parts[0] == "schedules_a":
+        entry = next(item for item in account["schedules_a"] if str(item["sequence"]) == parts[1])
+        return entry["schedule_a"][parts[2]][parts[3]]
     if parts[0] == "form_990t" and parts[1] == "part_iv" and parts[2] == "5":
         code = ".".join(parts[3:])
         return next(row["amount"] for row in account["form_990t"]["part_iv"]["5"] if row["activity_code"] == code)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-
+from decimal import Decimal
 
 from udfi.engine.property_year import PropertyYear
+from udfi.engine.report_silos import pre2018_rows
+from udfi.money import whole_dollars
 from udfi.statements.figures import CITE, format_rate, rows_of
 
 from udfi.explain.base import PART_V_AMOUNT_LINES, PART_V_COLUMNS
@@ -66,13 +68,16 @@ class ScheduleDerivations(GainDerivations):
                  "line 7 (A) − (B)", {"7a": self.ref("schedule_a.part_i.7a"), "7b": self.ref("schedule_a.part_i.7b")},
                  "Schedule A Part I line 7 column (C)")
         v = lambda key: self.nodes[key]["value"]  # noqa: E731
-        self.add("schedule_a.part_i.13a", sum(v(f"schedule_a.part_i.{k}") for k in ("4a", "4b", "4c", "7a")),
-                 "lines 4a + 4b + 4c + 7 (A)", {k: self.ref(f"schedule_a.part_i.{k}") for k in ("4a", "4b", "4c", "7a")},
+        self.line_5(self.result.silos.investment, "schedule_a.part_i.5")
+        self.add("schedule_a.part_i.13a", sum(v(f"schedule_a.part_i.{k}") for k in ("4a", "4b", "4c", "5", "7a")),
+                 "lines 4a + 4b + 4c + 5 + 7 (A)",
+                 {k: self.ref(f"schedule_a.part_i.{k}") for k in ("4a", "4b", "4c", "5", "7a")},
                  "Schedule A Part I line 13 column (A)")
         self.add("schedule_a.part_i.13b", v("schedule_a.part_i.7b"), "line 7 (B)",
                  {"7b": self.ref("schedule_a.part_i.7b")}, "Schedule A Part I line 13 column (B)")
-        self.add("schedule_a.part_i.13c", sum(v(f"schedule_a.part_i.{k}") for k in ("4a", "4b", "4c", "7c")),
-                 "lines 4a + 4b + 4c + 7 (C)", {k: self.ref(f"schedule_a.part_i.{k}") for k in ("4a", "4b", "4c", "7c")},
+        self.add("schedule_a.part_i.13c", sum(v(f"schedule_a.part_i.{k}") for k in ("4a", "4b", "4c", "5", "7c")),
+                 "lines 4a + 4b + 4c + 5 + 7 (C)",
+                 {k: self.ref(f"schedule_a.part_i.{k}") for k in ("4a", "4b", "4c", "5", "7c")},
                  "Schedule A Part I line 13 column (C)")
         self.add("schedule_a.part_ii.15", 0, "every deduction is taken in Part V (deductions not taken elsewhere: none)",
                  {}, "Schedule A Part II line 15")
@@ -81,15 +86,25 @@ class ScheduleDerivations(GainDerivations):
                  "Schedule A Part II line 16; " + CITE["silo"])
         nol = s.nol
         nol_in = self._carryover("post2017_nol", s.nol_in, "post-2017 NOL carried into the year")
-        pre_in = self._carryover("pre2018_nol", nol.pre2018_available, "pre-2018 NOL carried into the year (not expired)")
-        self.add("carryover.pre2018_nol_used", nol.pre2018_used,
-                 "pre-2018 NOLs first, oldest first, up to line 16 (deducted on Form 990-T line 6)",
-                 {"available": self.ref(pre_in), "16": self.ref("schedule_a.part_ii.16"),
-                  **{f"pre-2018 NOL of {item.origin_year}": f"{item.used:,} used of {item.available:,}"
-                     + (f"; {item.expired:,} expired after {item.expires_after}" if item.expired else "")
-                     for item in nol.schedule if item.kind == "pre2018"}}, CITE["pre2018"])
+        silos = self.result.silos
+        several = len(silos.items) > 1
+        pre_in = self._carryover("pre2018_nol", silos.pre2018_available, "pre-2018 NOL carried into the year (not expired)")
+        dollars = lambda text: whole_dollars(Decimal(text))  # noqa: E731
+        layers = {f"pre-2018 NOL of {row['origin_year']}": f"{dollars(row['used']):,} used of {dollars(row['available']):,}"
+                  + (f"; {dollars(row['expired']):,} expired after {row['expires']}" if dollars(row["expired"]) else "")
+                  for row in pre2018_rows(silos)}
+        if several:
+            self.add("carryover.pre2018_nol_used", silos.pre2018_used,
+                     "pre-2018 NOLs first, oldest first, up to the trades or businesses' income, set against them for "
+                     "the fullest use of post-2017 NOLs (deducted on Form 990-T line 6)",
+                     {"available": self.ref(pre_in), **self.pre2018_allocation(), **layers}, CITE["pre2018"])
+        else:
+            self.add("carryover.pre2018_nol_used", nol.pre2018_used,
+                     "pre-2018 NOLs first, oldest first, up to line 16 (deducted on Form 990-T line 6)",
+                     {"available": self.ref(pre_in), "16": self.ref("schedule_a.part_ii.16"), **layers}, CITE["pre2018"])
         inputs = {"NOL available": self.ref(nol_in), "16": self.ref("schedule_a.part_ii.16"),
-                  "pre-2018 NOLs deducted first": self.ref("carryover.pre2018_nol_used"),
+                  "pre-2018 NOLs deducted first": (f"{nol.pre2018_used:,} set against this Schedule A" if several
+                                                   else self.ref("carryover.pre2018_nol_used")),
                   **{f"post-2017 NOL of {item.origin_year or 'an earlier year'}": f"{item.used:,} used of {item.available:,}"
                      for item in nol.schedule if item.kind == "post2017"}}
         limit = self.result.parameters.post2017_nol_limit

@@ -1,7 +1,8 @@
 """Fill the official Form 990-T and Schedule A (Form 990-T) blanks for one account.
 
 `fill_return` is pure: account object in, PDF bytes out. The output is the filled Form 990-T, then
-its Schedule A, then (for more than four Part V properties) the continuation statement. Every
+its Schedules A in sequence (one per unrelated trade or business, Treas. Reg. §1.512(a)-6), then (for
+more than four Part V properties) the continuation statement. Every
 filled value gets its own appearance stream, the XFA is removed so viewers use the AcroForm, and
 the result is read back and compared with what we meant to write before it is returned.
 """
@@ -25,7 +26,7 @@ from udfi.forms.blanks import BlankSet
 from udfi.forms.derive import resolve_map
 from udfi.forms.fieldmaps import FieldMap, UnknownRevisionError
 from udfi.forms.pdfout import Template
-from udfi.forms.lines import F990T, F990TSA, FORMS, form_values, needs_continuation
+from udfi.forms.lines import F990T, F990TSA, FORMS, form_values, needs_continuation, schedules_a_values
 
 __all__ = ["fill_return", "UnknownRevisionError", "ReadBackError", "FillError", "read_filled_values"]
 
@@ -68,9 +69,16 @@ def _field_intents(form: str, fieldmap: FieldMap, values: dict) -> list[_Intent]
     return intents
 
 
+def schedule_a_copy(sequence: int) -> str:
+    """The parent field of the n-th Schedule A: f990tsa for the first, f990tsa_2, f990tsa_3, … after it
+    (every copy of the blank has the same field names)."""
+    return F990TSA if sequence == 1 else f"{F990TSA}_{sequence}"
+
+
 def _merged_acroform(readers: dict[str, PdfReader]) -> IndirectPdfDict:
-    """One AcroForm over both forms. Their field names collide (both start topmostSubform[0]),
-    so each form's tree goes under a parent field named after the form: f990t.…, f990tsa.…"""
+    """One AcroForm over every form. Their field names collide (all start topmostSubform[0]),
+    so each form's tree goes under a parent field named after the form (or the Schedule A copy):
+    f990t.…, f990tsa.…, f990tsa_2.…"""
     fields, fonts = [], PdfDict()
     for form, reader in readers.items():
         source = reader.Root.AcroForm
@@ -240,13 +248,14 @@ _cache_lock = threading.Lock()
 
 @dataclass
 class _MergedBlanks:
-    """Both blanks parsed once, merged into one AcroForm (without /XFA), numbered and formatted."""
+    """The blanks parsed once (the Schedule A once per copy), merged into one AcroForm (without /XFA),
+    numbered and formatted."""
 
     template: Template
     pages_dict: PdfDict  # the output's /Pages (its number is fixed; rewritten with continuation pages)
     page_copies: list[PdfDict]
     acroform: PdfDict  # the merged AcroForm (DA, DR) text appearances are drawn against
-    nodes: dict[str, dict]  # form → {full field name → terminal field dict}
+    nodes: dict[str, dict]  # form or Schedule A copy → {full field name → terminal field dict}
     font_metrics: dict = dataclass_field(default_factory=dict)  # id(font dict of the template) → FontMetrics
 
 
@@ -275,7 +284,7 @@ def _merge_blanks(datas: dict[str, bytes]) -> _MergedBlanks:
     acroform = _merged_acroform(readers)
     pages_dict = IndirectPdfDict(Type=PdfName.Pages)
     swap: dict[int, object] = {}
-    copies = [_page_copy(page, pages_dict, swap) for form in FORMS for page in readers[form].pages]
+    copies = [_page_copy(page, pages_dict, swap) for reader in readers.values() for page in reader.pages]
     pages_dict.Kids = PdfArray(copies)
     pages_dict.Count = PdfObject(len(copies))
     root = IndirectPdfDict(Type=PdfName.Catalog, Pages=pages_dict, AcroForm=acroform)
@@ -344,15 +353,16 @@ def _filled_copies(merged: _MergedBlanks, intents: list[_Intent]) -> list[tuple[
 
 
 def fill_return(account: dict, tax_year: int, blanks: BlankSet, flatten: bool = False) -> bytes:
-    """The filled Form 990-T + Schedule A (+ continuation statement) for `account`, as PDF bytes.
+    """The filled Form 990-T + its Schedules A (+ continuation statement) for `account`, as PDF bytes.
 
     Raises UnknownRevisionError when a blank's fields match no known field map, and
     ReadBackError if the written file does not hold exactly the intended values.
 
-    The parsed, merged blanks are cached per process by the blanks' sha256 (never modified: each
-    fill writes changed copies of the field dictionaries it fills).
+    The parsed, merged blanks are cached per process by the blanks' sha256 and the number of Schedules
+    A (never modified: each fill writes changed copies of the field dictionaries it fills).
     """
-    values = form_values(account, tax_year)
+    values = {F990T: form_values(account, tax_year)[F990T]}
+    values.update({schedule_a_copy(n): sa for n, sa in enumerate(schedules_a_values(account), start=1)})
     intents: list[_Intent] = []
     datas: dict[str, bytes] = {}
     shas: list[str] = []
@@ -362,9 +372,10 @@ def fill_return(account: dict, tax_year: int, blanks: BlankSet, flatten: bool = 
         # The reviewed map of this revision, or one derived from the blank's captions; a blank of
         # another year's revision would print the wrong year and lines: refused.
         fieldmap = resolve_map(form, tax_year, data, sha256, _blank_fields(data, sha256), Path(blanks.path(form)))
-        intents.extend(_field_intents(form, fieldmap, values[form]))
-        datas[form] = data
-        shas.append(sha256)
+        for copy in [name for name in values if name == form or name.startswith(f"{form}_")]:
+            intents.extend(_field_intents(copy, fieldmap, values[copy]))
+            datas[copy] = data
+            shas.append(sha256)
     merged = _merged_blanks(datas, tuple(shas))
     replaced = _filled_copies(merged, intents)
     if needs_continuation(account):

@@ -68,7 +68,7 @@ F990TSA_LINE_KEYS: tuple[str, ...] = (
     "header.D.sequence",
     "header.D.of",
     "header.E.description",
-    *(f"part_i.{n}.{c}" for n in ("4a", "4b", "4c") for c in ("A", "C")),
+    *(f"part_i.{n}.{c}" for n in ("4a", "4b", "4c", "5") for c in ("A", "C")),
     *(f"part_i.{n}.{c}" for n in ("7", "13") for c in ("A", "B", "C")),
     *(f"part_ii.{n}" for n in ("15", "16", "17", "18")),
     *(f"part_v.1.{c}" for c in PART_V_COLUMNS),
@@ -169,7 +169,7 @@ def form_values(account: dict, tax_year: int) -> dict[str, dict[str, str | bool]
         "header.street": address.get("street", ""),
         "header.city_state_zip": city_line,
         "header.D.ein": account.get("ein", ""),
-        "header.J.schedules_a": "1",
+        "header.J.schedules_a": str(len(schedule_a_entries(account))),
         "header.L.books_in_care_of": account.get("books_in_care_of", ""),
         "header.L.phone": account.get("phone", ""),
         **_item_values(account),
@@ -195,18 +195,40 @@ def form_values(account: dict, tax_year: int) -> dict[str, dict[str, str | bool]
         f990t_values[f"part_iv.5.row{row_number}.activity_code"] = str(row.get("activity_code", ""))
         f990t_values[f"part_iv.5.row{row_number}.amount"] = _dollars(row["amount"])
 
-    schedule = account["schedule_a"]
+    return {F990T: f990t_values, F990TSA: schedules_a_values(account)[0]}
+
+
+def schedule_a_entries(account: dict) -> list[dict]:
+    """Every Schedule A of the return, in sequence: the account object's `schedules_a` (one per unrelated
+    trade or business, Treas. Reg. §1.512(a)-6); an account object without it (a return.json saved before
+    issue #14) has the one investment-activities Schedule A."""
+    entries = account.get("schedules_a")
+    if entries:
+        return list(entries)
+    return [{"sequence": 1, "sequence_total": 1, "activity_code": account.get("activity_code", ""),
+             "activity_description": account.get("activity_description", ""),
+             "schedule_a": account["schedule_a"], "properties": part_v_properties(account)}]
+
+
+def schedules_a_values(account: dict) -> list[dict[str, str | bool]]:
+    """Line key → value of each Schedule A in sequence (item D "sequence n of N")."""
+    entries = schedule_a_entries(account)
+    return [_schedule_a_values(account, entry, len(entries)) for entry in entries]
+
+
+def _schedule_a_values(account: dict, entry: dict, total: int) -> dict[str, str | bool]:
+    schedule = entry["schedule_a"]
     sa_values: dict[str, str | bool] = {
         "header.A.name": account.get("name", ""),
         "header.B.ein": account.get("ein", ""),
-        "header.C.activity_code": str(account.get("activity_code", "")),
-        "header.D.sequence": "1",
-        "header.D.of": "1",
-        "header.E.description": account.get("activity_description", ""),
+        "header.C.activity_code": str(entry.get("activity_code", "")),
+        "header.D.sequence": str(entry["sequence"]),
+        "header.D.of": str(total),
+        "header.E.description": entry.get("activity_description", ""),
     }
     part_i = schedule.get("part_i", {})
-    # Lines 4a-4c are single amounts: in the income column (A) and the net column (C); (B) is greyed.
-    for line in ("4a", "4b", "4c"):
+    # Lines 4a-4c and 5 are single amounts: in the income column (A) and the net column (C); (B) is greyed.
+    for line in ("4a", "4b", "4c", "5"):
         sa_values[f"part_i.{line}.A"] = _dollars(part_i.get(line, 0))
         sa_values[f"part_i.{line}.C"] = _dollars(part_i.get(line, 0))
     for line in ("7", "13"):
@@ -217,7 +239,7 @@ def form_values(account: dict, tax_year: int) -> dict[str, dict[str, str | bool]
     for line, amount in schedule.get("part_v", {}).items():
         sa_values[f"part_v.{line}"] = _dollars(amount)
 
-    properties = part_v_properties(account)
+    properties = [item for item in entry.get("properties", []) if item.get("debt_financed")]
     overflow = len(properties) > len(PART_V_COLUMNS)
     direct = properties[:3] if overflow else properties
     for column, prop in zip(PART_V_COLUMNS, direct):
@@ -232,4 +254,4 @@ def form_values(account: dict, tax_year: int) -> dict[str, dict[str, str | bool]
         for line in PART_V_AMOUNT_LINES:
             sa_values[f"part_v.{line}.D"] = _dollars(sum(_amount(p["part_v"].get(line, 0)) for p in rest))
         sa_values["part_v.6.D"] = ""  # a percentage of a sum of properties means nothing
-    return {F990T: f990t_values, F990TSA: sa_values}
+    return sa_values

@@ -26,6 +26,7 @@ PARAMETER_FILES = (
     "nol_limitation",
     "recovery_periods",
     "due_dates",
+    "qualifying_partnership_interest",
 )
 
 

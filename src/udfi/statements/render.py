@@ -25,6 +25,7 @@ from udfi.resources import templates_dir
 from udfi.statements import pdf, words
 from udfi.statements.chart import debt_chart_svg
 from udfi.statements.figures import CITE, asset_lines, format_cents, format_rate, trust_rate_steps
+from udfi.statements.k1 import k1_context
 from udfi.statements.loans import loan_tables
 
 TEMPLATE = "statements/statements.html.j2"
@@ -252,7 +253,7 @@ def statement_context(result: AccountYear, index: int = 0, chart: bool = True, c
     items = {item["property_id"]: item for item in data["properties"]}
     properties = [_property(result, column, items[column.property_id], letters.get(column.property_id))
                   for column in result.property_years]
-    svg = debt_chart_svg(result) if chart else ""
+    svg = debt_chart_svg(result) if chart and result.property_years else ""  # K-1s only: no debt to draw
     if svg:  # chart text in the statements' font (one embedded face fewer)
         svg = svg.replace("'DejaVu Sans'", "'udfi DejaVu Sans', 'DejaVu Sans'")
     if svg and charts is not None:
@@ -263,8 +264,10 @@ def statement_context(result: AccountYear, index: int = 0, chart: bool = True, c
     else:
         chart_url = ""
     sales = _sales(data)
+    k1 = k1_context(result, data)
     return {
-        "numbers": section_numbers([p["id"] for p in properties], sales is not None, bool(chart_url)),
+        "numbers": section_numbers([p["id"] for p in properties], sales is not None, bool(chart_url),
+                                   has_k1=bool(k1)),
         "index": index, "year": result.tax_year, "account": data, "name": data["name"] or data["account_id"],
         "ein": data["ein"], "summary": _summary(result, data), "properties": properties,
         "part_v": [p for p in properties if p["debt_financed"]],
@@ -272,15 +275,16 @@ def statement_context(result: AccountYear, index: int = 0, chart: bool = True, c
         "tax": _tax(result, data), "payments": result.payments, "sales": sales,
         "chart": chart_url,
         "cite": CITE,
+        "k1": k1,
     }
 
 
 # The sections in the order they print; a property's section (and its subsections) follows the
 # properties' order. Another section (an include in templates/statements/sections/) adds its key here.
-SECTION_ORDER = ("summary", "properties", "sales", "nol", "tax", "chart")
+SECTION_ORDER = ("summary", "properties", "sales", "k1", "nol", "tax", "chart")
 
 
-def section_numbers(property_ids: list[str], has_sales: bool, has_chart: bool) -> dict:
+def section_numbers(property_ids: list[str], has_sales: bool, has_chart: bool, has_k1: bool = False) -> dict:
     """{"summary": 1, "property": {id: 2, …}, "sales": n, …}: numbers that follow the properties."""
     numbers: dict = {"property": {}}
     number = 0
@@ -290,7 +294,7 @@ def section_numbers(property_ids: list[str], has_sales: bool, has_chart: bool) -
                 number += 1
                 numbers["property"][property_id] = number
             continue
-        if (key == "sales" and not has_sales) or (key == "chart" and not has_chart):
+        if (key == "sales" and not has_sales) or (key == "chart" and not has_chart) or (key == "k1" and not has_k1):
             continue
         number += 1
         numbers[key] = number
