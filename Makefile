@@ -34,7 +34,7 @@ demo: setup
 	@echo "the investor's page: $(BIN)/udfi serve   then open http://127.0.0.1:8000/ (check a year with fixtures/sample zipped, or plan a purchase)"
 
 bench: setup
-	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/bench.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -144,3 +144,18 @@ def test_udfi_explain_cli_reaches_ledger_rows():
     missing = runner.invoke(app, ["explain", str(SAMPLE), "--year", "2023", "--account", "IRA-CHEN",
                                   "--line", "no.such.line"])
     assert missing.exit_code == 2
+
+
+def test_explain_needs_no_account_option_for_a_one_account_book(tmp_path):
+    from bookbuilder import write_book
+
+    book = write_book(tmp_path / "book", properties=[{
+        "property_id": "P1", "account_id": "A1", "description": "1 Main St, Columbus, OH 43215",
+        "property_type": "residential_rental", "acquired_on": "2021-01-04", "cost_basis": "100000.00",
+        "land_value": "20000.00"}])
+    one = CliRunner().invoke(app, ["explain", str(book), "--year", "2022", "--line", "form_990t.part_i.11"])
+    assert one.exit_code == 0, one.output
+    assert one.stdout.startswith("form_990t.part_i.11 = ")
+    # several accounts: a usage error that names an account to pick
+    several = CliRunner().invoke(app, ["explain", str(Path(__file__).parent.parent / "fixtures" / "sample"), "--year", "2022", "--line", "form_990t.part_i.11"])
+    assert several.exit_code == 2 and "--account IRA-CHEN" in several.output

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from udfi.money import cents_to_decimal
@@ -65,10 +66,7 @@ def _statements_against_ledger(tables, add_rows, warning) -> None:
         return
     principal_rows = ledger[(ledger["category"] == "principal") & ledger["loan_id"].notna()
                             & ledger["date"].notna() & ledger["amount"].notna()]
-    repaid = []
-    for row in usable.itertuples():
-        mine = principal_rows[(principal_rows["loan_id"] == row.loan_id) & (principal_rows["date"] < row.as_of)]
-        repaid.append(int(mine["amount"].sum()))
+    repaid = _repaid_before(principal_rows, usable["loan_id"], usable["as_of"])
     implied = usable["loan_id"].map(by_loan["principal"]).astype("Int64") - pd.Series(repaid, index=usable.index)
     stated = usable["balance"].astype("Int64")
     differs = (stated - implied).abs() > RECONCILIATION_TOLERANCE_CENTS
@@ -87,6 +85,31 @@ def _statements_against_ledger(tables, add_rows, warning) -> None:
                  "on, less later repayments")
 
 
+def _repaid_before(principal_rows: pd.DataFrame, loan_ids: pd.Series, days: pd.Series) -> np.ndarray:
+    """Per (loan_id, day): the principal rows of that loan dated strictly before the day, summed (cents).
+
+    One sort of the repayments by (loan, date), a running total per loan, and a binary search per
+    statement — not a scan of the ledger per statement."""
+    if not len(principal_rows) or not len(loan_ids):
+        return np.zeros(len(loan_ids), dtype=np.int64)
+    codes, uniques = pd.factorize(pd.concat([principal_rows["loan_id"], loan_ids], ignore_index=True).astype(object))
+    row_codes, asked_codes = codes[:len(principal_rows)], codes[len(principal_rows):]
+    row_days = principal_rows["date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    asked_days = days.to_numpy(dtype="datetime64[D]").astype(np.int64)
+    order = np.lexsort((row_days, row_codes))
+    row_codes, row_days = row_codes[order], row_days[order]
+    amounts = principal_rows["amount"].to_numpy(dtype=np.int64)[order]
+    running = pd.Series(amounts).groupby(row_codes).cumsum().to_numpy(dtype=np.int64)
+    # Row keys sort like (loan, date); a statement's key finds the rows of its loan dated before it.
+    span = int(max(row_days.max(), asked_days.max()) - min(row_days.min(), asked_days.min())) + 2
+    base = int(min(row_days.min(), asked_days.min()))
+    row_keys = row_codes.astype(np.int64) * span + (row_days - base)
+    asked_keys = asked_codes.astype(np.int64) * span + (asked_days - base)
+    first = np.searchsorted(row_keys, asked_codes.astype(np.int64) * span, side="left")
+    before = np.searchsorted(row_keys, asked_keys, side="left")
+    return np.where(before > first, running[np.maximum(before - 1, 0)], 0).astype(np.int64)
+
+
 def _years_without_ledger_rows(tables, add_rows, warning) -> None:
     """A held property-year with no ledger rows at all: either history the book does not cover (not
     rolled forward — give carryovers.csv) or a year computed with no rent and no expenses."""
@@ -95,13 +118,17 @@ def _years_without_ledger_rows(tables, add_rows, warning) -> None:
     if not len(properties) or not len(dated):
         return
     last_book_year = int(dated["date"].dt.year.max())
-    years_with_rows = dated.assign(year=dated["date"].dt.year).groupby("property_id")["year"].agg(set)
+    # (property, year) pairs first: the ledger has millions of rows, a property a few years
+    years = dated[["property_id"]].assign(year=dated["date"].dt.year).drop_duplicates()
+    years_with_rows = years.groupby("property_id")["year"].agg(set)
     property_account = properties.set_index("property_id")["account_id"] if "account_id" in properties else None
     first_account_year = {}
     if property_account is not None:
-        account_of_row = dated["property_id"].map(property_account.groupby(level=0).first())
-        first_account_year = dated.assign(account=account_of_row).groupby("account")["date"].min().dt.year.to_dict()
-    for index, row in properties.dropna(subset=["property_id", "acquired_on"]).iterrows():
+        first_by_property = dated.groupby("property_id")["date"].min()
+        account_of = first_by_property.index.map(property_account.groupby(level=0).first())
+        first_account_year = first_by_property.groupby(account_of).min().dt.year.to_dict()
+    held = properties.dropna(subset=["property_id", "acquired_on"])
+    for index, row in held.loc[_with_missing_years(held, years, last_book_year)].iterrows():
         start = int(row["acquired_on"].year)
         end = last_book_year if pd.isna(row.get("disposed_on")) else min(int(row["disposed_on"].year), last_book_year)
         present = years_with_rows.get(row["property_id"], set())
@@ -119,6 +146,21 @@ def _years_without_ledger_rows(tables, add_rows, warning) -> None:
             parts.append(f"{_years(gaps)} {'is' if len(gaps) == 1 else 'are'} computed with no rent and no expenses")
         add_rows(warning, "properties", pd.Index([index]), "property_id", [row["property_id"]],
                  f"ledger rows in every year the property is held — none in {_years(missing)}: " + "; ".join(parts))
+
+
+def _with_missing_years(held: pd.DataFrame, years: pd.DataFrame, last_book_year: int) -> pd.Index:
+    """Row labels of the properties with at least one held year (acquisition to disposal or the book's
+    last year) that has no ledger row: the distinct ledger years in that span are counted per row."""
+    start = held["acquired_on"].dt.year.to_numpy(dtype=np.int64)
+    disposed = held["disposed_on"].dt.year if "disposed_on" in held.columns else pd.Series(np.nan, index=held.index)
+    end = np.minimum(disposed.fillna(last_book_year).to_numpy(dtype=np.int64), last_book_year)
+    span = np.maximum(end - start + 1, 0)
+    rows = pd.DataFrame({"position": np.arange(len(held)), "property_id": held["property_id"].to_numpy(dtype=object),
+                         "start": start, "end": end})
+    joined = rows.merge(years.astype({"property_id": object}), on="property_id", how="inner")
+    inside = joined[(joined["year"] >= joined["start"]) & (joined["year"] <= joined["end"])]
+    covered = np.bincount(inside["position"].to_numpy(dtype=np.int64), minlength=len(held))
+    return held.index[covered < span]
 
 
 def _years(years: list[int]) -> str:

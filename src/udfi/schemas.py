@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import pandera.pandas as pa
 import yaml
 
 from udfi.resources import schemas_dir
@@ -102,7 +101,9 @@ class TableSpec:
 def table_specs() -> dict[str, TableSpec]:
     specs = {}
     for name in TABLE_ORDER:
-        raw = yaml.safe_load((schemas_dir() / "tables" / f"{name}.yaml").read_text(encoding="utf-8"))
+        # libyaml's loader when PyYAML has it: the pure-Python one costs half a second per start
+        raw = yaml.load((schemas_dir() / "tables" / f"{name}.yaml").read_text(encoding="utf-8"),
+                        Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         columns = tuple(
             ColumnSpec(**{**column, "values": tuple(column.get("values", ()))}) for column in raw["columns"]
         )
@@ -110,12 +111,16 @@ def table_specs() -> dict[str, TableSpec]:
     return specs
 
 
-def pandera_schema(spec: TableSpec) -> pa.DataFrameSchema:
+def pandera_schema(spec: TableSpec) -> "pa.DataFrameSchema":
     """The pandera schema for a *parsed* table: money in integer cents, dates as datetime64.
 
     Type conversion (and its error messages) happens in the parser; this schema checks what the
-    values must satisfy: presence, enumerations, bounds, uniqueness.
+    values must satisfy: presence, enumerations, bounds, uniqueness. (Validation runs the same checks
+    as column operations, `udfi.validate._constraint_failures`; a test holds the two equal. pandera
+    is imported here only: it pulls in hypothesis and costs a second at every start.)
     """
+    import pandera.pandas as pa  # noqa: PLC0415
+
     columns = {}
     for column in spec.columns:
         checks = []

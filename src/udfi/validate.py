@@ -14,12 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pandera.errors
 
 from udfi.book import Book
 from udfi.k1_checks import k1_checks
 from udfi.law_checks import law_checks
-from udfi.schemas import ColumnSpec, TableSpec, pandera_schema, table_specs
+from udfi.schemas import ColumnSpec, TableSpec, table_specs
 
 from udfi.reading import ERROR, WARNING, BookReadError, Problem, read_raw_book
 from udfi.safety import looks_like_ssn, mask_ssn, ssn_shaped_mask
@@ -216,6 +215,17 @@ def _parse_date(raw: pd.Series, date_format: str = "ISO") -> tuple[pd.Series, pd
     return parsed.astype("datetime64[ns]"), bad, out_of_range.astype(bool), us
 
 
+def _shared_text(text: pd.Series, keep: pd.Series) -> pd.Series:
+    """`text` where `keep`, else missing, as an object column whose equal values are one Python string:
+    a million-row ledger repeats a few thousand ids, so it holds pointers, not a million strings."""
+    codes, uniques = pd.factorize(text.to_numpy(dtype=object))
+    codes = np.where(keep.to_numpy(dtype=bool), codes, -1)
+    values = np.full(len(text), np.nan, dtype=object)   # missing as NaN, like pandas' string columns
+    known = codes >= 0
+    values[known] = np.asarray(uniques, dtype=object)[codes[known]]
+    return pd.Series(values, index=text.index, dtype=object)
+
+
 def _parse_column(spec: TableSpec, column: ColumnSpec, raw: pd.Series, collect: _Collector,
                   date_format: str = "ISO") -> pd.Series:
     """Convert one text column to its type. Empty cells become NA (or the default)."""
@@ -234,16 +244,16 @@ def _parse_column(spec: TableSpec, column: ColumnSpec, raw: pd.Series, collect: 
         collect.add_rows(WARNING, table, text.index[ssn], column.name, text[ssn],
                          "text without an SSN: this value looks like a Social Security number and would be "
                          "printed on the return or its statements (Form 990-T may be made public)")
-        return text.where(present, None).astype(object)
+        return _shared_text(text, present)
 
     if column.type == "enum":
         lowered = text.str.lower()
         bad = present & ~lowered.isin(column.values)
         collect.add_rows(ERROR, table, text.index[bad], column.name, text[bad], column.expected)
-        result = lowered.where(present & ~bad, None)
+        keep = present & ~bad
         if column.default is not None:
-            result = result.where(~empty, column.default)
-        return result.astype(object)
+            lowered, keep = lowered.where(~empty, column.default), keep | empty
+        return _shared_text(lowered, keep)
 
     if column.type == "bool":
         lowered = text.str.lower()
@@ -303,8 +313,9 @@ def _parse_column(spec: TableSpec, column: ColumnSpec, raw: pd.Series, collect: 
 
 
 def _parse_table(spec: TableSpec, raw: pd.DataFrame, collect: _Collector,
-                 date_format: str = "ISO") -> tuple[pd.DataFrame, set]:
-    """Parse every column; returns (typed frame, set of (row, column) that failed to parse)."""
+                 date_format: str = "ISO", consume: bool = False) -> tuple[pd.DataFrame, set]:
+    """Parse every column; returns (typed frame, set of (row, column) that failed to parse).
+    `consume`: drop each raw column from `raw` once it is parsed (the caller's frame is emptied)."""
     missing = [column.name for column in spec.columns if column.required and column.name not in raw.columns]
     for name in missing:
         collect.add(ERROR, spec.table, None, name, "", f"a column named {name!r} (required)")
@@ -317,7 +328,9 @@ def _parse_table(spec: TableSpec, raw: pd.DataFrame, collect: _Collector,
     typed = {}
     for column in spec.columns:
         if column.name in raw.columns:
-            typed[column.name] = _parse_column(spec, column, raw[column.name], collect, date_format)
+            text = raw.pop(column.name) if consume else raw[column.name]
+            typed[column.name] = _parse_column(spec, column, text, collect, date_format)
+            del text
         else:
             # An absent column parses as empty cells (typed NA, or the default); a missing required
             # column was reported once above, not once per row.
@@ -329,28 +342,56 @@ def _parse_table(spec: TableSpec, raw: pd.DataFrame, collect: _Collector,
     return frame, failed
 
 
+def _constraint_failures(spec: TableSpec, frame: pd.DataFrame) -> list[tuple[str, str, np.ndarray]]:
+    """(column, check, row labels) of every value that breaks a constraint of the table's schema —
+    the checks `schemas.pandera_schema` declares, run as whole-column operations: uniqueness (every
+    occurrence of a repeated value), enumerations, money bounds. Empty cells pass every check, as
+    in pandera (presence is the parser's)."""
+    failures = []
+    for column in spec.columns:
+        if column.name not in frame.columns:
+            continue
+        values = frame[column.name]
+        if column.unique and not values.is_unique:
+            given = values.dropna()
+            repeated = given.index[given.duplicated(keep=False)].to_numpy()
+            if len(repeated):
+                failures.append((column.name, "field_uniqueness", repeated))
+        checks = []
+        if column.type == "enum":
+            checks.append(("isin", lambda v, allowed=list(column.values): v.isin(allowed)))
+        if column.type == "money":
+            if column.min is not None:
+                checks.append(("greater_than_or_equal_to", lambda v, b=int(round(column.min * 100)): v >= b))
+            if column.gt is not None:
+                checks.append(("greater_than", lambda v, b=int(round(column.gt * 100)): v > b))
+            if column.nonzero:
+                checks.append(("not_equal_to", lambda v: v != 0))
+        if not checks:
+            continue
+        known = values.notna().to_numpy(dtype=bool)
+        if not known.any():
+            continue
+        present = values[known]
+        for check, passes in checks:
+            ok = passes(present).to_numpy(dtype=bool)
+            if not ok.all():
+                failures.append((column.name, check, present.index[~ok].to_numpy()))
+    return failures
+
+
 def _apply_pandera(spec: TableSpec, frame: pd.DataFrame, failed: set, collect: _Collector) -> None:
-    """Constraint checks (bounds, enumerations, uniqueness, presence) through the pandera schema."""
-    try:
-        pandera_schema(spec).validate(frame, lazy=True)
-    except pandera.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-        for case in cases.itertuples(index=False):
-            column = case.column
-            index = case.index
-            if index is None or (isinstance(index, float) and np.isnan(index)):
-                continue
+    """Constraint checks (bounds, enumerations, uniqueness) of the table's schema, vectorized."""
+    for column, check, rows in _constraint_failures(spec, frame):
+        column_spec = spec.column(column)
+        if check == "field_uniqueness":
+            expected = f"a unique {column} (this value appears more than once)"
+        else:
+            expected = column_spec.expected
+        for index in rows.tolist():
             row = int(index)
             if (row, column) in failed:
                 continue  # already reported as unparseable or missing
-            check = str(case.check)
-            if check == "not_nullable":
-                continue  # required-but-empty was reported by the parser
-            column_spec = spec.column(column)
-            if check == "field_uniqueness":
-                expected = f"a unique {column} (this value appears more than once)"
-            else:
-                expected = column_spec.expected
             value = frame.at[index, column]
             if column_spec.type == "money" and value is not pd.NA:
                 value = f"{int(value) / 100:.2f}"
@@ -368,6 +409,30 @@ def _map(values: pd.Series, mapping: pd.Series) -> pd.Series:
     if mapping.empty:
         return pd.Series(index=values.index, dtype=mapping.dtype)
     return values.map(mapping)
+
+
+class _Lookups:
+    """`_map` for the ledger's id columns: each column's millions of ids are hashed once (factorized),
+    and every mapping after that is looked up for the distinct ids only."""
+
+    def __init__(self):
+        self._codes: dict[int, tuple[pd.Series, np.ndarray, pd.Index]] = {}
+
+    def map(self, values: pd.Series, mapping: pd.Series) -> pd.Series:
+        if mapping.empty or not mapping.index.is_unique:
+            return _map(values, mapping)
+        entry = self._codes.get(id(values))
+        if entry is None or entry[0] is not values:
+            codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+            entry = self._codes[id(values)] = (values, codes, pd.Index(uniques, dtype=object))
+        _, codes, uniques = entry
+        if not len(uniques):   # every value empty
+            return pd.Series(index=values.index, dtype=mapping.dtype)
+        where = mapping.index.get_indexer(uniques)
+        taken = mapping.take(np.where(where < 0, 0, where)).to_numpy()
+        known = (where >= 0)[codes] & (codes >= 0)
+        result = pd.Series(taken[np.where(codes < 0, 0, codes)], index=values.index, dtype=mapping.dtype)
+        return result.where(known)
 
 
 def _cross_checks(tables: dict[str, pd.DataFrame], collect: _Collector) -> None:
@@ -463,19 +528,20 @@ def _cross_checks(tables: dict[str, pd.DataFrame], collect: _Collector) -> None:
     needs_loan = category.isin(["interest", "principal"]) & ledger["loan_id"].isna()
     collect.add_rows(ERROR, "ledger", ledger.index[needs_loan], "loan_id", None,
                      "a loan_id (required for interest and principal rows)")
-    loan_property = _map(ledger["loan_id"], by_id["property_id"])
+    lookups = _Lookups()
+    loan_property = lookups.map(ledger["loan_id"], by_id["property_id"])
     wrong_property = ledger["loan_id"].notna() & loan_property.notna() & (loan_property != ledger["property_id"])
     collect.add_rows(ERROR, "ledger", ledger.index[wrong_property], "loan_id", ledger.loc[wrong_property, "loan_id"],
                      "a loan of the row's property (" + "the loan belongs to another property)")
     held = properties.drop_duplicates("property_id").set_index("property_id")
-    start = _map(ledger["property_id"], held["acquired_on"])
-    end = _map(ledger["property_id"], held["disposed_on"])
+    start = lookups.map(ledger["property_id"], held["acquired_on"])
+    end = lookups.map(ledger["property_id"], held["disposed_on"])
     outside = ledger["date"].notna() & start.notna() & (
         (ledger["date"] < start) | (end.notna() & (ledger["date"] > end)))
     collect.add_rows(WARNING, "ledger", ledger.index[outside], "date",
                      ledger.loc[outside, "date"].dt.strftime("%Y-%m-%d"),
                      "a date within the property's holding period (row is ignored by the computation)")
-    duplicated = tables["_ledger_raw"].duplicated(keep="first")
+    duplicated = tables["_ledger_duplicated"]
     collect.add_rows(WARNING, "ledger", ledger.index[duplicated], None, None,
                      "a unique row (this row repeats an earlier row exactly; both are counted)")
 
@@ -603,15 +669,20 @@ def validate_book(source: str | Path, date_format: str = "ISO") -> ValidationRep
                 what = "file" if kind == "csv" else "sheet"
                 collect.add(ERROR, name, None, None, "", f"a {what} named {file_of[name]} (required)")
             continue
-        raw = raw_tables[name]
-        frame, failed = _parse_table(spec, raw, collect, date_format)
+        # The raw text is dropped column by column as it is parsed: raw and typed copies of a
+        # million-row ledger are never held whole at the same time.
+        raw = raw_tables.pop(name)
+        if name == "ledger":
+            ledger_duplicated = raw.duplicated(keep="first")   # on the text, as written
+        frame, failed = _parse_table(spec, raw, collect, date_format, consume=True)
+        del raw
         _apply_pandera(spec, frame, failed, collect)
         typed[name] = frame
     _check_totals(typed, specs, collect)
     if all(name in typed for name in ("accounts", "properties", "loans", "ledger")):
-        typed["_ledger_raw"] = raw_tables["ledger"]
+        typed["_ledger_duplicated"] = ledger_duplicated
         _cross_checks(typed, collect)
-        del typed["_ledger_raw"]
+        del typed["_ledger_duplicated"]
 
     problems = _attribute_accounts(problems, typed, file_of)
     report = ValidationReport(source=source, problems=problems, file_of=dict(file_of))

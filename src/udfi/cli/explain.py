@@ -13,6 +13,7 @@ from udfi.cli.common import (EXIT_INVALID, EXIT_USAGE, OutputFormat, fail, forma
                              quiet_option, write_csv, write_json)
 from udfi.engine.compute import Settings
 from udfi.engine.report import account_object
+from udfi.safety import mask_ssn
 
 SHOWN_ROWS = 12
 
@@ -110,7 +111,8 @@ def register(app: typer.Typer) -> None:
     def explain(
         book: Path = typer.Argument(..., help="A folder of CSV files or an .xlsx workbook."),
         year: int = typer.Option(..., "--year", help="Tax year (calendar year), e.g. 2022."),
-        account: str = typer.Option(..., "--account", help="Account id."),
+        account: str = typer.Option(None, "--account", help="Account id (may be left out when the book has one "
+                                                            "account)."),
         line: str = typer.Option(None, "--line", help='Line key, e.g. "schedule_a.part_v.A.6" or '
                                                      '"form_990t.part_i.11"; omit to list the keys.'),
         rows: int = typer.Option(SHOWN_ROWS, "--rows", min=0, help="Ledger rows listed per figure before '… more'."),
@@ -129,6 +131,12 @@ def register(app: typer.Typer) -> None:
         from udfi.explain import derivations, line_keys  # noqa: PLC0415
 
         results, report = compute_valid_accounts(book, year, Settings(), strict=False)
+        if account is None:
+            known = list(report.book.accounts["account_id"])
+            if len(known) != 1:
+                raise fail(f"the book has {len(known)} accounts: name one with --account "
+                           f"(e.g. --account {mask_ssn(str(known[0])) if known else 'IRA-1'})", EXIT_USAGE)
+            account = str(known[0])
         result = next((item for item in results if item.account_id == account), None)
         if result is None:
             if account in report.accounts_with_errors:

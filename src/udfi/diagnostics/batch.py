@@ -21,6 +21,7 @@ VALIDATE = "validate"  # the stage of exceptions.csv that validation's errors ca
 
 BATCH_PAGE_FILE = PAGE_FILE  # OUT/diagnostics.html; each package has its own <account>/<year>/diagnostics.html
 KEPT_NOTE = "not redone in this run: items of the previous run"
+KEPT_WITHOUT_ROWS_NOTE = "not redone in this run, and the previous run listed no diagnostics: redo it to list them"
 NO_PAGE_NOTE = {"not_required": "no package (not required to file): its items are in diagnostics.csv",
                 "exception": "no package (exception): see the exceptions below and its problems.txt"}
 
@@ -59,7 +60,7 @@ def run_files(year: int, records: list, problems_by_account: dict[str, list], pr
         if found is None and (record.kept or record.skipped):
             rows = [row for row in this_year if row["account_id"] == masked]
             found = _from_rows(masked, year, rows, name, record.status)
-            notes[masked] = KEPT_NOTE
+            notes[masked] = KEPT_NOTE if rows else KEPT_WITHOUT_ROWS_NOTE
         elif found is None:
             problems = problems_by_account.get(account_id, [])
             # validation's exception rows repeat its errors, which are listed with their column

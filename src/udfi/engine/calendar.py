@@ -30,6 +30,9 @@ def _add_months(day: dt.date, months: int, on_day: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, on_day)
 
 
+# The due dates depend only on the year (and the parameter files): computed once per year, since the
+# roll-forward asks for them for every account and year.
+@lru_cache(maxsize=None)
 def return_due_date(tax_year: int) -> dt.date:
     """15th day of the 4th month after a calendar year end, rolled (§1.6072-2(c) as read in the irs.gov table)."""
     rule = parameters.value("due_dates", tax_year)
@@ -38,6 +41,7 @@ def return_due_date(tax_year: int) -> dt.date:
     return next_business_day(unrolled, rule["holiday_calendar"])
 
 
+@lru_cache(maxsize=None)
 def extended_due_date(tax_year: int) -> dt.date:
     """The automatic 6-month Form 8868 extension, counted from the unrolled due date, then rolled."""
     rule = parameters.value("due_dates", tax_year)
@@ -49,8 +53,13 @@ def extended_due_date(tax_year: int) -> dt.date:
 
 def estimated_tax_due_dates(tax_year: int) -> list[dt.date]:
     """Next year's four §6655 installment dates (calendar year), rolled for weekends and holidays."""
+    return list(_estimated_tax_due_dates(tax_year))
+
+
+@lru_cache(maxsize=None)
+def _estimated_tax_due_dates(tax_year: int) -> tuple[dt.date, ...]:
     rule = parameters.value("due_dates", tax_year)
-    return [
+    return tuple(
         next_business_day(dt.date(tax_year + 1, item["month"], item["day"]), rule["holiday_calendar"])
         for item in rule["estimated_tax_installments"]
-    ]
+    )

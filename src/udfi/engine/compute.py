@@ -18,6 +18,7 @@ import pandas as pd
 from udfi import parameters as parameter_store
 from udfi.book import Book
 from udfi.engine import calendar
+from udfi.engine.columnar import average_acquisition_debts
 from udfi.engine.depreciation import LAND, Asset, recovery_years
 from udfi.engine.form_2220 import Form2220, form_2220, is_large_organization
 from udfi.engine.form_990t import Form990T, Payments, form_990t, with_estimated_tax_penalty
@@ -109,8 +110,7 @@ def _book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, Property
     # Holding period of every ledger row; rows outside it are ignored (validation warned).
     property_index = properties.set_index("property_id")
     if len(ledger):
-        acquired = ledger["property_id"].map(property_index["acquired_on"])
-        disposed = ledger["property_id"].map(property_index["disposed_on"])
+        acquired, disposed = _per_row(ledger["property_id"], property_index[["acquired_on", "disposed_on"]])
         in_period = (ledger["date"] >= acquired) & (disposed.isna() | (ledger["date"] <= disposed))
     else:  # an account with no ledger rows (mapping an empty frame loses the date dtype)
         in_period = pd.Series(False, index=ledger.index)
@@ -203,6 +203,22 @@ def _book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, Property
             qualified_organization_exception=exception, exception_lost_reason=lost,
         )
     return facts, flags, ignored_rows
+
+
+def _per_row(keys: pd.Series, table: pd.DataFrame) -> list[pd.Series]:
+    """`keys.map(table[column])` for every column of `table`, hashing the (millions of) keys once."""
+    if not table.index.is_unique:
+        return [keys.map(table[column]) for column in table.columns]
+    codes, uniques = pd.factorize(keys.to_numpy(dtype=object))
+    where = table.index.get_indexer(uniques) if len(uniques) else np.zeros(0, dtype=np.int64)
+    position = np.where(codes >= 0, where[np.maximum(codes, 0)] if len(where) else -1, -1)
+    found = position >= 0
+    columns = []
+    for column in table.columns:
+        values = table[column].take(np.maximum(position, 0)) if len(table) else pd.Series(
+            [None] * len(keys), dtype=table[column].dtype)
+        columns.append(pd.Series(values.to_numpy(), index=keys.index).where(found))
+    return columns
 
 
 def _use(row) -> str:
@@ -367,7 +383,8 @@ def _ledger_years(book: Book) -> dict[str, set[int]]:
     """The years each property has ledger rows in (any category, any date)."""
     if not len(book.ledger):
         return {}
-    return book.ledger["date"].dt.year.groupby(book.ledger["property_id"]).agg(lambda years: set(years.tolist())).to_dict()
+    pairs = pd.DataFrame({"property_id": book.ledger["property_id"], "year": book.ledger["date"].dt.year}).drop_duplicates()
+    return {property_id: set(years.tolist()) for property_id, years in pairs.groupby("property_id")["year"]}
 
 
 def _year_span(years: list[int]) -> str:
@@ -395,11 +412,16 @@ def _coverage_flags(own: list[PropertyFacts], ledger_years: dict[str, set[int]],
 
 
 def compute_book(book: Book, tax_year: int, settings: Settings | None = None,
-                 keep_history: bool = False) -> list[AccountYear]:
-    """Every account's return for `tax_year`. Raises `MissingParameterError` for a year with no parameters."""
+                 keep_history: bool = False, columnar: bool = True) -> list[AccountYear]:
+    """Every account's return for `tax_year`. Raises `MissingParameterError` for a year with no parameters.
+
+    `columnar`: the average acquisition debt of every property-year is computed at once in integer
+    cents (`engine.columnar`); False computes each from its month balances (the reference path, which
+    tests hold the columnar one to)."""
     settings = settings or Settings()
     parameter_store.for_year(tax_year)
-    for year in book_years(book, tax_year):
+    firsts = first_ledger_years(book)
+    for year in account_years(min(firsts.values()) if firsts else None, tax_year):   # = book_years
         parameter_store.for_year(year)  # fail early and clearly for any year without parameters
     facts, property_flags, ignored_rows = _book_flags_and_facts(book, tax_year)
     properties_by_account: dict[str, list[PropertyFacts]] = defaultdict(list)
@@ -411,18 +433,25 @@ def compute_book(book: Book, tax_year: int, settings: Settings | None = None,
     for row in book.payments.itertuples(index=False):
         payment_sums[(row.account_id, int(row.tax_year), row.kind)] += int(row.amount_cents)
         payment_dates[(row.account_id, int(row.tax_year))].append((_date(row.date), cents_to_decimal(row.amount_cents)))
-    firsts = first_ledger_years(book)
     k1_by_account = k1_interests(book.k1s)
     for account_id, by_year in k1_by_account.items():   # K-1s of earlier years are rolled forward too
         if by_year:
             firsts[account_id] = min(firsts.get(account_id, min(by_year)), min(by_year))
     ledger_years = _ledger_years(book)
+    accounts = book.accounts.to_dict("records")
+    years_of = {account["account_id"]: account_years(firsts.get(account["account_id"]), tax_year)
+                for account in accounts}
+    averages: dict[tuple[str, int], Decimal] = {}
+    if columnar:
+        averages = average_acquisition_debts([(item, year) for account_id, years in years_of.items()
+                                              for item in properties_by_account.get(account_id, [])
+                                              for year in years if item.held_in(year)])
 
     results = []
-    for account in book.accounts.to_dict("records"):
+    for account in accounts:
         account_id = account["account_id"]
         own = properties_by_account.get(account_id, [])
-        years = account_years(firsts.get(account_id), tax_year)
+        years = years_of[account_id]
         given = carryovers.get(account_id, {})
         state = CarryIn()
         silo_state: dict[str, SiloCarry] = {}
@@ -442,7 +471,8 @@ def compute_book(book: Book, tax_year: int, settings: Settings | None = None,
             seeds = rows + given.get(year, [])
             state = _seed(seeds, year, state, notes if year == tax_year else [])
             silo_state = _seed_silos(seeds, year, silo_state, notes if year == tax_year else [])
-            property_years = [compute_property_year(item, year) for item in own if item.held_in(year)]
+            property_years = [compute_property_year(item, year, averages.get((item.property_id, year)))
+                              for item in own if item.held_in(year)]
             interests = k1_years.get(year, [])
             silos = compute_silos(property_years, state, silo_state, interests, year_parameters,
                                   settings.activity_code, _investment_description(settings, property_years, interests))
@@ -456,8 +486,12 @@ def compute_book(book: Book, tax_year: int, settings: Settings | None = None,
                 dated=tuple(sorted(payment_dates.get((account_id, year), []))),
             )
             form = form_990t(silos, payments, year_parameters)
-            penalty, penalty_note = _estimated_tax_penalty(year, form, payments, prior_return, testing_period)
-            form = with_estimated_tax_penalty(form, penalty)
+            # Form 2220 changes Part III lines 8–10 only, never the tax or what carries forward: it is
+            # needed for the year computed and the year before it (`prior_year_form`), not earlier.
+            penalty_note = None
+            if year >= tax_year - 1:
+                penalty, penalty_note = _estimated_tax_penalty(year, form, payments, prior_return, testing_period)
+                form = with_estimated_tax_penalty(form, penalty)
             carry_in, state = state, silos.carry_out
             silo_carry_in, silo_state = silo_state, silos.silo_carry_out
             if keep_history:

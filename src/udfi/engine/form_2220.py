@@ -87,6 +87,7 @@ def _us_date(day: dt.date) -> str:
     return f"{day.month}/{day.day}/{day.year}"
 
 
+@lru_cache(maxsize=4096)   # a handful of due dates and payment days recur across every account
 def _days_within(start: dt.date, end: dt.date, after: dt.date, before: dt.date) -> int:
     first = max(start, after)
     last = min(end, before - dt.timedelta(days=1))
@@ -333,6 +334,11 @@ def _rate_period_frames(tax_year: int) -> tuple[tuple[int, int, dt.date, dt.date
 def rate_periods(tax_year: int, used: set[int] | None = None) -> tuple[RatePeriod, ...]:
     """The eight rate periods of Part IV; the rate is looked up for the periods in `used` (indexes),
     or for all of them when `used` is None."""
+    return _rate_periods(tax_year, None if used is None else frozenset(used))
+
+
+@lru_cache(maxsize=None)   # immutable, and the same few combinations recur for every account
+def _rate_periods(tax_year: int, used: frozenset[int] | None) -> tuple[RatePeriod, ...]:
     periods = []
     for index, (days_line, penalty_line, after, before) in enumerate(_rate_period_frames(tax_year)):
         last_day = before - dt.timedelta(days=1)

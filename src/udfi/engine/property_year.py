@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal
 
 from udfi.engine.depreciation import Asset
@@ -150,7 +151,6 @@ class PropertyYear:
     tax_year: int
     first_day_held: dt.date
     last_day_held: dt.date
-    months: tuple[MonthBalance, ...]
     average_acquisition_indebtedness: Decimal
     basis_first_day: Decimal
     basis_last_day: Decimal
@@ -175,9 +175,16 @@ class PropertyYear:
     def property_id(self) -> str:
         return self.facts.property_id
 
+    @cached_property
+    def months(self) -> tuple[MonthBalance, ...]:
+        """First-of-month acquisition debt of every month held (Reg. §1.514(a)-1(a)(3)): derived on
+        first use when the average came from the columnar path (`engine.columnar`)."""
+        return tuple(month_balances(self.facts.loans, self.first_day_held, self.last_day_held))
+
     @property
     def months_held(self) -> int:
-        return len(self.months)
+        first, last = self.first_day_held, self.last_day_held
+        return (last.year - first.year) * 12 + last.month - first.month + 1
 
     @property
     def total_deductions(self) -> Decimal:
@@ -201,17 +208,21 @@ def debt_basis_ratio(debt: Decimal, basis: Decimal) -> Decimal:
     return min(debt / basis, ONE)
 
 
-def compute_property_year(facts: PropertyFacts, tax_year: int) -> PropertyYear:
+def compute_property_year(facts: PropertyFacts, tax_year: int, average_debt: Decimal | None = None) -> PropertyYear:
+    """One Part V column. `average_debt`: line 4 when already computed for many property-years at
+    once (`columnar.average_acquisition_debts`); None computes it here from the month balances."""
     first_day = facts.first_day_held(tax_year)
     last_day = facts.last_day_held(tax_year)
     excluded = facts.qualified_organization_exception
 
     # Average acquisition indebtedness — Reg. §1.514(a)-1(a)(3)(i)
-    months = tuple(month_balances(facts.loans, first_day, last_day))
-    if excluded:
-        average_debt = ZERO
-    else:
-        average_debt = round_cents(sum((month.total for month in months), ZERO) / len(months))
+    months = None
+    if average_debt is None:
+        months = tuple(month_balances(facts.loans, first_day, last_day))
+        if excluded:
+            average_debt = ZERO
+        else:
+            average_debt = round_cents(sum((month.total for month in months), ZERO) / len(months))
 
     # Average adjusted basis — Reg. §1.514(a)-1(a)(2): first and last day held in the year
     basis_first, improvements_first, accumulated_first = facts.basis_on(first_day, tax_year - 1)
@@ -236,8 +247,8 @@ def compute_property_year(facts: PropertyFacts, tax_year: int) -> PropertyYear:
     if facts.disposed_on is not None and facts.disposed_on.year == tax_year:
         disposition = _disposition(facts, basis_last, accumulated_last, average_basis, excluded)
 
-    return PropertyYear(
-        facts=facts, tax_year=tax_year, first_day_held=first_day, last_day_held=last_day, months=months,
+    column = PropertyYear(
+        facts=facts, tax_year=tax_year, first_day_held=first_day, last_day_held=last_day,
         average_acquisition_indebtedness=average_debt,
         basis_first_day=basis_first, basis_last_day=basis_last,
         improvements_first_day=improvements_first, improvements_last_day=improvements_last,
@@ -249,6 +260,9 @@ def compute_property_year(facts: PropertyFacts, tax_year: int) -> PropertyYear:
         allocable_deductions=round_cents((depreciation + other_deductions) * ratio),
         disposition=disposition, acquisition_indebtedness_excluded=excluded,
     )
+    if months is not None:
+        column.__dict__["months"] = months   # already derived: the cached property keeps it
+    return column
 
 
 def _one_year_before(day: dt.date) -> dt.date:
