@@ -17,6 +17,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import json.encoder
 import os
 import re
 import stat
@@ -37,6 +38,12 @@ LETTER_FILE = "letter.pdf"            # the one-page filing letter
 DIAGNOSTICS_FILE = "diagnostics.html"  # every flag, warning and assumption of the return (udfi.diagnostics)
 PACKAGE_FILES = (FORM_FILE, PRINT_FILE, STATEMENTS_FILE, RETURN_FILE, EFILE_FILE, ATTACHMENTS_FILE, LETTER_FILE,
                  DIAGNOSTICS_FILE)
+# `prepare --only PARTS`: the parts a custodian may ask for, each named after its file(s).
+# 990-T-print.pdf (--flatten) is part of `pdf`: the same form, flattened.
+PACKAGE_PARTS = {"pdf": (FORM_FILE, PRINT_FILE), "statements": (STATEMENTS_FILE,), "attachments": (ATTACHMENTS_FILE,),
+                 "letter": (LETTER_FILE,), "diagnostics": (DIAGNOSTICS_FILE,), "json": (RETURN_FILE,),
+                 "xml": (EFILE_FILE,)}
+ALL_PARTS = tuple(PACKAGE_PARTS)
 
 SUMMARY_FILE = "summary.csv"
 EXCEPTIONS_FILE = "exceptions.csv"
@@ -353,6 +360,58 @@ def input_files(book: Path) -> dict[str, str]:
                 hashes[path.name] = "unreadable"
         return hashes
     return {book.name: sha256_file(book)}
+
+
+def _json_text(value, indent: str) -> str:
+    """`json.dumps(value, indent=2, ensure_ascii=False)`, the same characters, without its generator
+    per value (Python 3.11's json has no C path for indented output; this was ~12% of a json+xml package)."""
+    if isinstance(value, str):
+        return _encode_string(value)
+    if value is None or value is True or value is False:
+        return "null" if value is None else "true" if value else "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        return _float_text(value)
+    inner = indent + "  "
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = [f"{inner}{_key_text(key)}: {_json_text(item, inner)}" for key, item in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        return "[\n" + ",\n".join(inner + _json_text(item, inner) for item in value) + "\n" + indent + "]"
+    return json.dumps(value, ensure_ascii=False)  # raises TypeError for what JSON cannot carry, as json does
+
+
+def _float_text(value: float) -> str:
+    if value != value:
+        return "NaN"
+    if value in (float("inf"), float("-inf")):
+        return "Infinity" if value > 0 else "-Infinity"
+    return float.__repr__(value)
+
+
+def _key_text(key) -> str:
+    if isinstance(key, str):
+        return _encode_string(key)
+    if isinstance(key, float):
+        return _encode_string(_float_text(key))
+    if key is True or key is False or key is None:
+        return _encode_string("true" if key else "false" if key is False else "null")
+    if isinstance(key, int):
+        return _encode_string(int.__repr__(key))
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
+
+
+_encode_string = json.encoder.encode_basestring  # the C encoder when available (ensure_ascii=False)
+
+
+def json_document_bytes(value) -> bytes:
+    """return.json's bytes: indented by two spaces, UTF-8, a final newline."""
+    return (_json_text(value, "") + "\n").encode("utf-8")
 
 
 def manifest_bytes(manifest: dict) -> bytes:

@@ -4,17 +4,17 @@ forms, render the statements and write each account's package. Never raises for 
 from __future__ import annotations
 
 import inspect
-import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from udfi.batch.files import (DIAGNOSTICS_FILE, EFILE_FILE, FORM_FILE, PACKAGE_FILES, PRINT_FILE, PRIVATE, RETURN_FILE,
-                              STATEMENTS_FILE, Permissions, folder_name_problem, is_systemic, remove_package,
-                              safe_folder_name, sha256_bytes, write_package)
-from udfi.batch.records import (COMPUTE, EFILE, FORM, OUTPUT, RETURN, STATEMENTS, AccountRecord, ChunkResult,
+from udfi.batch.files import (ALL_PARTS, DIAGNOSTICS_FILE, EFILE_FILE, FORM_FILE, PACKAGE_FILES, PACKAGE_PARTS,
+                              PRINT_FILE, PRIVATE, RETURN_FILE, STATEMENTS_FILE, Permissions, folder_name_problem,
+                              is_systemic, json_document_bytes, remove_package, sha256_bytes, write_package)
+from udfi.batch.records import (COMPUTE, EFILE, FORM, OUTPUT, RETURN, STATEMENTS, AccountRecord, ChunkResult, Delivery,
                                 ExceptionRow, blank_summary, short_error)
+from udfi.batch.slicing import BookSlicer
 from udfi.book import Book
 from udfi.diagnostics import account_diagnostics, account_page
 from udfi.engine.compute import AccountYear, Settings, compute_book
@@ -66,6 +66,8 @@ class ChunkJob:
     custodian: object | None = None  # udfi.efile.custodian.Custodian, for 990-T.xml
     timestamp: str | None = None     # ReturnTs of the run's XML returns
     permissions: Permissions = PRIVATE
+    parts: tuple[str, ...] = ALL_PARTS  # `--only`: the package parts asked for (files.PACKAGE_PARTS)
+    deliver: bool = False  # return each package as bytes (AccountRecord.delivery) instead of writing into `out`
     problems: dict = field(default_factory=dict)  # account id -> its validation problems (diagnostics)
 
 
@@ -129,13 +131,19 @@ def _exception_row(account_id: str, stage: str, exc: Exception, result: AccountY
 def run_chunk(job: ChunkJob) -> ChunkResult:
     """Compute, fill, render and write every account of one chunk. Never raises for one account."""
     seconds = defaultdict(float)
-    statements = _statements_module()
-    derive = _add_derivations()
+    documents = _statements_module()  # statements, attachments and letter render together (or not at all)
+    statements = documents if "statements" in job.parts else None
+    attachments = (_attachments_module() if documents is not None and {"attachments", "letter"} & set(job.parts)
+                   else None)
+    derive = _add_derivations() if "json" in job.parts else None  # derivations live in return.json only
     derive_takes_book = derive is not None and "book" in inspect.signature(derive).parameters
+    # Derivations search the book's rows line by line: give each account its own rows, not the chunk's
+    # (same rows found, ~100× fewer searched — this was most of a json+xml package's cost).
+    own_rows = BookSlicer(job.book) if derive_takes_book and len(job.book.accounts) > 1 else None
     started = time.perf_counter()
     # The statements show every year of each property: keep the roll-forward instead of redoing it.
     results, compute_exceptions = _compute_isolated(job.book, job.tax_year, job.settings,
-                                                    keep_history=statements is not None)
+                                                    keep_history=statements is not None or attachments is not None)
     seconds["compute"] += time.perf_counter() - started
     records: dict[str, AccountRecord] = {}
     accounts = {row["account_id"]: row for row in job.book.accounts.to_dict("records")}
@@ -147,31 +155,37 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
     packaged = [result for result in results if result.must_file or job.all_accounts]
     rendered: dict[str, bytes | BaseException] = {}
     attached: dict[str, dict | BaseException] = {}
+    started = time.perf_counter()
     if statements is not None:
-        started = time.perf_counter()
         rendered = _render_statements(statements, packaged)
-        attachments = _attachments_module()
-        if attachments is not None:  # attachments.pdf and letter.pdf: one more document per batch
-            attached = _render_statements(attachments, packaged, single="render_account")
-        seconds["statements"] += time.perf_counter() - started
+    if attachments is not None:  # attachments.pdf and letter.pdf: one more document per batch
+        attached = _render_statements(attachments, packaged, single="render_account")
+    seconds["statements"] += time.perf_counter() - started
 
     for result in results:
         try:
-            record = _package_account(job, result, rendered, statements is not None, derive, derive_takes_book,
-                                      seconds, attached)
+            packaged_here = own_rows is not None and (result.must_file or job.all_accounts)
+            book = own_rows.sub_book([result.account_id]) if packaged_here else job.book
+            record, files = _package_account(job, result, rendered, statements is not None, derive,
+                                             derive_takes_book, seconds, book, attached)
         except Exception as exc:  # noqa: BLE001 — whatever happens, it is this account's failure only
-            problem = short_error(exc)
-            record = AccountRecord(result.account_id, "exception",
-                                   blank_summary(accounts.get(result.account_id, {}), "exception", problem),
-                                   exceptions=[ExceptionRow(result.account_id, OUTPUT, problem)],
-                                   systemic=problem if is_systemic(exc) else "")
+            record, files = _failed(accounts.get(result.account_id, {}), result.account_id, exc), None
+        if job.deliver:
+            record.delivery = Delivery(files)
+        else:
+            started = time.perf_counter()
+            record = settle(record, files, job.out, job.tax_year, job.permissions, accounts.get(result.account_id))
+            seconds["write"] += time.perf_counter() - started
         records[result.account_id] = record
     order = {account_id: position for position, account_id in enumerate(accounts)}
     return ChunkResult(sorted(records.values(), key=lambda record: order.get(record.account_id, 0)), dict(seconds))
 
 
 def _package_account(job: ChunkJob, result: AccountYear, rendered: dict, with_statements: bool, derive,
-                     derive_takes_book: bool, seconds: dict, attached: dict | None = None) -> AccountRecord:
+                     derive_takes_book: bool, seconds: dict, book: Book | None = None,
+                     attached: dict | None = None) -> tuple[AccountRecord, dict[str, bytes] | None]:
+    """The account's record and its package's files (None: no package — not required, or an exception).
+    Nothing is written here: `settle` does that, in this process or in the cluster's client."""
     from udfi.summary import summary_row  # noqa: PLC0415
 
     account_id = result.account_id
@@ -181,12 +195,9 @@ def _package_account(job: ChunkJob, result: AccountYear, rendered: dict, with_st
         record.diagnostics = account_diagnostics(result, problems=job.problems.get(account_id, []), book=job.book)
     except Exception:  # noqa: BLE001 — a packaged account fails below; the batch page lists it as unprepared
         record.diagnostics = None
-    folder = job.out / account_id / str(job.tax_year)
-    name_problem = folder_name_problem(account_id)
     if not (result.must_file or job.all_accounts):
-        if name_problem is None:
-            remove_package(folder, out=job.out)  # a package from an earlier run no longer describes this account
-        return record
+        return record, None
+    name_problem = folder_name_problem(account_id)
     if name_problem is not None:
         record.exceptions.append(ExceptionRow(account_id, OUTPUT, name_problem))
     files: dict[str, bytes] = {}
@@ -196,12 +207,13 @@ def _package_account(job: ChunkJob, result: AccountYear, rendered: dict, with_st
         data = account_object(result)
         if derive is not None:
             # with the chunk's rows, derivations cite spreadsheet row numbers (source_row travels along)
-            derived = derive(data, result, **({"book": job.book} if derive_takes_book else {}))
+            derived = derive(data, result, **({"book": book if book is not None else job.book}
+                                              if derive_takes_book else {}))
             if isinstance(derived, dict):
                 data = derived
         data["tax_year"] = job.tax_year
         seconds["return"] += time.perf_counter() - started
-        if job.blanks is not None:
+        if job.blanks is not None and "pdf" in job.parts:
             stage = FORM
             started = time.perf_counter()
             from udfi.forms.fill import fill_return  # noqa: PLC0415
@@ -218,39 +230,72 @@ def _package_account(job: ChunkJob, result: AccountYear, rendered: dict, with_st
             if pdf is None:
                 raise RuntimeError("no statements were rendered for this account")
             files[STATEMENTS_FILE] = pdf
-            extra = (attached or {}).get(account_id, {})
-            if isinstance(extra, BaseException):
-                raise extra
-            files.update(extra)  # ATTACHMENTS_FILE (when the return has attached forms), LETTER_FILE
-        stage = EFILE
-        started = time.process_time()  # CPU time: the bench reports the XML step as CPU ms per package
-        files[EFILE_FILE] = _efile_xml(data, result, job)
-        seconds["efile"] += time.process_time() - started
-        stage = DIAGNOSTICS
-        if record.diagnostics is None:
-            raise RuntimeError("the diagnostics could not be gathered for this account")
-        files[DIAGNOSTICS_FILE] = account_page(record.diagnostics)
-        stage = RETURN
-        files[RETURN_FILE] = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        extra = (attached or {}).get(account_id, {})
+        if isinstance(extra, BaseException):
+            stage = STATEMENTS
+            raise extra
+        # ATTACHMENTS_FILE (when the return has attached forms), LETTER_FILE — those of the parts asked for
+        files.update({name: content for name, content in extra.items() if name in _files_of(job.parts)})
+        if "xml" in job.parts:
+            stage = EFILE
+            started = time.process_time()  # CPU time: the bench reports the XML step as CPU ms per package
+            files[EFILE_FILE] = _efile_xml(data, result, job)
+            seconds["efile"] += time.process_time() - started
+        if "diagnostics" in job.parts:
+            stage = DIAGNOSTICS
+            if record.diagnostics is None:
+                raise RuntimeError("the diagnostics could not be gathered for this account")
+            files[DIAGNOSTICS_FILE] = account_page(record.diagnostics)
+        if "json" in job.parts:
+            stage = RETURN
+            files[RETURN_FILE] = json_document_bytes(data)
     except Exception as exc:  # noqa: BLE001
         record.exceptions.append(_exception_row(account_id, stage, exc, result))
-    if not record.exceptions:
-        started = time.perf_counter()
-        try:
-            write_package(folder, files, PACKAGE_FILES, job.permissions, job.out)
-            record.outputs = {f"{account_id}/{job.tax_year}/{name}": sha256_bytes(data)
-                              for name, data in files.items()}
-        except Exception as exc:  # noqa: BLE001
-            record.exceptions.append(ExceptionRow(account_id, OUTPUT, short_error(exc)))
-            if is_systemic(exc):
-                record.systemic = short_error(exc)
-        seconds["write"] += time.perf_counter() - started
     if record.exceptions:
-        record.status = "exception"
-        record.summary = {**summary, "status": "exception", "reason": "", "problem": record.exceptions[0].problem}
-        if name_problem is None:
-            remove_package(folder, out=job.out)  # no stale package from an earlier run next to an exception
-    return record
+        _mark_exception(record)
+        return record, None
+    return record, files
+
+
+def _files_of(parts: tuple[str, ...]) -> set[str]:
+    return {name for part in parts for name in PACKAGE_PARTS[part]}
+
+
+def _mark_exception(record: AccountRecord) -> None:
+    record.status = "exception"
+    record.summary = {**record.summary, "status": "exception", "reason": "", "problem": record.exceptions[0].problem}
+
+
+def _failed(account: dict, account_id: str, exc: BaseException) -> AccountRecord:
+    problem = short_error(exc)
+    return AccountRecord(account_id, "exception", blank_summary(account, "exception", problem),
+                         exceptions=[ExceptionRow(account_id, OUTPUT, problem)],
+                         systemic=problem if is_systemic(exc) else "")
+
+
+def settle(record: AccountRecord, files: dict[str, bytes] | None, out: Path, tax_year: int,
+           permissions: Permissions = PRIVATE, account: dict | None = None) -> AccountRecord:
+    """Write an account's package into OUT/<account>/<year>/ all or nothing (`files`), or clear what
+    an earlier run left there (`files` None). A failed write makes the account an exception (systemic
+    if it will hit every account: disk full, read-only). Never raises."""
+    account_id = record.account_id
+    folder = Path(out) / account_id / str(tax_year)
+    try:
+        if files is not None:
+            try:
+                write_package(folder, files, PACKAGE_FILES, permissions, out)
+                record.outputs = {f"{account_id}/{tax_year}/{name}": sha256_bytes(data) for name, data in files.items()}
+                return record
+            except Exception as exc:  # noqa: BLE001
+                record.exceptions.append(ExceptionRow(account_id, OUTPUT, short_error(exc)))
+                if is_systemic(exc):
+                    record.systemic = short_error(exc)
+                _mark_exception(record)
+        if folder_name_problem(account_id) is None:
+            remove_package(folder, out=out)  # no stale package next to an exception or a not-required account
+        return record
+    except Exception as exc:  # noqa: BLE001 — whatever happens, it is this account's failure only
+        return _failed(account or {"account_id": account_id}, account_id, exc)
 
 
 def run_chunk_safely(job: ChunkJob, worker=None) -> ChunkResult:

@@ -53,6 +53,16 @@ class AccountRecord:
     systemic: str = ""
     kept: bool = False  # not selected with --account: the previous run's entry, as it was
     diagnostics: object = None  # udfi.diagnostics.Diagnostics of an account computed in this run
+    # On a cluster the worker returns the package instead of writing it: the client writes it (batch.package.settle).
+    delivery: "Delivery | None" = None
+
+
+@dataclass
+class Delivery:
+    """An account's package as bytes, for the process that owns OUT; `files` None: clear the folder
+    (an earlier run's package no longer describes this account)."""
+
+    files: dict[str, bytes] | None
 
 
 @dataclass

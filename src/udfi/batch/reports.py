@@ -84,7 +84,9 @@ def xlsx_bytes(columns: Iterable[str], rows: Iterable[dict], user_columns: Itera
             else:
                 values.append(str(mask_ssn(str(value))) if column in user else str(value))
         sheet.append(values)
-        for cell in sheet[sheet.max_row]:
+    # One pass at the end (sheet[sheet.max_row] per row scanned every cell: quadratic in the rows).
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
             if isinstance(cell.value, str):
                 cell.data_type = TYPE_STRING
     sheet.freeze_panes = "A2"

@@ -40,12 +40,13 @@ from typing import Callable, Iterator
 import udfi
 from udfi import parameters as parameter_store
 from udfi.batch import package
-from udfi.batch.files import (EXCEPTIONS_FILE, FORM_FILE, MANIFEST_FILE, PACKAGE_FILES, PERMISSIONS, PROBLEMS_FILE,
+from udfi.batch.files import (ALL_PARTS, EXCEPTIONS_FILE, FORM_FILE, PACKAGE_PARTS, MANIFEST_FILE, PACKAGE_FILES, PERMISSIONS, PROBLEMS_FILE,
                               SUMMARY_FILE,
                               Permissions, UnsafeOutputError, csv_bytes, folder_name_problem, free_bytes,
                               input_files, is_systemic, manifest_bytes, output_path, real_folder, remove_package,
                               sha256_bytes, sha256_file, start_counting_writes, sweep_temporaries,
                               write_all_or_nothing, write_atomically)
+from udfi.batch.cluster import WorkerLost, WorkerMismatch
 from udfi.batch.lock import LockedError, OutputLock
 from udfi.batch.package import ChunkJob, run_chunk_safely
 from udfi.batch.problems import OwnRows, problems_text
@@ -119,6 +120,8 @@ class PrepareOptions:
     date_format: str = "ISO"
     permissions: str = "private"  # private (0600/0700), group (0640/0750), public (0644/0755)
     custodian: Path | None = None  # custodian settings for 990-T.xml (default BOOK/custodian.yaml)
+    parts: tuple[str, ...] | None = None  # `--only`: package parts (files.PACKAGE_PARTS); None = all
+    cluster: str | None = None  # `--cluster`: a Dask scheduler address, or local:N (batch.cluster)
 
 
 @dataclass
@@ -164,7 +167,7 @@ def _run_key(options: PrepareOptions, blanks, fingerprints: dict[str, str], efil
         "activity_code": options.activity_code, "all": options.all_accounts, "flatten": options.flatten,
         "blanks": blank_hashes, "statements": package._statements_module() is not None,
         "derivations": package._add_derivations() is not None,
-        "efile": efile_key,
+        "efile": efile_key, "parts": list(_parts(options)),
     }
 
 
@@ -190,6 +193,22 @@ def _efile_settings(options: PrepareOptions, year: int, echo: Callable[[str], No
              f"placeholder {version.version} — set {setting} in the custodian settings before transmitting")
     key = {"custodian": sha256_file(path) if path is not None else "", "return_version": version.version}
     return custodian, key, custodian.return_timestamp or now_timestamp()
+
+
+def _parts(options: PrepareOptions) -> tuple[str, ...]:
+    """The package parts this run writes, in PACKAGE_PARTS order (the run key and manifest record them)."""
+    return ALL_PARTS if options.parts is None else tuple(part for part in ALL_PARTS if part in options.parts)
+
+
+def parse_parts(text: str) -> tuple[str, ...]:
+    """`--only pdf,json` → ("pdf", "json"); ValueError naming the unknown part and the known ones."""
+    asked = [part.strip().lower() for part in text.split(",") if part.strip()]
+    unknown = [part for part in asked if part not in PACKAGE_PARTS]
+    if unknown or not asked:
+        known = ", ".join(f"{part} ({' + '.join(names)})" for part, names in PACKAGE_PARTS.items())
+        raise ValueError(f"--only {text!r}: " + (f"unknown part(s) {', '.join(unknown)}; " if unknown else "no part; ")
+                         + f"expected a comma list of {known}")
+    return tuple(part for part in ALL_PARTS if part in asked)
 
 
 NUMERIC_REPORT_COLUMNS = ("tax_year", "gross_unrelated_income", "ubti", "tax", "payments", "balance_due",
@@ -318,10 +337,13 @@ def prepare(options: PrepareOptions, echo: Callable[[str], None] | None = None,
     except parameter_store.MissingParameterError as exc:
         raise PrepareError(EXIT_USAGE, str(exc)) from exc
 
-    blanks = find_blanks(year, options.forms_dir) if kind.uses_blanks else None
+    uses_blanks = kind.uses_blanks and "pdf" in _parts(options)  # --only without pdf: no blanks needed
+    blanks = find_blanks(year, options.forms_dir) if uses_blanks else None
+    if options.cluster and kind.name != PREPARE.name:
+        raise PrepareError(EXIT_USAGE, f"--cluster is for udfi prepare only, not {kind.name}")
     outcome = PrepareOutcome(exit_code=EXIT_OK)
     efile = _efile_settings(options, year, echo, kind)
-    if blanks is None and kind.uses_blanks:
+    if blanks is None and uses_blanks:
         message = (f"no official Form 990-T blanks for {year} (f990t.pdf + f990tsa.pdf) in --forms-dir, "
                    f"$UDFI_FORMS_DIR or the cache; fetch them with: udfi forms fetch {year}")
         if options.require_forms:
@@ -461,9 +483,10 @@ def _run(options: PrepareOptions, out: Path, permissions: Permissions, blanks, o
 
     year = options.tax_year
     jobs = options.jobs or default_jobs()
-    # Start the workers while this process is still small (they are forked at once).
-    pool = new_pool(jobs) if jobs > 1 else None
     plan = None
+    # Start the workers while this process is still small (they are forked at once); a cluster is
+    # reached before the book is read, so a wrong address fails at once.
+    pool = _open_cluster(options) if options.cluster else new_pool(jobs) if jobs > 1 else None
     try:
         try:
             report = validate_book(options.book, date_format=options.date_format)
@@ -477,6 +500,8 @@ def _run(options: PrepareOptions, out: Path, permissions: Permissions, blanks, o
             raise PrepareError(EXIT_INVALID, f"{options.book}: INVALID — nothing was prepared: " + "; ".join(lines))
         custodian, efile_key, timestamp = efile
         plan = _plan(options, out, report, blanks, kind, efile_key)
+        if options.cluster:
+            jobs = _check_cluster(pool, plan, blanks)
         outcome.stage_seconds["validate"] = time.perf_counter() - started
         _check_space(out, len(plan.todo), options.flatten)
         stage_seconds = _schedule(options, out, permissions, blanks, plan, pool, jobs, outcome, progress_stream,
@@ -516,7 +541,10 @@ def _schedule(options: PrepareOptions, out: Path, permissions: Permissions, blan
     settings = Settings(activity_code=options.activity_code)
     # Chunks: big enough to amortize a compute call, small enough that filling and rendering a
     # chunk (~1.5 s per package) keeps both cores busy to the end and the progress bar moving.
-    limit = MAX_CHUNK if blanks is None and package._statements_module() is None else MAX_CHUNK_PACKAGING
+    parts = _parts(options)
+    renders = (blanks is not None and "pdf" in parts) or (bool({"statements", "attachments", "letter"} & set(parts))
+                                                         and package._statements_module() is not None)
+    limit = MAX_CHUNK_PACKAGING if renders else MAX_CHUNK
     todo = plan.todo
     size = options.chunk_size or max(1, min(limit, -(-len(todo) // (jobs * 4)) if todo else 1))
     stage_seconds = defaultdict(float)
@@ -524,13 +552,18 @@ def _schedule(options: PrepareOptions, out: Path, permissions: Permissions, blan
     def job_for(chunk: list[str]) -> ChunkJob:
         return ChunkJob(plan.slicer.sub_book(chunk), year, out, settings, options.all_accounts, blanks,
                         options.flatten, chunk, custodian=custodian, timestamp=timestamp, permissions=permissions,
+                        parts=parts, deliver=bool(options.cluster),
                         problems={account_id: plan.by_account.get(account_id, []) for account_id in chunk})
 
     with Progress(len(plan.account_ids), progress_stream, interactive) as bar:
         bar.advance(list(plan.records.values()))
 
         def collect(result: ChunkResult) -> None:
-            for record in result.records:
+            for position, record in enumerate(result.records):
+                if record.delivery is not None:  # from a cluster worker: this process writes OUT
+                    record = result.records[position] = package.settle(
+                        record, record.delivery.files, out, year, permissions, plan.account_rows.get(record.account_id))
+                    record.delivery = None
                 record.input_hash = plan.hashes.get(record.account_id, "")
                 plan.records[record.account_id] = record
                 if record.systemic and not outcome.stopped:
@@ -567,7 +600,10 @@ def _schedule(options: PrepareOptions, out: Path, permissions: Permissions, blan
                 chunk = pending.pop(future)
                 try:
                     collect(future.result())
-                except BrokenProcessPool as exc:
+                except WorkerMismatch as exc:  # a worker that joined later runs another udfi
+                    outcome.stopped = str(exc)
+                    collect(_worker_died(chunk, plan, exc, "the run stopped"))
+                except (BrokenProcessPool, WorkerLost) as exc:
                     broken = True
                     if future is solo:
                         collect(_worker_died(chunk, plan, exc))
@@ -582,14 +618,42 @@ def _schedule(options: PrepareOptions, out: Path, permissions: Permissions, blan
                     except Exception:  # noqa: BLE001 — lost with the pool: redo alone
                         suspects.extend([account_id] for account_id in chunk)
                     del pending[future]
-                pool.shutdown(wait=True, cancel_futures=True)
-                pool = new_pool(jobs)
+                pool = _renewed(pool, jobs)
         pool.shutdown(wait=True, cancel_futures=True)
     return stage_seconds
 
 
-def _worker_died(chunk: list[str], plan: _Plan, exc: BaseException) -> ChunkResult:
-    detail = f"the worker process failed: {short_error(exc)}"
+def _renewed(pool, jobs: int):
+    """A pool after a worker died: the process pool is broken and replaced; a cluster goes on."""
+    if hasattr(pool, "renewed"):
+        return pool.renewed()
+    pool.shutdown(wait=True, cancel_futures=True)
+    return new_pool(jobs)
+
+
+def _open_cluster(options: PrepareOptions):
+    from udfi.batch.cluster import ClusterError, ClusterPool  # noqa: PLC0415 — dask only when asked for
+
+    try:
+        return ClusterPool(options.cluster)
+    except ClusterError as exc:
+        raise PrepareError(EXIT_USAGE, str(exc)) from exc
+
+
+def _check_cluster(pool, plan: _Plan, blanks) -> int:
+    """Refuse workers that would write other bytes; the chunks are sized for the cluster's threads."""
+    from udfi.batch.cluster import ClusterError  # noqa: PLC0415
+
+    try:
+        pool.check_workers(tuple(int(year) for year in plan.fingerprints), blanks)
+    except ClusterError as exc:
+        raise PrepareError(EXIT_USAGE, str(exc)) from exc
+    return pool.parallelism
+
+
+def _worker_died(chunk: list[str], plan: _Plan, exc: BaseException,
+                 what: str = "the worker process failed") -> ChunkResult:
+    detail = f"{what}: {short_error(exc)}"
     return ChunkResult([AccountRecord(account_id, "exception",
                                       blank_summary(plan.account_rows.get(account_id, {}), "exception", detail),
                                       exceptions=[ExceptionRow(account_id, WORKER, detail)])
@@ -678,7 +742,8 @@ def _write_reports(options: PrepareOptions, out: Path, permissions: Permissions,
     manifest = {
         "tool": "udfi", "version": udfi.__version__, "tax_year": year,
         "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
-        "book": mask_ssn(str(options.book)), "run": plan.run_key, "parameters": plan.fingerprints,
+        "book": mask_ssn(str(options.book)), "parts": list(_parts(options)), "run": plan.run_key,
+        "parameters": plan.fingerprints,
         "inputs": input_files(options.book), "outputs": outputs,
         "accounts": {mask_ssn(record.account_id): {
             "input": record.input_hash, "status": record.status, "outputs": record.outputs,

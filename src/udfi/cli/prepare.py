@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from udfi.batch.run import EXIT_EXCEPTIONS, PrepareError, PrepareOptions, default_jobs, prepare
+from udfi.batch.run import EXIT_EXCEPTIONS, PrepareError, PrepareOptions, default_jobs, parse_parts, prepare
 from udfi.cli.common import EXIT_USAGE, done, fail, is_quiet, quiet_option
 from udfi.cli.validate import date_format_option
 from udfi.engine.compute import Settings
@@ -43,6 +43,15 @@ def register(app: typer.Typer) -> None:
                                              "group (0640/0750) or public (0644/0755)."),
         custodian: Path = typer.Option(None, "--custodian", help="Custodian settings for 990-T.xml (officer, "
                                                                  "preparer); default BOOK/custodian.yaml."),
+        only: str = typer.Option(None, "--only", help="Write only these package parts, a comma list of pdf "
+                                                       "(990-T.pdf, 990-T-print.pdf), statements (statements.pdf), "
+                                                       "attachments (attachments.pdf), letter (letter.pdf), diagnostics "
+                                                       "(diagnostics.html), json "
+                                                       "(return.json), xml (990-T.xml); e.g. --only json,xml "
+                                                       "for the figures and the e-file XML without rendering PDFs."),
+        cluster: str = typer.Option(None, "--cluster", help="Run the accounts on a Dask cluster: the scheduler's "
+                                                            "address (tcp://host:8786) or local:N (N worker processes "
+                                                            "here); needs pip install 'udfi[dask]'."),
         quiet: bool = quiet_option(),
     ) -> None:
         """Screen every account and write its Form 990-T package; bad accounts go to exceptions.csv.
@@ -62,13 +71,19 @@ def register(app: typer.Typer) -> None:
             selected += [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
             if not selected:
                 raise fail(f"--accounts-file {accounts_file}: no account ids in it", EXIT_USAGE)
+        parts = None
+        if only is not None:
+            try:
+                parts = parse_parts(only)
+            except ValueError as exc:
+                raise fail(str(exc), EXIT_USAGE) from exc
         if date_format.upper() not in DATE_FORMATS:
             raise fail(f"--date-format must be one of {', '.join(DATE_FORMATS)}", EXIT_USAGE)
         options = PrepareOptions(book=book, tax_year=year, out=out, jobs=jobs or default_jobs(),
                                  all_accounts=all_accounts, forms_dir=forms_dir, require_forms=require_forms,
                                  flatten=flatten, resume=resume, activity_code=activity_code,
                                  accounts=selected or None, date_format=date_format.upper(), permissions=permissions,
-                                 custodian=custodian)
+                                 custodian=custodian, parts=parts, cluster=cluster)
         quiet = is_quiet(quiet)
         try:
             with open(os.devnull, "w", encoding="utf-8") as devnull:
