@@ -92,3 +92,24 @@ def test_percentage_reportable_and_footing(case):
     nol = result.schedule
     assert nol.nol_out == nol.nol_in - nol.line_17 + nol.nol_generated >= 0
     assert result.must_file == (result.gross_unrelated_income >= 1000)
+
+
+def test_decimal_precision_is_the_same_in_every_thread():
+    # udfi serve computes in request threads and a Dask worker in its own threads: a ratio of two amounts
+    # must carry the same digits there as in the main thread (money.py sets the context for every thread).
+    import threading
+    from decimal import Decimal, getcontext
+
+    import udfi.money  # noqa: F401  (sets the precision)
+
+    seen = {}
+
+    def ratio():
+        seen["digits"] = getcontext().prec
+        seen["value"] = Decimal("123456789012.34") / Decimal("987654321098.76")
+
+    worker = threading.Thread(target=ratio)
+    worker.start()
+    worker.join()
+    assert seen["digits"] == getcontext().prec == 40
+    assert seen["value"] == Decimal("123456789012.34") / Decimal("987654321098.76")

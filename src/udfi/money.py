@@ -6,10 +6,14 @@ on a path to a form line. Percentages stay exact `Decimal` ratios until they are
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, getcontext
+from decimal import ROUND_HALF_UP, Decimal, DefaultContext, getcontext
 
 # Enough digits that an unrounded debt/basis ratio of two 12-digit amounts stays exact for our use.
-getcontext().prec = 40
+# DefaultContext too: every thread started later (web requests, Dask worker threads) copies it, while
+# getcontext() is only the importing thread's — other threads computed at 28 digits.
+DEFAULT_PRECISION = 40
+DefaultContext.prec = DEFAULT_PRECISION
+getcontext().prec = DEFAULT_PRECISION
 
 CENT = Decimal("0.01")
 ONE = Decimal("1")
