@@ -8,6 +8,8 @@ text is an error (two lines sharing one element must agree).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from lxml import etree
 
 from udfi.efile.data import Reference
@@ -22,6 +24,7 @@ class ElementConflict(Exception):
     """Two values for one element, or an element the reference does not list."""
 
 
+@lru_cache(maxsize=1 << 14)  # map paths repeat on every return; the result is an immutable tuple
 def parse_path(text: str, indices: tuple[int, ...] = ()) -> tuple[Step, ...]:
     """'A[]/B/C[2]' with indices (5,) → (('A', 5), ('B', 0), ('C', 2))."""
     steps: list[Step] = []
@@ -43,6 +46,26 @@ def bare(steps: tuple[Step, ...]) -> str:
     return "/".join(name for name, _ in steps)
 
 
+# The writing rank of every element path and of each of its prefixes, per document order of a reference
+# (references are cached per year): computed once, not once per document of every return. Keyed by the
+# order's id, checked by identity, so a new reference with a reused id never gets another's ranks.
+_RANKS: dict[int, tuple[dict[str, int], dict[str, int]]] = {}
+
+
+def _rank_of(order: dict[str, int]) -> dict[str, int]:
+    cached = _RANKS.get(id(order))
+    if cached is not None and cached[0] is order:
+        return cached[1]
+    rank: dict[str, int] = {}
+    for path, position in order.items():
+        parts = path.split("/")
+        for depth in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:depth])
+            rank[prefix] = min(rank.get(prefix, position), position)
+    _RANKS[id(order)] = (order, rank)
+    return rank
+
+
 class Document:
     """One document of ReturnData (or the ReturnHeader) being filled."""
 
@@ -55,12 +78,8 @@ class Document:
         order = reference.order.get(name)
         if order is None:
             raise ElementConflict(f"{name} is not a document of the reference list")
-        self._rank: dict[str, int] = {}
-        for path, position in order.items():
-            parts = path.split("/")
-            for depth in range(1, len(parts) + 1):
-                prefix = "/".join(parts[:depth])
-                self._rank[prefix] = min(self._rank.get(prefix, position), position)
+        self._rank = _rank_of(order)
+
 
     def set(self, steps: tuple[Step, ...], text: str) -> None:
         path = bare(steps)
