@@ -16,9 +16,7 @@ from udfi.attachments.model import FormPage, cents, dollars
 from udfi.attachments.schedule_d import form_8949_page, schedule_d_page, tax_worksheet_page
 from udfi.engine.compute import AccountYear
 from udfi.engine.report import account_object
-from udfi.money import format_dollars
 from udfi.reproducible import fixed_font_timestamps
-from udfi.resources import templates_dir
 from udfi.statements import pdf
 
 TEMPLATE = "attachments/attachments.html.j2"
@@ -33,16 +31,7 @@ _ENVIRONMENT: jinja2.Environment | None = None
 def _environment() -> jinja2.Environment:
     global _ENVIRONMENT
     if _ENVIRONMENT is None:
-        environment = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(templates_dir())),
-            autoescape=jinja2.select_autoescape(["html", "j2"]),
-            undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        )
-        environment.filters["dollars"] = lambda value: format_dollars(value) if value is not None else ""
-        environment.filters["whole"] = dollars
-        environment.filters["cents"] = cents
-        environment.filters["date"] = lambda day: day.strftime("%B %-d, %Y") if day else ""
-        _ENVIRONMENT = environment
+        _ENVIRONMENT = pdf.template_environment(whole=dollars, cents=cents)
     return _ENVIRONMENT
 
 

@@ -248,3 +248,21 @@ def keep_together(html: str) -> str:
         else:
             out.append(piece)
     return "".join(out)
+
+
+def template_environment(**filters):
+    """The Jinja environment of the PDF documents (templates/, autoescaped, strict): the `dollars` and
+    `date` filters every document prints with, plus each document's own `filters`."""
+    import jinja2  # noqa: PLC0415
+
+    from udfi.money import format_dollars  # noqa: PLC0415
+
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+    )
+    environment.filters["dollars"] = lambda value: format_dollars(value) if value is not None else ""
+    environment.filters["date"] = lambda day: day.strftime("%B %-d, %Y") if day else ""
+    environment.filters.update(filters)
+    return environment

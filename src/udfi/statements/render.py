@@ -21,7 +21,6 @@ from udfi.engine.report import account_object
 from udfi.engine.schedule_a import part_v_line_3a, part_v_line_3b
 from udfi.money import ZERO, format_dollars, whole_dollars
 from udfi.reproducible import fixed_font_timestamps
-from udfi.resources import templates_dir
 from udfi.statements import pdf, words
 from udfi.statements.chart import debt_chart_svg
 from udfi.statements.figures import CITE, asset_lines, format_cents, format_rate, trust_rate_steps
@@ -43,16 +42,8 @@ _ENVIRONMENT: jinja2.Environment | None = None
 def _environment() -> jinja2.Environment:
     global _ENVIRONMENT
     if _ENVIRONMENT is None:
-        environment = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(templates_dir())),
-            autoescape=jinja2.select_autoescape(["html", "j2"]),
-            undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        )
-        environment.filters["dollars"] = lambda value: format_dollars(value) if value is not None else ""
-        environment.filters["cents"] = format_cents
-        environment.filters["date"] = lambda day: day.strftime("%B %-d, %Y") if day else ""
-        environment.filters["isodate"] = lambda day: day.isoformat() if day else ""
-        _ENVIRONMENT = environment
+        _ENVIRONMENT = pdf.template_environment(
+            cents=format_cents, isodate=lambda day: day.isoformat() if day else "")
     return _ENVIRONMENT
 
 
