@@ -126,14 +126,16 @@ def _book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, Property
     improvements = working[working["category"] == "improvement"]
 
     amounts_by_property: dict[str, dict[int, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
-    for (property_id, year, category), cents in amount_sums.items():
-        amounts_by_property[property_id][int(year)][category] = cents_to_decimal(cents)
+    for property_id, year, category, cents in _sum_rows(amount_sums):
+        amounts_by_property[property_id][year][category] = cents_to_decimal(cents)
     interest_by_property: dict[str, dict[int, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
-    for (property_id, year, loan_id), cents in interest_sums.items():
-        interest_by_property[property_id][int(year)][loan_id] = cents_to_decimal(cents)
+    for property_id, year, loan_id, cents in _sum_rows(interest_sums):
+        interest_by_property[property_id][year][loan_id] = cents_to_decimal(cents)
     improvements_by_property: dict[str, list] = defaultdict(list)
-    for row in improvements.itertuples(index=False):
-        improvements_by_property[row.property_id].append((_date(row.date), cents_to_decimal(row.amount_cents), int(row.source_row)))
+    for property_id, day, cents, source_row in zip(improvements["property_id"].tolist(), _dates(improvements["date"]),
+                                                   improvements["amount_cents"].tolist(),
+                                                   improvements["source_row"].tolist()):
+        improvements_by_property[property_id].append((day, cents_to_decimal(cents), int(source_row)))
 
     # Loans: repayment arrays (all principal rows count toward balances, whatever their date).
     principal_rows = ledger[ledger["category"] == "principal"].sort_values(["loan_id", "date"], kind="stable")
@@ -141,18 +143,22 @@ def _book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, Property
     payment_cents = principal_rows["amount_cents"].to_numpy(dtype=np.int64)
     positions = principal_rows.groupby("loan_id", sort=False).indices
     statements: dict[str, dict[dt.date, Decimal]] = defaultdict(dict)
-    for row in book.loan_balances.itertuples(index=False):
-        statements[row.loan_id][_date(row.as_of)] = cents_to_decimal(row.balance_cents)
-    refinanced_on = {row.refinances: _date(row.originated_on)
-                     for row in book.loans.itertuples(index=False) if isinstance(row.refinances, str)}
+    balances = book.loan_balances
+    for loan_id, as_of, cents in zip(balances["loan_id"].tolist(), _dates(balances["as_of"]),
+                                     balances["balance_cents"].tolist()):
+        statements[loan_id][as_of] = cents_to_decimal(cents)
+    loan_originated = _dates(book.loans["originated_on"])
+    refinanced_on = {row.refinances: originated
+                     for row, originated in zip(book.loans.itertuples(index=False), loan_originated)
+                     if isinstance(row.refinances, str)}
     loans_by_property: dict[str, dict[str, Loan]] = defaultdict(dict)
-    for row in book.loans.itertuples(index=False):
+    for row, originated in zip(book.loans.itertuples(index=False), loan_originated):
         where = positions.get(row.loan_id)
         days = payment_days[where] if where is not None else np.array([], dtype="datetime64[D]")
         paid = np.cumsum(payment_cents[where]) if where is not None else np.array([], dtype=np.int64)
         loans_by_property[row.property_id][row.loan_id] = Loan(
             loan_id=row.loan_id, purpose=row.purpose, principal=cents_to_decimal(row.principal_cents),
-            originated_on=_date(row.originated_on), retired_on=refinanced_on.get(row.loan_id),
+            originated_on=originated, retired_on=refinanced_on.get(row.loan_id),
             refinances=row.refinances if isinstance(row.refinances, str) else None,
             recourse=bool(row.recourse), lender_is_disqualified_person=bool(row.lender_is_disqualified_person),
             payment_days=days, paid_cumulative_cents=paid, statements=statements.get(row.loan_id, {}),
@@ -164,10 +170,11 @@ def _book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, Property
 
     facts: dict[str, PropertyFacts] = {}
     account_types = properties["account_id"].map(accounts["account_type"]).tolist()
-    for row, account_type in zip(properties.itertuples(index=False), account_types):
+    for row, account_type, acquired, placed, disposed in zip(
+            properties.itertuples(index=False), account_types, _dates(properties["acquired_on"]),
+            _dates(properties["placed_in_service_on"]), _dates(properties["disposed_on"])):
         loans = loans_by_property.get(row.property_id, {})
         assign_acquisition_fractions(loans)
-        placed = _date(row.placed_in_service_on)
         system = row.recovery or "ads"
         cost = cents_to_decimal(row.cost_basis_cents)
         land = cents_to_decimal(row.land_value_cents)
@@ -191,9 +198,9 @@ def _book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, Property
                 exception = True
         facts[row.property_id] = PropertyFacts(
             property_id=row.property_id, account_id=row.account_id, description=row.description,
-            property_type=row.property_type, use=_use(row), acquired_on=_date(row.acquired_on),
+            property_type=row.property_type, use=_use(row), acquired_on=acquired,
             placed_in_service_on=placed,
-            recovery=system, disposed_on=_date(row.disposed_on),
+            recovery=system, disposed_on=disposed,
             amount_realized=None if pd.isna(row.amount_realized_cents) else cents_to_decimal(row.amount_realized_cents),
             cost_basis=cost, land_value=land, loans=list(loans.values()), assets=assets,
             improvements=improvements_by_property.get(row.property_id, []),
@@ -203,6 +210,20 @@ def _book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, Property
             qualified_organization_exception=exception, exception_lost_reason=lost,
         )
     return facts, flags, ignored_rows
+
+
+def _dates(column: pd.Series) -> list[dt.date | None]:
+    """`_date` of every value of a datetime column at once (NaT → None)."""
+    return column.to_numpy(dtype="datetime64[D]").astype(object).tolist()
+
+
+def _sum_rows(sums: pd.Series):
+    """(key 0, year, key 2, cents) of a sum grouped by three keys, year as int."""
+    if not len(sums):
+        return []
+    index = sums.index
+    return zip(index.get_level_values(0).tolist(), [int(year) for year in index.get_level_values(1).tolist()],
+               index.get_level_values(2).tolist(), sums.tolist())
 
 
 def _per_row(keys: pd.Series, table: pd.DataFrame) -> list[pd.Series]:
@@ -356,14 +377,20 @@ def _seed(rows: list[tuple[str, int | None, Decimal]], year: int, state: CarryIn
     )
 
 
-def first_ledger_years(book: Book) -> dict[str, int]:
+def first_ledger_years(book: Book, ledger_years: dict[str, set[int]] | None = None) -> dict[str, int]:
     """The first year each account has ledger rows (the roll-forward starts there: history the book
-    does not cover is not invented)."""
+    does not cover is not invented). `ledger_years`: `_ledger_years(book)` when already computed."""
     if not len(book.ledger):
         return {}
-    account_of = book.properties.drop_duplicates("property_id").set_index("property_id")["account_id"]
-    accounts = book.ledger["property_id"].map(account_of)
-    return book.ledger["date"].dt.year.groupby(accounts).min().astype(int).to_dict()
+    ledger_years = _ledger_years(book) if ledger_years is None else ledger_years
+    account_of = book.properties.drop_duplicates("property_id").set_index("property_id")["account_id"].to_dict()
+    firsts: dict[str, int] = {}
+    for property_id, years in ledger_years.items():
+        account_id = account_of.get(property_id)
+        if account_id is not None:   # rows of a property the book does not list count for no account
+            first = min(years)
+            firsts[account_id] = min(firsts.get(account_id, first), first)
+    return firsts
 
 
 def account_years(first_ledger_year: int | None, tax_year: int) -> range:
@@ -383,8 +410,16 @@ def _ledger_years(book: Book) -> dict[str, set[int]]:
     """The years each property has ledger rows in (any category, any date)."""
     if not len(book.ledger):
         return {}
-    pairs = pd.DataFrame({"property_id": book.ledger["property_id"], "year": book.ledger["date"].dt.year}).drop_duplicates()
-    return {property_id: set(years.tolist()) for property_id, years in pairs.groupby("property_id")["year"]}
+    # (property, year) pairs as integers: one factorize and one unique over the rows, not a hash of pairs
+    codes, properties = pd.factorize(book.ledger["property_id"].to_numpy(dtype=object))
+    years = book.ledger["date"].dt.year.to_numpy(dtype=np.int64)
+    low = int(years.min())
+    span = int(years.max()) - low + 1
+    pairs = np.unique(codes[codes >= 0].astype(np.int64) * span + (years[codes >= 0] - low))
+    result: dict[str, set[int]] = {}
+    for code, year in zip((pairs // span).tolist(), (pairs % span + low).tolist()):
+        result.setdefault(properties[code], set()).add(year)
+    return result
 
 
 def _year_span(years: list[int]) -> str:
@@ -420,7 +455,8 @@ def compute_book(book: Book, tax_year: int, settings: Settings | None = None,
     tests hold the columnar one to)."""
     settings = settings or Settings()
     parameter_store.for_year(tax_year)
-    firsts = first_ledger_years(book)
+    ledger_years = _ledger_years(book)
+    firsts = first_ledger_years(book, ledger_years)
     for year in account_years(min(firsts.values()) if firsts else None, tax_year):   # = book_years
         parameter_store.for_year(year)  # fail early and clearly for any year without parameters
     facts, property_flags, ignored_rows = _book_flags_and_facts(book, tax_year)
@@ -437,7 +473,6 @@ def compute_book(book: Book, tax_year: int, settings: Settings | None = None,
     for account_id, by_year in k1_by_account.items():   # K-1s of earlier years are rolled forward too
         if by_year:
             firsts[account_id] = min(firsts.get(account_id, min(by_year)), min(by_year))
-    ledger_years = _ledger_years(book)
     accounts = book.accounts.to_dict("records")
     years_of = {account["account_id"]: account_years(firsts.get(account["account_id"]), tax_year)
                 for account in accounts}
