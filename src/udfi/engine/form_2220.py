@@ -220,11 +220,22 @@ def line_8(large_organization: bool, line_3_amount: int, line_4_amount: int | No
 def is_large_organization(tax_year: int, testing_period_ubti: Sequence[int]) -> bool:
     """§6655(g)(2), (g)(3)(C): taxable income (for a §511 trust, unrelated business taxable income
     without NOL carryovers) of $1,000,000 or more in any of the 3 preceding taxable years."""
-    rule = parameters.value("large_organization_threshold", tax_year)
-    if len(testing_period_ubti) > rule["testing_years"]:
-        raise ValueError(f"the testing period is the {rule['testing_years']} preceding taxable years; "
+    testing_years, threshold = _large_organization_rule(tax_year)
+    if len(testing_period_ubti) > testing_years:
+        raise ValueError(f"the testing period is the {testing_years} preceding taxable years; "
                          f"got {len(testing_period_ubti)} amounts")
-    return any(Decimal(amount) >= Decimal(rule["amount"]) for amount in testing_period_ubti)
+    return any(Decimal(amount) >= threshold for amount in testing_period_ubti)
+
+
+@lru_cache(maxsize=None)   # asked for every account and year
+def _large_organization_rule(tax_year: int) -> tuple[int, Decimal]:
+    rule = parameters.value("large_organization_threshold", tax_year)
+    return rule["testing_years"], Decimal(rule["amount"])
+
+
+@lru_cache(maxsize=None)
+def _estimated_tax_threshold(tax_year: int) -> Decimal:
+    return Decimal(parameters.value("due_dates", tax_year)["estimated_tax_threshold"])
 
 
 @lru_cache(maxsize=None)
@@ -400,7 +411,7 @@ def form_2220(tax_year: int, total_tax: int, prior_year_tax: int | None,
     l1 = line_1(whole_dollars(total))
     l2 = 0  # personal holding company tax, look-back interest, fuel credit: none for a §511 trust
     l3 = line_3(l1, l2)
-    threshold = Decimal(parameters.value("due_dates", tax_year)["estimated_tax_threshold"])
+    threshold = _estimated_tax_threshold(tax_year)
     l4, l4_skipped = line_4(prior_year_tax)
     if l3 < threshold:
         return Form2220(
