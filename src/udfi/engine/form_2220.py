@@ -367,7 +367,7 @@ def part_iv_column(installment: int, due: dt.date, amount: Decimal, paid_on: dt.
     whichever is earlier (Form 990-T filers: 5th month). 20 Number of days from due date of
     installment on line 9 to the date shown on line 19. 21–36 Number of days on line 20 in each rate
     period; underpayment on line 17 × number of days ÷ 365 (366) × the period's rate."""
-    days = tuple(period.days_of(due, paid_on) for period in periods)
+    days = _period_days(due, paid_on, periods)
     line_20 = (paid_on - due).days
     if sum(days) != line_20:
         raise ValueError(f"installment {installment}: {line_20} days from {due} to {paid_on} "
@@ -376,6 +376,18 @@ def part_iv_column(installment: int, due: dt.date, amount: Decimal, paid_on: dt.
                      for count, period in zip(days, periods))
     divisors = tuple(period.days_in_year for period in periods)
     return PenaltyColumn(installment, due, amount, paid_on, ended_by, line_20, days, products, divisors)
+
+
+@lru_cache(maxsize=4096)   # the same due dates and payment days recur across accounts
+def _period_days(due: dt.date, paid_on: dt.date, periods: tuple[RatePeriod, ...]) -> tuple[int, ...]:
+    return tuple(period.days_of(due, paid_on) for period in periods)
+
+
+@lru_cache(maxsize=4096)
+def _periods_with_days(tax_year: int, due: dt.date, paid_on: dt.date) -> frozenset[int]:
+    """The rate periods (indexes) in which a part due `due` and paid `paid_on` has days."""
+    return frozenset(position for position, (_, _, after, before) in enumerate(_rate_period_frames(tax_year))
+                     if _days_within(due, paid_on, after, before))
 
 
 def _money(value: int | Decimal, what: str) -> Decimal:
@@ -440,9 +452,9 @@ def form_2220(tax_year: int, total_tax: int, prior_year_tax: int | None,
         paid_in_year.append((settled_on, balance))
     paid = line_11(due, paid_in_year)
     lines = lines_12_to_18(required, paid)
-    frames = _rate_period_frames(tax_year)
-    used = {position for index, _, on, _ in late for position, (_, _, after, before) in enumerate(frames)
-            if _days_within(due[index], on, after, before)}
+    used: set[int] = set()
+    for index, _, on, _ in late:
+        used |= _periods_with_days(tax_year, due[index], on)
     periods = rate_periods(tax_year, used)
     columns = tuple(part_iv_column(index + 1, due[index], amount, on, how, periods)
                     for index, amount, on, how in sorted(late, key=lambda part: (part[0], part[2])))

@@ -50,16 +50,18 @@ class PropertyFacts:
     _accumulated_cache: dict[int, Decimal] = field(default_factory=dict, repr=False)
     _asset_cache: dict[tuple[int, int], Decimal] = field(default_factory=dict, repr=False)
 
+    # By calendar year (acquired on or before December 31, not disposed of before January 1): the
+    # same answers as comparing dates, without building them for every account and year.
     def held_in(self, tax_year: int) -> bool:
-        return self.acquired_on <= dt.date(tax_year, 12, 31) and (
-            self.disposed_on is None or self.disposed_on >= dt.date(tax_year, 1, 1))
+        return self.acquired_on.year <= tax_year and (self.disposed_on is None or self.disposed_on.year >= tax_year)
 
     def first_day_held(self, tax_year: int) -> dt.date:
-        return max(self.acquired_on, dt.date(tax_year, 1, 1))
+        return self.acquired_on if self.acquired_on.year >= tax_year else dt.date(tax_year, 1, 1)
 
     def last_day_held(self, tax_year: int) -> dt.date:
-        year_end = dt.date(tax_year, 12, 31)
-        return year_end if self.disposed_on is None else min(self.disposed_on, year_end)
+        if self.disposed_on is not None and self.disposed_on.year <= tax_year:
+            return self.disposed_on
+        return dt.date(tax_year, 12, 31)
 
     def depreciation_for_year(self, tax_year: int) -> tuple[Decimal, bool]:
         """Straight-line depreciation of the year (override from depreciation.csv when given)."""
@@ -270,11 +272,12 @@ def compute_property_year(facts: PropertyFacts, tax_year: int, average_debt: Dec
     depreciation, overridden = facts.depreciation_for_year(tax_year)
     # Interest is directly connected only to the extent the loan is acquisition indebtedness of this
     # property (Reg. §1.514(c)-1(a)(2) Example 3(b): $150,000 × 2/2.5).
-    loans = {loan.loan_id: loan for loan in facts.loans}
-    interest_allocable = {
-        loan_id: round_cents(amount * loans[loan_id].acquisition_fraction)
-        for loan_id, amount in facts.interest_by_year.get(tax_year, {}).items()
-    }
+    interest_allocable = {}
+    interest = facts.interest_by_year.get(tax_year)
+    if interest:
+        loans = {loan.loan_id: loan for loan in facts.loans}
+        interest_allocable = {loan_id: round_cents(amount * loans[loan_id].acquisition_fraction)
+                              for loan_id, amount in interest.items()}
     amounts["interest"] = sum(interest_allocable.values(), ZERO)
     other_deductions = sum((amounts.get(category, ZERO) for category in EXPENSE_CATEGORIES), ZERO)
 
