@@ -44,33 +44,47 @@ def book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, PropertyF
     else:  # an account with no ledger rows (mapping an empty frame loses the date dtype)
         in_period = pd.Series(False, index=ledger.index)
     years = ledger["date"].dt.year
-    outside = ledger.loc[~in_period & ledger["category"].ne("principal"), ["property_id"]].assign(year=years)
+    # Categories, properties and loans as integer codes (sorted, as a groupby orders them): the sums
+    # below group integers instead of hashing strings of every row again for each grouping.
+    category_codes, categories = pd.factorize(ledger["category"].to_numpy(dtype=object), sort=True)
+    code_of = {category: code for code, category in enumerate(categories.tolist())}
+    is_category = lambda *names: np.isin(category_codes, [code_of[name] for name in names if name in code_of])
+    outside = ledger.loc[~in_period.to_numpy() & ~is_category("principal"), ["property_id"]].assign(year=years)
     ignored_rows = outside.groupby(["property_id", "year"]).size().to_dict()
 
-    working = ledger.assign(year=years)[in_period]
-    amount_sums = (working[working["category"].isin(INCOME_CATEGORIES + NON_INTEREST_EXPENSES)]
-                   .groupby(["property_id", "year", "category"])["amount_cents"].sum())
-    interest_sums = (working[working["category"] == "interest"]
-                     .groupby(["property_id", "year", "loan_id"])["amount_cents"].sum())
-    improvements = working[working["category"] == "improvement"]
-
     amounts_by_property: dict[str, dict[int, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
-    for property_id, year, category, cents in _sum_rows(amount_sums):
-        amounts_by_property[property_id][year][category] = cents_to_decimal(cents)
     interest_by_property: dict[str, dict[int, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
-    for property_id, year, loan_id, cents in _sum_rows(interest_sums):
-        interest_by_property[property_id][year][loan_id] = cents_to_decimal(cents)
     improvements_by_property: dict[str, list] = defaultdict(list)
-    for property_id, day, cents, source_row in zip(improvements["property_id"].tolist(), dates_of(improvements["date"]),
-                                                   improvements["amount_cents"].tolist(),
-                                                   improvements["source_row"].tolist()):
-        improvements_by_property[property_id].append((day, cents_to_decimal(cents), int(source_row)))
+    held = in_period.to_numpy(dtype=bool)
+    if held.any():
+        property_codes, property_ids = pd.factorize(ledger["property_id"].to_numpy(dtype=object), sort=True)
+        loan_codes, loan_ids = pd.factorize(ledger["loan_id"].to_numpy(dtype=object), sort=True)
+        year_values = years.to_numpy(dtype=np.int64)
+        low = int(year_values.min())
+        year_codes, year_count = year_values - low, int(year_values.max()) - low + 1
+        cents = ledger["amount_cents"].fillna(0).to_numpy(dtype=np.int64)
+        rows = held & is_category(*INCOME_CATEGORIES, *NON_INTEREST_EXPENSES) & (property_codes >= 0)
+        for (property_code, year, category), total in _grouped_sums(
+                [(property_codes, len(property_ids)), (year_codes, year_count), (category_codes, len(categories))],
+                cents, rows):
+            amounts_by_property[property_ids[property_code]][year + low][categories[category]] = cents_to_decimal(total)
+        rows = held & is_category("interest") & (property_codes >= 0) & (loan_codes >= 0)
+        for (property_code, year, loan), total in _grouped_sums(
+                [(property_codes, len(property_ids)), (year_codes, year_count), (loan_codes, len(loan_ids))],
+                cents, rows):
+            interest_by_property[property_ids[property_code]][year + low][loan_ids[loan]] = cents_to_decimal(total)
+        improvements = ledger[held & is_category("improvement")]
+        for property_id, day, amount, source_row in zip(improvements["property_id"].tolist(),
+                                                         dates_of(improvements["date"]),
+                                                         improvements["amount_cents"].tolist(),
+                                                         improvements["source_row"].tolist()):
+            improvements_by_property[property_id].append((day, cents_to_decimal(amount), int(source_row)))
 
     # Loans: repayment arrays (all principal rows count toward balances, whatever their date).
-    principal_rows = ledger[ledger["category"] == "principal"].sort_values(["loan_id", "date"], kind="stable")
+    principal_rows = ledger[is_category("principal")].sort_values(["loan_id", "date"], kind="stable")
     payment_days = principal_rows["date"].to_numpy(dtype="datetime64[D]")
     payment_cents = principal_rows["amount_cents"].to_numpy(dtype=np.int64)
-    positions = principal_rows.groupby("loan_id", sort=False).indices
+    positions = _runs(principal_rows["loan_id"].to_numpy(dtype=object))
     statements: dict[str, dict[dt.date, Decimal]] = defaultdict(dict)
     balances = book.loan_balances
     for loan_id, as_of, cents in zip(balances["loan_id"].tolist(), dates_of(balances["as_of"]),
@@ -146,13 +160,35 @@ def dates_of(column: pd.Series) -> list[dt.date | None]:
     return column.to_numpy(dtype="datetime64[D]").astype(object).tolist()
 
 
-def _sum_rows(sums: pd.Series):
-    """(key 0, year, key 2, cents) of a sum grouped by three keys, year as int."""
-    if not len(sums):
+def _grouped_sums(keys: list[tuple[np.ndarray, int]], cents: np.ndarray, rows: np.ndarray):
+    """((code, …), Σ cents) of the selected rows grouped by integer codes (each in range(n)), in
+    ascending order of the codes — what a groupby over the coded columns gives, in integers."""
+    key = np.zeros(int(rows.sum()), dtype=np.int64)
+    for codes, count in keys:
+        key = key * count + codes[rows]
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    if not len(key):
         return []
-    index = sums.index
-    return zip(index.get_level_values(0).tolist(), [int(year) for year in index.get_level_values(1).tolist()],
-               index.get_level_values(2).tolist(), sums.tolist())
+    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    totals = np.add.reduceat(cents[rows][order], starts)
+    unique = key[starts]
+    decoded = []
+    for _, count in reversed(keys):
+        decoded.append((unique % count).tolist())
+        unique = unique // count
+    return zip(zip(*reversed(decoded)), totals.tolist())
+
+
+def _runs(values: np.ndarray) -> dict:
+    """Positions of each value in an array sorted by value (missing values left out): `groupby.indices`."""
+    codes, uniques = pd.factorize(values)
+    if not len(codes):
+        return {}
+    starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
+    ends = np.append(starts[1:], len(codes))
+    return {uniques[codes[start]]: np.arange(start, end) for start, end in zip(starts.tolist(), ends.tolist())
+            if codes[start] >= 0}
 
 
 def _per_row(keys: pd.Series, table: pd.DataFrame) -> list[pd.Series]:
