@@ -3,15 +3,20 @@ beside them): every result equal value for value and digit for digit (Decimal('0
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from test_engine_equivalence import plain
+from udfi.engine.compute import compute_book
 from udfi.engine.depreciation import Asset
 from udfi.engine.property_year import PropertyFacts
 from udfi.money import CENT, HUNDRED, ONE, cents_to_decimal, round_cents, whole_dollars
+from udfi.synth import synth
+from udfi.validate import validate_book
 
 D = Decimal
 YEARS = st.sampled_from([D("27.5"), D("30"), D("39"), D("40"), D("0"), D("7.3")])   # 7.3: not whole half-months
@@ -80,3 +85,26 @@ def test_accumulated_depreciation_added_at_once_equals_adding_year_by_year(place
     fast, reference = make(), make()
     assert same(fast.accumulated_depreciation_through(through),
                 reference.accumulated_depreciation_through_reference(through))
+
+
+def test_returns_of_early_years_are_skipped_without_changing_the_testing_period(tmp_path):
+    """compute_book builds no return for years before tax_year − 2 (only their carryovers and their
+    Form 2220 testing-period UBTI are kept). A debt-financed property with $4,000,000 of rent in 2022
+    makes the trust a large organization for 2025 (UBTI of $1,000,000 or more in one of 2022–2024,
+    IRC §6655(g)(2)); the 2025 and 2024 returns must equal the reference path's, which builds every year."""
+    synth(6, (2020, 2025), 5, tmp_path)
+    with open(tmp_path / "properties.csv", newline="", encoding="utf-8") as handle:
+        properties = list(csv.DictReader(handle))
+    with open(tmp_path / "loans.csv", newline="", encoding="utf-8") as handle:
+        financed = {row["property_id"] for row in csv.DictReader(handle)}
+    target = next(row for row in properties if row["property_id"] in financed and row["acquired_on"] < "2021-06-01"
+                  and not row["disposed_on"])
+    with open(tmp_path / "ledger.csv", "a", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerow(["2022-06-01", target["property_id"], "rent", "4000000.00", "", "one-off"])
+    report = validate_book(tmp_path)
+    book = report.book.for_accounts(set(report.book.accounts["account_id"]) - report.accounts_with_errors)
+    assert target["account_id"] in set(book.accounts["account_id"])
+    year_2022 = next(r for r in compute_book(book, 2022) if r.account_id == target["account_id"])
+    assert year_2022.silos.income_before_nol >= 1_001_000   # counts in the 2025 testing period
+    fast, reference = compute_book(book, 2025), compute_book(book, 2025, columnar=False)
+    assert [plain(result) for result in fast] == [plain(result) for result in reference]

@@ -23,7 +23,7 @@ from udfi.engine.carryovers import carryover_rows, seed, seed_silos
 from udfi.engine.columnar import average_acquisition_debts
 from udfi.engine.flags import carryover_flags, coverage_flags, k1_flags, year_flags, year_span
 from udfi.engine.form_2220 import Form2220, form_2220, is_large_organization
-from udfi.engine.form_990t import Form990T, Payments, form_990t, with_estimated_tax_penalty
+from udfi.engine.form_990t import Form990T, Payments, form_990t, part_i_line_8, with_estimated_tax_penalty
 from udfi.engine.k1 import K1Interest, k1_interests
 from udfi.engine.property_year import PropertyFacts, PropertyYear, compute_property_year
 from udfi.engine.schedule_a import CarryIn, ScheduleA, gross_unrelated_income
@@ -126,8 +126,9 @@ def compute_book(book: Book, tax_year: int, settings: Settings | None = None,
     """Every account's return for `tax_year`. Raises `MissingParameterError` for a year with no parameters.
 
     `columnar`: the average acquisition debt of every property-year is computed at once in integer
-    cents (`engine.columnar`); False computes each from its month balances (the reference path, which
-    tests hold the columnar one to)."""
+    cents (`engine.columnar`), and the returns of years before `tax_year` − 2 are not built (only what
+    they carry forward is kept); False computes each average from its month balances and builds every
+    year's return (the reference path, which tests hold the columnar one to)."""
     with _collector_paused():
         return _compute_book(book, tax_year, settings, keep_history, columnar)
 
@@ -193,6 +194,20 @@ def _compute_book(book: Book, tax_year: int, settings: Settings | None, keep_his
             silos = compute_silos(property_years, state, silo_state, interests, year_parameters,
                                   settings.activity_code, _investment_description(settings, property_years, interests))
             schedule = silos.investment.schedule
+            carry_in, state = state, silos.carry_out
+            silo_carry_in, silo_state = silo_state, silos.silo_carry_out
+            if keep_history:
+                history[year] = property_years
+            # UBTI without NOL deductions, for the testing period of the next years' Form 2220 (line 8 of
+            # Form 990-T is the specific deduction)
+            testing_amount = max(silos.income_before_nol - part_i_line_8(year_parameters), 0)
+            if columnar and year < tax_year - 2:
+                # What is kept of an earlier year is what it carries forward and its testing-period
+                # amount; its return is read only as the prior year of a Form 2220 (tax_year − 1 and
+                # tax_year), so it is not built.
+                testing_period = (testing_period + [testing_amount])[-3:]
+                prior_return = None
+                continue
             overpayment = sum((row[2] for row in given.get(year, []) if row[0] == "prior_year_overpayment"),
                               ZERO)
             payments = Payments(
@@ -208,14 +223,10 @@ def _compute_book(book: Book, tax_year: int, settings: Settings | None, keep_his
             if year >= tax_year - 1:
                 penalty, penalty_note = _estimated_tax_penalty(year, form, payments, prior_return, testing_period)
                 form = with_estimated_tax_penalty(form, penalty)
-            carry_in, state = state, silos.carry_out
-            silo_carry_in, silo_state = silo_state, silos.silo_carry_out
-            if keep_history:
-                history[year] = property_years
             k1_gross = sum((item.gross_for_filing for item in interests), ZERO)
             gross = gross_unrelated_income(property_years) + k1_gross
             must_file = gross >= year_parameters.filing_threshold
-            testing_period = (testing_period + [max(silos.income_before_nol - form.part_i["8"], 0)])[-3:]
+            testing_period = (testing_period + [testing_amount])[-3:]
             prior_return = form if must_file else None
             if year != tax_year:
                 prior_year = form
