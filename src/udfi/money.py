@@ -41,9 +41,12 @@ def round_cents(amount: Decimal) -> Decimal:
 
 def whole_dollars(amount: Decimal) -> int:
     """A form line: whole dollars, rounded half-up (−0.50 → −1)."""
-    if type(amount) is int:   # already whole dollars (most form lines are computed from lines)
+    kind = type(amount)
+    if kind is int:   # already whole dollars (most form lines are computed from lines)
         return amount
-    return int(Decimal(amount).quantize(ONE, rounding=ROUND_HALF_UP))
+    if kind is not Decimal:
+        amount = Decimal(amount)
+    return int(amount.quantize(ONE, rounding=ROUND_HALF_UP))
 
 
 def money_str(amount: Decimal) -> str:
