@@ -22,12 +22,6 @@ from udfi.money import ZERO, cents_to_decimal
 NON_INTEREST_EXPENSES = tuple(category for category in EXPENSE_CATEGORIES if category != "interest")
 
 
-def _date(value) -> dt.date | None:
-    if value is None or pd.isna(value):
-        return None
-    return pd.Timestamp(value).date()
-
-
 def book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, PropertyFacts], dict[str, list[str]],
                                                                dict[tuple[str, int], int]]:
     periods = parameter_store.for_year(tax_year).recovery_periods
@@ -156,7 +150,7 @@ def book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, PropertyF
 
 
 def dates_of(column: pd.Series) -> list[dt.date | None]:
-    """`_date` of every value of a datetime column at once (NaT → None)."""
+    """Every value of a datetime column as a date, at once (NaT → None)."""
     return column.to_numpy(dtype="datetime64[D]").astype(object).tolist()
 
 
