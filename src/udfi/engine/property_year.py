@@ -48,7 +48,6 @@ class PropertyFacts:
     exception_lost_reason: str | None = None
     _depreciation_cache: dict[int, tuple[Decimal, bool]] = field(default_factory=dict, repr=False)
     _accumulated_cache: dict[int, Decimal] = field(default_factory=dict, repr=False)
-    _asset_cache: dict[tuple[int, int], Decimal] = field(default_factory=dict, repr=False)
 
     # By calendar year (acquired on or before December 31, not disposed of before January 1): the
     # same answers as comparing dates, without building them for every account and year.
@@ -71,18 +70,15 @@ class PropertyFacts:
                 cached = (self.depreciation_overrides[tax_year], True)
             else:
                 total = ZERO
-                for index in range(len(self.assets)):   # Asset.for_year, each year-end computed once
+                for index in range(len(self.assets)):   # Asset.for_year
                     total += self._asset_accumulated(index, tax_year) - self._asset_accumulated(index, tax_year - 1)
                 cached = (total, False)
             self._depreciation_cache[tax_year] = cached
         return cached
 
     def _asset_accumulated(self, index: int, year: int) -> Decimal:
-        key = (index, year)
-        cached = self._asset_cache.get(key)
-        if cached is None:
-            cached = self._asset_cache[key] = self.assets[index].accumulated_through(year, self.disposed_on)
-        return cached
+        # not cached: integer arithmetic, and a cache per property would be kept with every result
+        return self.assets[index].accumulated_through(year, self.disposed_on)
 
     def _first_depreciation_year(self) -> int:
         if not self.improvements:

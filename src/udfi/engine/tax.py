@@ -43,7 +43,7 @@ def trust_rate_tax(taxable_income: Decimal, parameters: TaxYearParameters) -> De
     return _trust_rate_tax(Decimal(taxable_income), parameters.brackets)
 
 
-@lru_cache(maxsize=65536)   # many returns share an income (zero, above all) — the result is always to the cent
+@lru_cache(maxsize=1024)   # many returns share an income (zero, above all); the result is always to the cent
 def _trust_rate_tax(taxable_income: Decimal, brackets: tuple) -> Decimal:
     return round_cents(sum((step.tax for step in _steps(taxable_income, brackets)), ZERO))
 
