@@ -295,3 +295,33 @@ def test_documents_parse_to_the_tree_weasyprints_own_parser_builds(tmp_path):
         for html in (statements.render_html(results, charts={}), attachments.render_html(results)):
             expected = tinyhtml5.parse(html, namespace_html_elements=False)
             assert _tree_items(pdf.html_tree(html)) == _tree_items(expected), (book, year)
+            # our user-agent stylesheet covers every element, and no presentational hint is needed
+            assert {node.tag for node in expected.iter()} <= pdf.UA_ELEMENTS, (book, year)
+            assert not PRESENTATIONAL & {name for node in expected.iter() for name in node.attrib}, (book, year)
+
+
+# Attributes WeasyPrint's presentational-hints stylesheet styles (documents built by pdf.layout skip it)
+PRESENTATIONAL = {"align", "valign", "width", "height", "bgcolor", "background", "border", "cellpadding",
+                  "cellspacing", "color", "face", "size", "hidden", "dir", "frame", "rules", "nowrap", "hspace",
+                  "vspace", "type", "start", "clear", "text", "link"}
+
+
+def test_our_parser_and_user_agent_stylesheet_change_no_byte(monkeypatch):
+    """The statements, attachments and letter of the sample book's IRA-CHEN for 2023 (a sale: every
+    attached form) are the same bytes laid out by pdf.layout (libxml2 tree, templates/documents-ua.css)
+    as by WeasyPrint's own HTML(string=...) (its HTML5 parser, its whole user-agent stylesheet and
+    presentational hints)."""
+    from weasyprint import HTML
+
+    from udfi.statements import pdf
+
+    results = [result for result in compute_book(validate_book(SAMPLE).book, 2023, keep_history=True)
+               if result.account_id == "IRA-CHEN"]
+
+    def documents() -> list[bytes]:
+        return list(render_many(results)) + [data for files in render_attachments(results) for data in files.values()]
+
+    ours = documents()
+    monkeypatch.setattr(pdf, "_html_document", lambda html, base_url, fetcher: HTML(
+        string=html, base_url=base_url, **({"url_fetcher": fetcher} if fetcher else {})))
+    assert documents() == ours
