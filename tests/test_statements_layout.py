@@ -325,3 +325,12 @@ def test_our_parser_and_user_agent_stylesheet_change_no_byte(monkeypatch):
     monkeypatch.setattr(pdf, "_html_document", lambda html, base_url, fetcher: HTML(
         string=html, base_url=base_url, **({"url_fetcher": fetcher} if fetcher else {})))
     assert documents() == ours
+
+
+def test_text_xml_cannot_carry_is_laid_out_by_the_html5_parser():
+    """A noncharacter (U+FFFE) in an account's name is not well-formed XML: pdf.layout falls back to
+    WeasyPrint's HTML5 parser instead of failing the account."""
+    from udfi.statements import pdf
+
+    document = pdf.layout("<html><body><p>Trust FBO A\ufffeB IRA</p></body></html>", ("statements/statements.css",))
+    assert len(document.pages) == 1

@@ -250,7 +250,13 @@ def _html_document(html: str, base_url: str, url_fetcher):
     document.base_url = ensure_url(base_url)
     document.url_fetcher = url_fetcher or URLFetcher()
     document.media_type = "print"
-    document.wrapper_element = cssselect2.ElementWrapper.from_html_root(html_tree(html), content_language=None)
+    try:
+        tree = html_tree(html)
+    except Exception:  # noqa: BLE001 — text XML cannot carry (a noncharacter in a name): the HTML5 parser
+        import tinyhtml5  # noqa: PLC0415
+
+        tree = tinyhtml5.parse(html, namespace_html_elements=False)
+    document.wrapper_element = cssselect2.ElementWrapper.from_html_root(tree, content_language=None)
     document.etree_element = document.wrapper_element.etree_element
     return document
 
