@@ -108,23 +108,3 @@ def test_returns_of_early_years_are_skipped_without_changing_the_testing_period(
     assert year_2022.silos.income_before_nol >= 1_001_000   # counts in the 2025 testing period
     fast, reference = compute_book(book, 2025), compute_book(book, 2025, columnar=False)
     assert [plain(result) for result in fast] == [plain(result) for result in reference]
-
-
-def test_the_collector_pause_restores_the_collector_as_it_found_it():
-    import gc
-
-    from udfi.engine.compute import _collector_paused
-    assert gc.isenabled()
-    with _collector_paused():
-        assert not gc.isenabled()
-        with _collector_paused():          # nested (or another thread's) computation
-            assert not gc.isenabled()
-        assert not gc.isenabled()          # still inside the outer one
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with _collector_paused():
-            pass
-        assert not gc.isenabled()          # it was off: left off
-    finally:
-        gc.enable()

@@ -8,10 +8,7 @@ capital losses) flow year by year per account.
 from __future__ import annotations
 
 import datetime as dt
-import gc
-import threading
 from collections import defaultdict
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -97,30 +94,6 @@ def book_years(book: Book, tax_year: int) -> range:
     return account_years(min(firsts.values()) if firsts else None, tax_year)
 
 
-_collector = {"lock": threading.Lock(), "depth": 0, "was_enabled": False}
-
-
-@contextmanager
-def _collector_paused():
-    """The cyclic garbage collector off while a book is computed: the engine builds millions of small
-    acyclic objects, and each full collection walks every one kept so far (the results grow with the
-    book) — on the 10,000-account book about 30% of the CPU. Reference counting still frees what
-    is not kept; the collector is switched back on (if it was on) when the last computation running
-    in any thread ends."""
-    with _collector["lock"]:
-        if _collector["depth"] == 0:
-            _collector["was_enabled"] = gc.isenabled()
-            gc.disable()
-        _collector["depth"] += 1
-    try:
-        yield
-    finally:
-        with _collector["lock"]:
-            _collector["depth"] -= 1
-            if _collector["depth"] == 0 and _collector["was_enabled"]:
-                gc.enable()
-
-
 def compute_book(book: Book, tax_year: int, settings: Settings | None = None,
                  keep_history: bool = False, columnar: bool = True) -> list[AccountYear]:
     """Every account's return for `tax_year`. Raises `MissingParameterError` for a year with no parameters.
@@ -129,8 +102,7 @@ def compute_book(book: Book, tax_year: int, settings: Settings | None = None,
     cents (`engine.columnar`), and the returns of years before `tax_year` − 2 are not built (only what
     they carry forward is kept); False computes each average from its month balances and builds every
     year's return (the reference path, which tests hold the columnar one to)."""
-    with _collector_paused():
-        return _compute_book(book, tax_year, settings, keep_history, columnar)
+    return _compute_book(book, tax_year, settings, keep_history, columnar)
 
 
 def _compute_book(book: Book, tax_year: int, settings: Settings | None, keep_history: bool,
