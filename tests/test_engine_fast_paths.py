@@ -4,6 +4,7 @@ beside them): every result equal value for value and digit for digit (Decimal('0
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -108,3 +109,26 @@ def test_returns_of_early_years_are_skipped_without_changing_the_testing_period(
     assert year_2022.silos.income_before_nol >= 1_001_000   # counts in the 2025 testing period
     fast, reference = compute_book(book, 2025), compute_book(book, 2025, columnar=False)
     assert [plain(result) for result in fast] == [plain(result) for result in reference]
+
+
+def test_a_ledger_row_without_a_readable_date_gives_its_property_no_year(tmp_path):
+    """A date validation could not read is NaT in the typed ledger (its account is an exception and is
+    not computed), but the book's years are still gathered over every row: a NaT row adds no year,
+    the dated rows give theirs (an integer year from NaT overflowed and sank the whole run)."""
+    import pandas as pd
+
+    from udfi.engine.book_facts import first_ledger_years, property_ledger_years
+
+    synth(2, "2021-2022", 5, tmp_path)
+    book = validate_book(tmp_path).book
+    dates = book.ledger["date"].copy()
+    first_property = book.ledger["property_id"].iloc[0]
+    dates.iloc[0] = pd.NaT
+    damaged = dataclasses.replace(book, ledger=book.ledger.assign(date=dates))
+    expected = {}
+    for property_id, date in zip(damaged.ledger["property_id"], damaged.ledger["date"]):
+        if not pd.isna(date):
+            expected.setdefault(property_id, set()).add(date.year)
+    assert property_ledger_years(damaged) == expected
+    assert expected[first_property] <= {2021, 2022}
+    assert set(first_ledger_years(damaged).values()) <= {2021, 2022}

@@ -232,10 +232,16 @@ def property_ledger_years(book: Book) -> dict[str, set[int]]:
         return {}
     # (property, year) pairs as integers: one factorize and one unique over the rows, not a hash of pairs
     codes, properties = pd.factorize(book.ledger["property_id"].to_numpy(dtype=object))
-    years = book.ledger["date"].dt.year.to_numpy(dtype=np.int64)
+    dated = book.ledger["date"].notna().to_numpy()
+    # a row without a readable date (an error validation reported; its account is not computed) has no year
+    kept = (codes >= 0) & dated
+    if not kept.any():
+        return {}
+    years = book.ledger["date"].dt.year.to_numpy(dtype=np.float64)[kept].astype(np.int64)
+    codes = codes[kept].astype(np.int64)
     low = int(years.min())
     span = int(years.max()) - low + 1
-    pairs = np.unique(codes[codes >= 0].astype(np.int64) * span + (years[codes >= 0] - low))
+    pairs = np.unique(codes * span + (years - low))
     result: dict[str, set[int]] = {}
     for code, year in zip((pairs // span).tolist(), (pairs % span + low).tolist()):
         result.setdefault(properties[code], set()).add(year)
