@@ -226,9 +226,62 @@ def _shared_text(text: pd.Series, keep: pd.Series) -> pd.Series:
     return pd.Series(values, index=text.index, dtype=object)
 
 
+class _DistinctRows:
+    """Problems found on a column's distinct values, recorded once per row that holds the value (in row
+    order, as if every row had been checked): a million-row ledger has a few thousand dates and ids."""
+
+    def __init__(self, collect: _Collector, codes: np.ndarray, index: pd.Index, distinct: int):
+        self.collect, self.codes, self.index, self.distinct = collect, codes, index, distinct
+
+    def add_rows(self, severity: str, table: str, rows: pd.Index, column: str | None,
+                 values: pd.Series | list | None, expected: str) -> None:
+        if len(rows) == 0:
+            return
+        chosen = np.zeros(self.distinct, dtype=bool)
+        positions = np.asarray(rows, dtype=np.int64)
+        chosen[positions] = True
+        at = np.flatnonzero(chosen[self.codes])
+        if values is not None:
+            if isinstance(values, pd.Series):
+                values = values.astype(str).tolist()
+            by_value = np.empty(self.distinct, dtype=object)
+            by_value[positions] = values
+            values = by_value[self.codes[at]].tolist()
+        self.collect.add_rows(severity, table, self.index[at], column, values, expected)
+
+
+def _dictionary(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(code per row, distinct values as Python objects): a categorical column (the fast CSV reader's)
+    already is one; other columns are factorized. A missing cell gets a code of its own."""
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        codes = raw.cat.codes.to_numpy()
+        uniques = raw.cat.categories.to_numpy(dtype=object)
+    else:
+        codes, uniques = pd.factorize(raw)
+        uniques = np.asarray(uniques, dtype=object)
+    if len(codes) and codes.min() < 0:
+        codes = np.where(codes < 0, len(uniques), codes)
+        uniques = np.append(uniques, np.array([np.nan], dtype=object))
+    return codes, uniques
+
+
 def _parse_column(spec: TableSpec, column: ColumnSpec, raw: pd.Series, collect: _Collector,
                   date_format: str = "ISO") -> pd.Series:
-    """Convert one text column to its type. Empty cells become NA (or the default)."""
+    """Convert one text column to its type. Empty cells become NA (or the default).
+
+    Each distinct value is parsed and checked once; the result and the problems are spread back to
+    every row holding it."""
+    codes, uniques = _dictionary(raw)
+    rows = _DistinctRows(collect, codes, raw.index, len(uniques))
+    typed = _parse_distinct(spec, column, pd.Series(uniques, dtype=object), rows, date_format)
+    spread = typed.take(codes)
+    spread.index = raw.index
+    return spread
+
+
+def _parse_distinct(spec: TableSpec, column: ColumnSpec, raw: pd.Series, collect: _DistinctRows,
+                    date_format: str) -> pd.Series:
+    """`_parse_column` over distinct values (index = their positions)."""
     text = raw.astype(str).str.strip()
     empty = text == ""
     present = ~empty
@@ -300,10 +353,10 @@ def _parse_column(spec: TableSpec, column: ColumnSpec, raw: pd.Series, collect: 
     if column.type == "ein":
         good = text.str.fullmatch(_EIN.pattern).fillna(False).astype(bool)
         ssn = present & ~good & ssn_shaped_mask(text)
-        for row in text.index[ssn]:
-            collect.add(ERROR, table, row, column.name, _mask_identifier(mask_ssn(text[row])),
-                        "the account's EIN (NN-NNNNNNN); an SSN-shaped number is refused — "
-                        "Form 990-T may be made public, and the IRA reports under its own EIN")
+        collect.add_rows(ERROR, table, text.index[ssn], column.name,
+                         [_mask_identifier(mask_ssn(value)) for value in text[ssn].tolist()],
+                         "the account's EIN (NN-NNNNNNN); an SSN-shaped number is refused — "
+                         "Form 990-T may be made public, and the IRA reports under its own EIN")
         bad = present & ~good & ~ssn
         collect.add_rows(ERROR, table, text.index[bad], column.name, text[bad].map(lambda v: v[:12]),
                          column.expected)
