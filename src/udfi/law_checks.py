@@ -130,7 +130,14 @@ def _years_without_ledger_rows(tables, add_rows, warning, column_codes: ColumnCo
     last_book_year = int(year_of_row.max())
     pairs = np.unique(codes * 1_000_000 + year_of_row)   # dates end in 2100: a year fits in 6 digits
     years = pd.DataFrame({"property_id": property_ids[pairs // 1_000_000], "year": pairs % 1_000_000})
-    years_with_rows = years.groupby("property_id")["year"].agg(set)
+    pair_codes, code_of = pairs // 1_000_000, {property_id: code for code, property_id in enumerate(property_ids)}
+
+    def years_with_rows(property_id) -> set:
+        code = code_of.get(property_id)
+        if code is None:
+            return set()
+        low, high = np.searchsorted(pair_codes, [code, code + 1])
+        return set((pairs[low:high] % 1_000_000).tolist())
     property_account = properties.set_index("property_id")["account_id"] if "account_id" in properties else None
     first_account_year = {}
     if property_account is not None:
@@ -143,7 +150,7 @@ def _years_without_ledger_rows(tables, add_rows, warning, column_codes: ColumnCo
     for index, row in held.loc[_with_missing_years(held, years, last_book_year)].iterrows():
         start = int(row["acquired_on"].year)
         end = last_book_year if pd.isna(row.get("disposed_on")) else min(int(row["disposed_on"].year), last_book_year)
-        present = years_with_rows.get(row["property_id"], set())
+        present = years_with_rows(row["property_id"])
         missing = [year for year in range(start, end + 1) if year not in present]
         if not missing:
             continue

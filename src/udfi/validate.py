@@ -489,6 +489,25 @@ class _Lookups:
         return result.where(known)
 
 
+def _loan_of_another_property(column_codes: ColumnCodes, property_of_loan: pd.Series) -> pd.Series:
+    """Ledger rows whose loan_id names a loan of another property than the row's property_id, compared
+    as codes: each distinct loan's property is looked up once."""
+    ledger = column_codes.tables["ledger"]
+    loan_codes, loan_ids = column_codes.codes("ledger", "loan_id")
+    property_codes, property_ids = column_codes.codes("ledger", "property_id")
+    if property_of_loan.empty or not len(loan_ids):
+        return pd.Series(False, index=ledger.index)
+    where = property_of_loan.index.get_indexer(pd.Index(loan_ids, dtype=object))
+    their_property = property_of_loan.to_numpy(dtype=object).take(np.where(where < 0, 0, where))
+    known = (where >= 0) & pd.notna(their_property)
+    # their property as a code of the row's property_id column; -2 for one no row names (never equal)
+    their_code = pd.Index(property_ids, dtype=object).get_indexer(np.where(known, their_property, None))
+    their_code = np.where(their_code < 0, -2, their_code)
+    row_loan = np.where(loan_codes < 0, 0, loan_codes)
+    wrong = (loan_codes >= 0) & known[row_loan] & (their_code[row_loan] != property_codes)
+    return pd.Series(wrong, index=ledger.index)
+
+
 def _cross_checks(tables: dict[str, pd.DataFrame], collect: _Collector, column_codes: ColumnCodes) -> None:
     accounts = tables["accounts"]
     properties = tables["properties"]
@@ -584,8 +603,7 @@ def _cross_checks(tables: dict[str, pd.DataFrame], collect: _Collector, column_c
     collect.add_rows(ERROR, "ledger", ledger.index[needs_loan], "loan_id", None,
                      "a loan_id (required for interest and principal rows)")
     lookups = _Lookups(column_codes, "ledger")
-    loan_property = lookups.map("loan_id", by_id["property_id"])
-    wrong_property = ledger["loan_id"].notna() & loan_property.notna() & (loan_property != ledger["property_id"])
+    wrong_property = _loan_of_another_property(column_codes, by_id["property_id"])
     collect.add_rows(ERROR, "ledger", ledger.index[wrong_property], "loan_id", ledger.loc[wrong_property, "loan_id"],
                      "a loan of the row's property (" + "the loan belongs to another property)")
     held = properties.drop_duplicates("property_id").set_index("property_id")
