@@ -77,24 +77,30 @@ class Book:
         return cls(source=Path(source), **frames)
 
     def for_accounts(self, account_ids: set[str] | list[str]) -> "Book":
-        """The part of the book that belongs to `account_ids` (for isolating bad accounts)."""
+        """The part of the book that belongs to `account_ids` (for isolating bad accounts). A table
+        none of whose rows is left out is shared, not copied (a clean book is not held twice)."""
         keep = set(account_ids)
-        properties = self.properties[self.properties["account_id"].isin(keep)]
+
+        def rows(frame: pd.DataFrame, column: str, keys: set) -> pd.DataFrame:
+            kept = frame[column].isin(keys)
+            return frame if kept.all() else frame[kept]
+
+        properties = rows(self.properties, "account_id", keep)
         property_ids = set(properties["property_id"])
-        loans = self.loans[self.loans["property_id"].isin(property_ids)]
+        loans = rows(self.loans, "property_id", property_ids)
         loan_ids = set(loans["loan_id"])
         return replace(
             self,
-            accounts=self.accounts[self.accounts["account_id"].isin(keep)],
+            accounts=rows(self.accounts, "account_id", keep),
             properties=properties,
             loans=loans,
-            ledger=self.ledger[self.ledger["property_id"].isin(property_ids)],
-            depreciation=self.depreciation[self.depreciation["property_id"].isin(property_ids)],
-            loan_balances=self.loan_balances[self.loan_balances["loan_id"].isin(loan_ids)],
-            carryovers=self.carryovers[self.carryovers["account_id"].isin(keep)],
-            payments=self.payments[self.payments["account_id"].isin(keep)],
-            account_years=self.account_years[self.account_years["account_id"].isin(keep)],
-            k1s=self.k1s[self.k1s["account_id"].isin(keep)],
+            ledger=rows(self.ledger, "property_id", property_ids),
+            depreciation=rows(self.depreciation, "property_id", property_ids),
+            loan_balances=rows(self.loan_balances, "loan_id", loan_ids),
+            carryovers=rows(self.carryovers, "account_id", keep),
+            payments=rows(self.payments, "account_id", keep),
+            account_years=rows(self.account_years, "account_id", keep),
+            k1s=rows(self.k1s, "account_id", keep),
         )
 
 

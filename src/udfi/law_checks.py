@@ -12,6 +12,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from udfi.column_codes import ColumnCodes
 from udfi.money import cents_to_decimal
 
 RECONCILIATION_TOLERANCE_CENTS = 50  # a lender statement within $0.50 of the ledger agrees with it
@@ -23,11 +24,14 @@ ORIGIN_REQUIRED = {
 }
 
 
-def law_checks(tables: dict[str, pd.DataFrame], add_rows: Callable, error: str, warning: str) -> None:
-    """`add_rows(severity, table, rows, column, values, expected)` records one problem per row label."""
+def law_checks(tables: dict[str, pd.DataFrame], add_rows: Callable, error: str, warning: str,
+               column_codes: ColumnCodes | None = None) -> None:
+    """`add_rows(severity, table, rows, column, values, expected)` records one problem per row label.
+    `column_codes`: the text columns' codes kept by the parser (else they are factorized here)."""
+    column_codes = column_codes or ColumnCodes(tables)
     _carryover_origins(tables, add_rows, error)
-    _statements_against_ledger(tables, add_rows, warning)
-    _years_without_ledger_rows(tables, add_rows, warning)
+    _statements_against_ledger(tables, add_rows, warning, column_codes)
+    _years_without_ledger_rows(tables, add_rows, warning, column_codes)
 
 
 def _carryover_origins(tables, add_rows, error) -> None:
@@ -53,7 +57,7 @@ def _carryover_origins(tables, add_rows, error) -> None:
              "a year before tax_year (a carryover comes from an earlier year)")
 
 
-def _statements_against_ledger(tables, add_rows, warning) -> None:
+def _statements_against_ledger(tables, add_rows, warning, column_codes: ColumnCodes) -> None:
     statements = tables.get("loan_balances")
     loans = tables["loans"]
     if statements is None or not len(statements) or not len(loans):
@@ -64,7 +68,8 @@ def _statements_against_ledger(tables, add_rows, warning) -> None:
     usable = usable[usable["loan_id"].isin(by_loan.index)]
     if not len(usable):
         return
-    principal_rows = ledger[(ledger["category"] == "principal") & ledger["loan_id"].notna()
+    principal_rows = ledger[column_codes.where("ledger", "category", lambda v: v == "principal")
+                            & column_codes.where("ledger", "loan_id", lambda v: v.notna())
                             & ledger["date"].notna() & ledger["amount"].notna()]
     repaid = _repaid_before(principal_rows, usable["loan_id"], usable["as_of"])
     implied = usable["loan_id"].map(by_loan["principal"]).astype("Int64") - pd.Series(repaid, index=usable.index)
@@ -110,28 +115,42 @@ def _repaid_before(principal_rows: pd.DataFrame, loan_ids: pd.Series, days: pd.S
     return np.where(before > first, running[np.maximum(before - 1, 0)], 0).astype(np.int64)
 
 
-def _years_without_ledger_rows(tables, add_rows, warning) -> None:
+def _years_without_ledger_rows(tables, add_rows, warning, column_codes: ColumnCodes) -> None:
     """A held property-year with no ledger rows at all: either history the book does not cover (not
     rolled forward — give carryovers.csv) or a year computed with no rent and no expenses."""
     properties, ledger = tables["properties"], tables["ledger"]
-    dated = ledger.dropna(subset=["property_id", "date"])
-    if not len(properties) or not len(dated):
+    codes, property_ids = column_codes.codes("ledger", "property_id")
+    dated = (codes >= 0) & ledger["date"].notna().to_numpy(dtype=bool)
+    if not len(properties) or not dated.any():
         return
-    last_book_year = int(dated["date"].dt.year.max())
-    # (property, year) pairs first: the ledger has millions of rows, a property a few years
-    years = dated[["property_id"]].assign(year=dated["date"].dt.year).drop_duplicates()
-    years_with_rows = years.groupby("property_id")["year"].agg(set)
+    # (property, year) pairs first, on integer codes: the ledger has millions of rows, a property a few years
+    codes = codes[dated].astype(np.int64)
+    days = ledger["date"].to_numpy(dtype="datetime64[D]")[dated]
+    year_of_row = days.astype("datetime64[Y]").astype(np.int64) + 1970
+    last_book_year = int(year_of_row.max())
+    pairs = np.unique(codes * 1_000_000 + year_of_row)   # dates end in 2100: a year fits in 6 digits
+    years = pd.DataFrame({"property_id": property_ids[pairs // 1_000_000], "year": pairs % 1_000_000})
+    pair_codes, code_of = pairs // 1_000_000, {property_id: code for code, property_id in enumerate(property_ids)}
+
+    def years_with_rows(property_id) -> set:
+        code = code_of.get(property_id)
+        if code is None:
+            return set()
+        low, high = np.searchsorted(pair_codes, [code, code + 1])
+        return set((pairs[low:high] % 1_000_000).tolist())
     property_account = properties.set_index("property_id")["account_id"] if "account_id" in properties else None
     first_account_year = {}
     if property_account is not None:
-        first_by_property = dated.groupby("property_id")["date"].min()
+        first_day = pd.Series(days).groupby(codes).min()
+        first_by_property = pd.Series(first_day.to_numpy(dtype="datetime64[ns]"),
+                                      index=pd.Index(property_ids[first_day.index.to_numpy()], dtype=object))
         account_of = first_by_property.index.map(property_account.groupby(level=0).first())
         first_account_year = first_by_property.groupby(account_of).min().dt.year.to_dict()
     held = properties.dropna(subset=["property_id", "acquired_on"])
     for index, row in held.loc[_with_missing_years(held, years, last_book_year)].iterrows():
         start = int(row["acquired_on"].year)
         end = last_book_year if pd.isna(row.get("disposed_on")) else min(int(row["disposed_on"].year), last_book_year)
-        present = years_with_rows.get(row["property_id"], set())
+        present = years_with_rows(row["property_id"])
         missing = [year for year in range(start, end + 1) if year not in present]
         if not missing:
             continue

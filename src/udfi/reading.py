@@ -213,6 +213,39 @@ def _scan_records(path: Path, encoding: str, file: str, width: int) -> tuple[pd.
     return frame, problems
 
 
+def _has_quote(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return any(b'"' in block for block in iter(lambda: handle.read(1 << 23), b""))
+
+
+def _arrow_frame(path: Path, header: list[str], names: list[str]) -> pd.DataFrame | None:
+    """The fast path for a plain UTF-8 file: pyarrow's CSV reader, every column dictionary-encoded (a
+    categorical of text: a million-row ledger holds each distinct date or id once, not a million strings).
+
+    None, and pandas' reader decides, for anything else: a file with a quote character anywhere (the
+    two parsers differ on an unterminated or stray quote), a short or a long row, bytes that are not
+    UTF-8, a header pyarrow splits differently from the csv module. On the files it accepts the cells
+    are the text pandas' C parser gives (tests/test_reading_fast.py compares both on generated files)."""
+    import pyarrow as pa  # noqa: PLC0415 — pandas has loaded it already
+    import pyarrow.csv as pa_csv  # noqa: PLC0415
+
+    if len(set(header)) != len(header) or _has_quote(path):
+        return None
+    text = pa.dictionary(pa.int32(), pa.string())
+    try:
+        table = pa_csv.read_csv(
+            path,
+            parse_options=pa_csv.ParseOptions(quote_char=False, ignore_empty_lines=False),
+            convert_options=pa_csv.ConvertOptions(column_types={name: text for name in header},
+                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowException, OSError, ValueError):
+        return None
+    if table.column_names != header:
+        return None
+    columns = {name: table.column(position).to_pandas() for position, name in enumerate(names)}
+    return pd.DataFrame(columns, copy=False)
+
+
 def read_csv_table(path: Path, file: str, required: bool) -> tuple[pd.DataFrame | None, list[Problem]]:
     """One CSV table as stripped-free text cells, or None with the problems that stop it."""
     try:
@@ -261,7 +294,9 @@ def read_csv_table(path: Path, file: str, required: bool) -> tuple[pd.DataFrame 
         return None, problems + [_problem(severity, file, "a header row naming the columns (row 1 is empty)",
                                           row=1, book_wide=required)]
 
-    frame = None
+    frame = _arrow_frame(path, first, names) if encoding in ("utf-8", "utf-8-sig") else None
+    if frame is not None:
+        return _unnamed_empty_columns(_drop_blank(frame)), problems
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from udfi.book import Book
+from udfi.column_codes import ColumnCodes, canonical_codes
 from udfi.k1_checks import k1_checks
 from udfi.law_checks import law_checks
 from udfi.schemas import ColumnSpec, TableSpec, table_specs
@@ -226,9 +227,64 @@ def _shared_text(text: pd.Series, keep: pd.Series) -> pd.Series:
     return pd.Series(values, index=text.index, dtype=object)
 
 
+class _DistinctRows:
+    """Problems found on a column's distinct values, recorded once per row that holds the value (in row
+    order, as if every row had been checked): a million-row ledger has a few thousand dates and ids."""
+
+    def __init__(self, collect: _Collector, codes: np.ndarray, index: pd.Index, distinct: int):
+        self.collect, self.codes, self.index, self.distinct = collect, codes, index, distinct
+
+    def add_rows(self, severity: str, table: str, rows: pd.Index, column: str | None,
+                 values: pd.Series | list | None, expected: str) -> None:
+        if len(rows) == 0:
+            return
+        chosen = np.zeros(self.distinct, dtype=bool)
+        positions = np.asarray(rows, dtype=np.int64)
+        chosen[positions] = True
+        at = np.flatnonzero(chosen[self.codes])
+        if values is not None:
+            if isinstance(values, pd.Series):
+                values = values.astype(str).tolist()
+            by_value = np.empty(self.distinct, dtype=object)
+            by_value[positions] = values
+            values = by_value[self.codes[at]].tolist()
+        self.collect.add_rows(severity, table, self.index[at], column, values, expected)
+
+
+def _dictionary(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(code per row, distinct values as Python objects): a categorical column (the fast CSV reader's)
+    already is one; other columns are factorized. A missing cell gets a code of its own."""
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        codes = raw.cat.codes.to_numpy()
+        uniques = raw.cat.categories.to_numpy(dtype=object)
+    else:
+        codes, uniques = pd.factorize(raw)
+        uniques = np.asarray(uniques, dtype=object)
+    if len(codes) and codes.min() < 0:
+        codes = np.where(codes < 0, len(uniques), codes)
+        uniques = np.append(uniques, np.array([np.nan], dtype=object))
+    return codes, uniques
+
+
 def _parse_column(spec: TableSpec, column: ColumnSpec, raw: pd.Series, collect: _Collector,
-                  date_format: str = "ISO") -> pd.Series:
-    """Convert one text column to its type. Empty cells become NA (or the default)."""
+                  date_format: str = "ISO", column_codes: ColumnCodes | None = None) -> pd.Series:
+    """Convert one text column to its type. Empty cells become NA (or the default).
+
+    Each distinct value is parsed and checked once; the result and the problems are spread back to
+    every row holding it."""
+    codes, uniques = _dictionary(raw)
+    rows = _DistinctRows(collect, codes, raw.index, len(uniques))
+    typed = _parse_distinct(spec, column, pd.Series(uniques, dtype=object), rows, date_format)
+    if column_codes is not None and typed.dtype == object:
+        column_codes.keep(spec.table, column.name, *canonical_codes(codes, typed.to_numpy(dtype=object)))
+    spread = typed.take(codes)
+    spread.index = raw.index
+    return spread
+
+
+def _parse_distinct(spec: TableSpec, column: ColumnSpec, raw: pd.Series, collect: _DistinctRows,
+                    date_format: str) -> pd.Series:
+    """`_parse_column` over distinct values (index = their positions)."""
     text = raw.astype(str).str.strip()
     empty = text == ""
     present = ~empty
@@ -300,10 +356,10 @@ def _parse_column(spec: TableSpec, column: ColumnSpec, raw: pd.Series, collect: 
     if column.type == "ein":
         good = text.str.fullmatch(_EIN.pattern).fillna(False).astype(bool)
         ssn = present & ~good & ssn_shaped_mask(text)
-        for row in text.index[ssn]:
-            collect.add(ERROR, table, row, column.name, _mask_identifier(mask_ssn(text[row])),
-                        "the account's EIN (NN-NNNNNNN); an SSN-shaped number is refused — "
-                        "Form 990-T may be made public, and the IRA reports under its own EIN")
+        collect.add_rows(ERROR, table, text.index[ssn], column.name,
+                         [_mask_identifier(mask_ssn(value)) for value in text[ssn].tolist()],
+                         "the account's EIN (NN-NNNNNNN); an SSN-shaped number is refused — "
+                         "Form 990-T may be made public, and the IRA reports under its own EIN")
         bad = present & ~good & ~ssn
         collect.add_rows(ERROR, table, text.index[bad], column.name, text[bad].map(lambda v: v[:12]),
                          column.expected)
@@ -312,10 +368,11 @@ def _parse_column(spec: TableSpec, column: ColumnSpec, raw: pd.Series, collect: 
     raise ValueError(f"unknown column type {column.type!r} in schema {table}")
 
 
-def _parse_table(spec: TableSpec, raw: pd.DataFrame, collect: _Collector,
-                 date_format: str = "ISO", consume: bool = False) -> tuple[pd.DataFrame, set]:
+def _parse_table(spec: TableSpec, raw: pd.DataFrame, collect: _Collector, date_format: str = "ISO",
+                 consume: bool = False, column_codes: ColumnCodes | None = None) -> tuple[pd.DataFrame, set]:
     """Parse every column; returns (typed frame, set of (row, column) that failed to parse).
-    `consume`: drop each raw column from `raw` once it is parsed (the caller's frame is emptied)."""
+    `consume`: drop each raw column from `raw` once it is parsed (the caller's frame is emptied).
+    `column_codes`: keeps each text column's codes for the book checks."""
     missing = [column.name for column in spec.columns if column.required and column.name not in raw.columns]
     for name in missing:
         collect.add(ERROR, spec.table, None, name, "", f"a column named {name!r} (required)")
@@ -329,7 +386,7 @@ def _parse_table(spec: TableSpec, raw: pd.DataFrame, collect: _Collector,
     for column in spec.columns:
         if column.name in raw.columns:
             text = raw.pop(column.name) if consume else raw[column.name]
-            typed[column.name] = _parse_column(spec, column, text, collect, date_format)
+            typed[column.name] = _parse_column(spec, column, text, collect, date_format, column_codes)
             del text
         else:
             # An absent column parses as empty cells (typed NA, or the default); a missing required
@@ -412,30 +469,46 @@ def _map(values: pd.Series, mapping: pd.Series) -> pd.Series:
 
 
 class _Lookups:
-    """`_map` for the ledger's id columns: each column's millions of ids are hashed once (factorized),
-    and every mapping after that is looked up for the distinct ids only."""
+    """`_map` for the id columns of one table: each id is looked up once, not once per row (the
+    ledger's millions of ids are a few thousand distinct ones)."""
 
-    def __init__(self):
-        self._codes: dict[int, tuple[pd.Series, np.ndarray, pd.Index]] = {}
+    def __init__(self, column_codes: ColumnCodes, table: str):
+        self.column_codes, self.table = column_codes, table
 
-    def map(self, values: pd.Series, mapping: pd.Series) -> pd.Series:
+    def map(self, column: str, mapping: pd.Series) -> pd.Series:
+        values = self.column_codes.tables[self.table][column]
         if mapping.empty or not mapping.index.is_unique:
             return _map(values, mapping)
-        entry = self._codes.get(id(values))
-        if entry is None or entry[0] is not values:
-            codes, uniques = pd.factorize(values.to_numpy(dtype=object))
-            entry = self._codes[id(values)] = (values, codes, pd.Index(uniques, dtype=object))
-        _, codes, uniques = entry
+        codes, uniques = self.column_codes.codes(self.table, column)
         if not len(uniques):   # every value empty
             return pd.Series(index=values.index, dtype=mapping.dtype)
-        where = mapping.index.get_indexer(uniques)
+        where = mapping.index.get_indexer(pd.Index(uniques, dtype=object))
         taken = mapping.take(np.where(where < 0, 0, where)).to_numpy()
         known = (where >= 0)[codes] & (codes >= 0)
         result = pd.Series(taken[np.where(codes < 0, 0, codes)], index=values.index, dtype=mapping.dtype)
         return result.where(known)
 
 
-def _cross_checks(tables: dict[str, pd.DataFrame], collect: _Collector) -> None:
+def _loan_of_another_property(column_codes: ColumnCodes, property_of_loan: pd.Series) -> pd.Series:
+    """Ledger rows whose loan_id names a loan of another property than the row's property_id, compared
+    as codes: each distinct loan's property is looked up once."""
+    ledger = column_codes.tables["ledger"]
+    loan_codes, loan_ids = column_codes.codes("ledger", "loan_id")
+    property_codes, property_ids = column_codes.codes("ledger", "property_id")
+    if property_of_loan.empty or not len(loan_ids):
+        return pd.Series(False, index=ledger.index)
+    where = property_of_loan.index.get_indexer(pd.Index(loan_ids, dtype=object))
+    their_property = property_of_loan.to_numpy(dtype=object).take(np.where(where < 0, 0, where))
+    known = (where >= 0) & pd.notna(their_property)
+    # their property as a code of the row's property_id column; -2 for one no row names (never equal)
+    their_code = pd.Index(property_ids, dtype=object).get_indexer(np.where(known, their_property, None))
+    their_code = np.where(their_code < 0, -2, their_code)
+    row_loan = np.where(loan_codes < 0, 0, loan_codes)
+    wrong = (loan_codes >= 0) & known[row_loan] & (their_code[row_loan] != property_codes)
+    return pd.Series(wrong, index=ledger.index)
+
+
+def _cross_checks(tables: dict[str, pd.DataFrame], collect: _Collector, column_codes: ColumnCodes) -> None:
     accounts = tables["accounts"]
     properties = tables["properties"]
     loans = tables["loans"]
@@ -444,7 +517,8 @@ def _cross_checks(tables: dict[str, pd.DataFrame], collect: _Collector) -> None:
     def reference(table: str, column: str, target: pd.Series, what: str) -> None:
         frame = tables[table]
         values = frame[column]
-        bad = values.notna() & ~values.isin(set(target.dropna()))
+        known = set(target.dropna())
+        bad = column_codes.where(table, column, lambda distinct: distinct.notna() & ~distinct.isin(known))
         collect.add_rows(ERROR, table, frame.index[bad], column, values[bad], f"{what} that exists")
 
     reference("properties", "account_id", accounts["account_id"], "an account_id from accounts.csv")
@@ -524,18 +598,17 @@ def _cross_checks(tables: dict[str, pd.DataFrame], collect: _Collector) -> None:
         collect.add_rows(WARNING, "loans", loans.index[flagged], flag, loans.loc[flagged, flag], text)
 
     # ledger: loan rules, holding period, duplicates, balances
-    category = ledger["category"]
-    needs_loan = category.isin(["interest", "principal"]) & ledger["loan_id"].isna()
+    needs_loan = (column_codes.where("ledger", "category", lambda v: v.isin(["interest", "principal"]))
+                  & column_codes.where("ledger", "loan_id", lambda v: v.isna()))
     collect.add_rows(ERROR, "ledger", ledger.index[needs_loan], "loan_id", None,
                      "a loan_id (required for interest and principal rows)")
-    lookups = _Lookups()
-    loan_property = lookups.map(ledger["loan_id"], by_id["property_id"])
-    wrong_property = ledger["loan_id"].notna() & loan_property.notna() & (loan_property != ledger["property_id"])
+    lookups = _Lookups(column_codes, "ledger")
+    wrong_property = _loan_of_another_property(column_codes, by_id["property_id"])
     collect.add_rows(ERROR, "ledger", ledger.index[wrong_property], "loan_id", ledger.loc[wrong_property, "loan_id"],
                      "a loan of the row's property (" + "the loan belongs to another property)")
     held = properties.drop_duplicates("property_id").set_index("property_id")
-    start = lookups.map(ledger["property_id"], held["acquired_on"])
-    end = lookups.map(ledger["property_id"], held["disposed_on"])
+    start = lookups.map("property_id", held["acquired_on"])
+    end = lookups.map("property_id", held["disposed_on"])
     outside = ledger["date"].notna() & start.notna() & (
         (ledger["date"] < start) | (end.notna() & (ledger["date"] > end)))
     collect.add_rows(WARNING, "ledger", ledger.index[outside], "date",
@@ -545,8 +618,9 @@ def _cross_checks(tables: dict[str, pd.DataFrame], collect: _Collector) -> None:
     collect.add_rows(WARNING, "ledger", ledger.index[duplicated], None, None,
                      "a unique row (this row repeats an earlier row exactly; both are counted)")
 
-    payments = ledger[(category == "principal") & ledger["loan_id"].notna() & ledger["amount"].notna()
-                      & ledger["date"].notna()]
+    principal_rows = (column_codes.where("ledger", "category", lambda v: v == "principal")
+                      & column_codes.where("ledger", "loan_id", lambda v: v.notna()))
+    payments = ledger[principal_rows & ledger["amount"].notna() & ledger["date"].notna()]
     if len(payments):
         ordered = payments.sort_values(["loan_id", "date"], kind="stable")
         paid = ordered.groupby("loan_id", sort=False)["amount"].cumsum()
@@ -565,7 +639,7 @@ def _cross_checks(tables: dict[str, pd.DataFrame], collect: _Collector) -> None:
                          ordered.loc[before_origination, "date"].dt.strftime("%Y-%m-%d"),
                          "a principal repayment dated on or after the loan's origination")
 
-    law_checks(tables, collect.add_rows, ERROR, WARNING)
+    law_checks(tables, collect.add_rows, ERROR, WARNING, column_codes)
     k1_checks(tables, collect.add_rows, ERROR, WARNING)
 
     if "depreciation" in tables:
@@ -611,7 +685,8 @@ def _attribute_accounts(problems: list[Problem], tables: dict[str, pd.DataFrame]
     return attributed
 
 
-def _check_totals(typed: dict[str, pd.DataFrame], specs: dict[str, TableSpec], collect: _Collector) -> None:
+def _check_totals(typed: dict[str, pd.DataFrame], specs: dict[str, TableSpec], collect: _Collector,
+                  column_codes: ColumnCodes) -> None:
     """The total of |amounts| per owner (see _TOTAL_KEYS) must stay within MAX_AMOUNT_CENTS.
 
     Summed exactly: each |amount| ≤ 10^14 is split into high and low 32-bit halves whose per-group
@@ -621,28 +696,30 @@ def _check_totals(typed: dict[str, pd.DataFrame], specs: dict[str, TableSpec], c
         frame = typed.get(table)
         if frame is None or frame.empty or key not in frame.columns:
             continue
+        owner_codes, owners = column_codes.codes(table, key)
         for column in (c.name for c in specs[table].columns if c.type == "money"):
             values = frame[column]
-            known = values.notna() & frame[key].notna()
+            known = (values.notna().to_numpy(dtype=bool) & (owner_codes >= 0))
             if not known.any():
                 continue
             magnitude = values[known].astype("int64").abs().to_numpy()
-            keys = frame.loc[known, key].to_numpy(dtype=object)
+            keys = owner_codes[known]   # the owner's code: equal codes, equal owners
             parts = pd.DataFrame({"key": keys, "high": magnitude >> 32, "low": magnitude & 0xFFFFFFFF})
             sums = parts.groupby("key", sort=False)[["high", "low"]].sum()
-            totals = {owner: (int(high) << 32) + int(low)
-                      for owner, high, low in zip(sums.index, sums["high"], sums["low"])}
-            over = [owner for owner, total in totals.items() if total > MAX_AMOUNT_CENTS]
-            for owner in over:
-                rows = frame.index[known][keys == owner]
+            totals = {code: (int(high) << 32) + int(low)
+                      for code, high, low in zip(sums.index, sums["high"], sums["low"])}
+            over = [code for code, total in totals.items() if total > MAX_AMOUNT_CENTS]
+            for code in over:
+                owner = owners[code]
+                rows = frame.index[known][keys == code]
                 running = 0
-                for row, amount in zip(rows, magnitude[keys == owner]):
+                for row, amount in zip(rows, magnitude[keys == code]):
                     running += int(amount)
                     if running > MAX_AMOUNT_CENTS:
                         collect.add(ERROR, table, row, column, f"{int(values[row]) / 100:.2f}",
                                     f"amounts whose total for {key} {owner} stays within "
                                     f"${MAX_AMOUNT_CENTS // 100:,}.00 (udfi's bound; the total of this column "
-                                    f"reaches ${totals[owner] // 100:,} and passes the bound at this row)")
+                                    f"reaches ${totals[code] // 100:,} and passes the bound at this row)")
                         break
 
 
@@ -663,6 +740,7 @@ def validate_book(source: str | Path, date_format: str = "ISO") -> ValidationRep
     collect = _Collector(problems, file_of)
 
     typed: dict[str, pd.DataFrame] = {}
+    column_codes = ColumnCodes(typed)
     for name, spec in specs.items():
         if name not in raw_tables:
             if spec.required and name not in unreadable:
@@ -674,14 +752,14 @@ def validate_book(source: str | Path, date_format: str = "ISO") -> ValidationRep
         raw = raw_tables.pop(name)
         if name == "ledger":
             ledger_duplicated = raw.duplicated(keep="first")   # on the text, as written
-        frame, failed = _parse_table(spec, raw, collect, date_format, consume=True)
+        frame, failed = _parse_table(spec, raw, collect, date_format, consume=True, column_codes=column_codes)
         del raw
         _apply_pandera(spec, frame, failed, collect)
         typed[name] = frame
-    _check_totals(typed, specs, collect)
+    _check_totals(typed, specs, collect, column_codes)
     if all(name in typed for name in ("accounts", "properties", "loans", "ledger")):
         typed["_ledger_duplicated"] = ledger_duplicated
-        _cross_checks(typed, collect)
+        _cross_checks(typed, collect, column_codes)
         del typed["_ledger_duplicated"]
 
     problems = _attribute_accounts(problems, typed, file_of)
