@@ -21,7 +21,14 @@ import pandas as pd
 NAT = np.iinfo(np.int64).min  # a missing datetime64[ns] as int64
 
 
+EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+NS_PER_DAY = 86_400 * 10**9
+
+
 def _ns(day) -> int:
+    """pd.Timestamp(day).value, without building a Timestamp for a plain date."""
+    if type(day) is dt.date:
+        return (day.toordinal() - EPOCH_ORDINAL) * NS_PER_DAY
     return pd.Timestamp(day).value
 
 
@@ -39,12 +46,16 @@ class BookColumns:
         self._text: dict[tuple[str, str], np.ndarray] = {}
         self._raw: dict[tuple[str, str], np.ndarray] = {}
         self._dates: dict[tuple[str, str], np.ndarray] = {}
+        self._is_date: dict[tuple[str, str], bool] = {}
 
     def frame(self, table: str) -> pd.DataFrame:
         return getattr(self.book, table)
 
     def is_date(self, table: str, column: str) -> bool:
-        return pd.api.types.is_datetime64_any_dtype(self.frame(table)[column])
+        key = (table, column)
+        if key not in self._is_date:
+            self._is_date[key] = pd.api.types.is_datetime64_any_dtype(self.frame(table)[column])
+        return self._is_date[key]
 
     def text(self, table: str, column: str) -> np.ndarray:
         """The column as `rows_of` compares it: ``astype(str)``."""
