@@ -5,6 +5,7 @@ together, or none of them."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from pathlib import Path
 
 import udfi
@@ -19,6 +20,36 @@ from udfi.batch.records import EXCEPTION_COLUMNS, VALIDATE, ExceptionRow, proble
 from udfi.batch.reports import YEAR_COLUMN, other_years, other_years_rows, with_year, xlsx_bytes
 from udfi.safety import mask_ssn
 from udfi.summary import USER_COLUMNS
+
+
+def _warm_up() -> None:
+    try:
+        import openpyxl  # noqa: F401, PLC0415 — the .xlsx twins
+
+        from udfi.diagnostics.render import _css, _environment  # noqa: PLC0415
+
+        _environment().get_template("batch.html.j2")
+        _css()
+    except Exception:  # noqa: BLE001 — only a head start: the reports import and fail for themselves
+        pass
+
+
+_WARMING: list[threading.Thread] = []
+
+
+def warm_up_in_background() -> None:
+    """Import the spreadsheet writer and compile the diagnostics page while the workers run (this
+    process only waits for them then), not after them: ~0.5 s of CPU off the end of every run."""
+    thread = threading.Thread(target=_warm_up, name="udfi-reports-warm-up", daemon=True)
+    _WARMING.append(thread)
+    thread.start()
+
+
+def finish_warm_up() -> None:
+    """Wait for the warm-up: before forking new workers (a fork must not copy a half-done import)
+    and before the reports."""
+    while _WARMING:
+        _WARMING.pop().join()
 
 def _xlsx_name(csv_name: str) -> str:
     return csv_name[:-len(".csv")] + ".xlsx" if csv_name.endswith(".csv") else csv_name + ".xlsx"

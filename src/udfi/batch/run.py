@@ -43,7 +43,7 @@ from udfi.batch.options import (EXCEPTION_USER_COLUMNS, EXIT_EXCEPTIONS, EXIT_IN
                                 parse_parts)
 from udfi.batch.plan import _efile_settings, _plan, _Plan  # noqa: F401
 from udfi.batch.records import ExceptionRow, short_error
-from udfi.batch.report_files import _write_problem_files, _write_reports
+from udfi.batch.report_files import _write_problem_files, _write_reports, finish_warm_up, warm_up_in_background
 from udfi.batch.schedule import _check_cluster, _finish_unprepared, _open_cluster, _schedule
 from udfi.batch.workers import new_pool
 from udfi.safety import mask_ssn
@@ -200,6 +200,8 @@ def _run(options: PrepareOptions, out: Path, permissions: Permissions, blanks, o
             jobs = _check_cluster(pool, plan, blanks)
         outcome.stage_seconds["validate"] = time.perf_counter() - started
         _check_space(out, len(plan.todo), options.flatten)
+        if pool is not None:
+            warm_up_in_background()
         stage_seconds = _schedule(options, out, permissions, blanks, plan, pool, jobs, outcome, progress_stream,
                                   interactive, kind, custodian, timestamp)
         outcome.stage_seconds.update(stage_seconds)
@@ -219,6 +221,7 @@ def _run(options: PrepareOptions, out: Path, permissions: Permissions, blanks, o
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 
+    finish_warm_up()
     _finish_unprepared(plan, outcome)
     if kind.name == PREPARE.name:  # one batch kind owns the owners' problem files (OUT may be shared)
         _write_problem_files(options, out, permissions, plan, report)

@@ -19,6 +19,7 @@ from udfi.batch.package import ChunkJob
 from udfi.batch.plan import _Plan
 from udfi.batch.progress import Progress
 from udfi.batch.records import RUN, WORKER, AccountRecord, ChunkResult, ExceptionRow, blank_summary, short_error
+from udfi.batch.report_files import finish_warm_up
 from udfi.batch.workers import new_pool
 from udfi.engine.compute import Settings
 
@@ -124,6 +125,7 @@ def _renewed(pool, jobs: int):
     if hasattr(pool, "renewed"):
         return pool.renewed()
     pool.shutdown(wait=True, cancel_futures=True)
+    finish_warm_up()
     return new_pool(jobs)
 
 
