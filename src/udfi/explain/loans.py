@@ -57,8 +57,8 @@ class LoanDerivations(DerivationBase):
         if in_effect is not None:
             as_of, stated = in_effect
             statement_rows = self._rows_of("loan_balances", loan_id=loan.loan_id, as_of=pd.Timestamp(as_of))
-            later = [row for row in self._principal_rows_before(loan.loan_id, day)
-                     if row not in set(self._principal_rows_before(loan.loan_id, as_of))]
+            before_statement = set(self._principal_rows_before(loan.loan_id, as_of))
+            later = [row for row in self._principal_rows_before(loan.loan_id, day) if row not in before_statement]
             repaid_since = loan.ledger_balance(as_of) - loan.ledger_balance(day)
             return self.add(key, _m(value), f"(balance on the lender's statement of {as_of.isoformat()} − principal "
                             "repaid in the ledger since then) × acquisition share — a statement sets the balance from "

@@ -92,7 +92,7 @@ class BookRows:
         self.book = columns.book
         self._positions = positions
         self._equal: dict[tuple[str, tuple[str, ...]], dict[tuple, list[int]]] = {}
-        self._ledger: dict[str, list[tuple[str, int, object, int]]] | None = None
+        self._ledger: dict[str, dict[object, list[tuple[int, object, int]]]] | None = None
         self._principal: dict[object, list[tuple[int, int]]] | None = None
 
     @classmethod
@@ -143,33 +143,33 @@ class BookRows:
 
     # ---- the ledger (figures.ledger_rows, principal rows before a day) -------------------------
 
-    def _ledger_by_property(self) -> dict[str, list[tuple[str, int, object, int]]]:
+    def _ledger_by_property(self) -> dict[str, dict[object, list[tuple[int, object, int]]]]:
+        """property → category → (date, loan, row) of the ledger rows, in row order."""
         if self._ledger is None:
             where = self._where("ledger")
             columns = self.columns
-            grouped: dict[str, list] = defaultdict(list)
+            grouped: dict[str, dict[object, list]] = {}
             for pid, category, day, loan_id, row in zip(columns.raw("ledger", "property_id")[where].tolist(),
                                                          columns.raw("ledger", "category")[where].tolist(),
                                                          columns.dates("ledger", "date")[where].tolist(),
                                                          columns.raw("ledger", "loan_id")[where].tolist(),
                                                          self._source_rows("ledger", where)):
-                if not pd.isna(pid):
-                    grouped[pid].append((category, day, loan_id, row))
-            self._ledger = dict(grouped)
+                if (type(pid) is str or not pd.isna(pid)) and category is not pd.NA and day != NAT:
+                    grouped.setdefault(pid, {}).setdefault(category, []).append((day, loan_id, row))
+            self._ledger = grouped
         return self._ledger
 
     def ledger(self, facts, tax_year: int, categories: tuple[str, ...], loan_id: str | None = None) -> list[int]:
         """The property's ledger rows of `categories` dated in `tax_year` inside the holding period
         (and of `loan_id` when given) — `figures.ledger_rows`."""
-        rows = self._ledger_by_property().get(facts.property_id)
-        if not rows:
+        by_category = self._ledger_by_property().get(facts.property_id)
+        if not by_category:
             return []
         start = _ns(max(facts.acquired_on, dt.date(tax_year, 1, 1)))
         end = _ns(dt.date(tax_year, 12, 31) if facts.disposed_on is None
                   else min(facts.disposed_on, dt.date(tax_year, 12, 31)))
-        return sorted(row for category, day, loan, row in rows
-                      if category is not pd.NA and category in categories and day != NAT and start <= day <= end
-                      and (loan_id is None or _equals(loan, loan_id)))
+        return sorted(row for category in set(categories) for day, loan, row in by_category.get(category, ())
+                      if start <= day <= end and (loan_id is None or _equals(loan, loan_id)))
 
     def principal_before(self, loan_id: str, day: dt.date) -> list[int]:
         """Ledger rows of `principal` for the loan dated before `day`, sorted."""
