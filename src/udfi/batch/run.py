@@ -182,7 +182,7 @@ def _run(options: PrepareOptions, out: Path, permissions: Permissions, blanks, o
     plan = None
     # Start the workers while this process is still small (they are forked at once); a cluster is
     # reached before the book is read, so a wrong address fails at once.
-    pool = _open_cluster(options) if options.cluster else new_pool(jobs) if jobs > 1 else None
+    pool = _open_cluster(options) if options.cluster else new_pool(jobs, options.tax_year) if jobs > 1 else None
     try:
         try:
             report = validate_book(options.book, date_format=options.date_format)
