@@ -7,6 +7,7 @@ and one font family in every document (the continuation page included)."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 import shutil
 import subprocess
 from itertools import combinations
@@ -199,41 +200,137 @@ def test_one_font_family_in_every_document(documents, tmp_path):
     assert all("Serif" not in font for font in fonts) and fonts
 
 
+def _overlap(first, second) -> bool:
+    return first[0] < second[2] and second[0] < first[2] and first[1] < second[3] and second[1] < first[3]
+
+
 def test_chart_percent_labels_do_not_collide_with_six_properties(tmp_path):
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    from udfi.statements.chart import STYLE, chart_figure
+    """The chart's geometry (what the SVG draws; text boxes from the embedded face's advance widths):
+    no two percentage labels overlap, nor a label the legend, a year or a title; every label stands
+    inside the percentage panel over its own bar in its colour; each year's label sits centred under
+    that year's bars; six properties, six colours; each label is its bar's line 6 percentage."""
+    from udfi.statements.chart import chart_geometry
 
     result = compute(six_property_book(tmp_path / "six"), 2023, keep_history=True)["A1"]
-    with matplotlib.rc_context(STYLE):
-        figure = chart_figure(result)
-        try:
-            figure.canvas.draw()
-            renderer = figure.canvas.get_renderer()
-            labels = [text.get_window_extent(renderer) for axis in figure.axes for text in axis.texts
-                      if text.get_gid() == "udfi-percent-label"]
-            legend = [text.get_window_extent(renderer) for text in figure.legends[0].get_texts()]
-            years = [label for label in figure.axes[1].get_xticklabels(minor=True) if label.get_text()]
-            year_boxes = [label.get_window_extent(renderer) for label in years]
-            bars = {}  # each year's bars: the year's label must sit under them
-            for patch in figure.axes[1].patches:
-                bars.setdefault(int(patch.get_x()), []).append(patch.get_x() + patch.get_width() / 2)
-            colours = [line.get_color() for line in figure.axes[0].get_lines()]
-        finally:
-            plt.close(figure)
+    chart = chart_geometry(result)
+    labels = chart.texts_of("percent")
     assert len(labels) >= 6 * 3  # six properties over several years
-    for first, second in combinations(labels, 2):
-        assert not first.overlaps(second), (first, second)
-    for box in legend:
-        assert not any(box.overlaps(label) for label in labels)
+    boxes = [label.box() for label in labels]
+    for first, second in combinations(boxes, 2):
+        assert not _overlap(first, second), (first, second)
+    for box in (text.box() for text in chart.texts_of("legend") + chart.texts_of("year") + chart.texts_of("title")):
+        assert not any(_overlap(box, label) for label in boxes)
+    top, bottom = chart.percent_panel
+    assert all(top <= box[1] and box[3] <= bottom for box in boxes)
+    assert len(chart.bars) == len(labels)
+    for bar, box, label in zip(chart.bars, boxes, labels):
+        assert bar.x < (box[0] + box[2]) / 2 < bar.x + bar.width and label.color == bar.color
+        assert box[3] <= bar.y  # above the bar
     # one label per year 2020-2023, centred in the year's span, and under that year's bars
-    assert [label.get_text() for label in years] == ["2020", "2021", "2022", "2023"]
+    years = chart.texts_of("year")
+    assert [label.text for label in years] == ["2020", "2021", "2022", "2023"]
     for label in years:
-        centres = bars[int(label.get_text())]
-        assert min(centres) < label.get_position()[0] < max(centres)
-    for first, second in combinations(year_boxes, 2):
-        assert not first.overlaps(second)
+        centres = [bar.x + bar.width / 2 for bar in chart.bars if bar.year == int(label.text)]
+        assert min(centres) < label.x < max(centres)
+        assert label.box()[1] > bottom  # under the panel
+    for first, second in combinations([label.box() for label in years], 2):
+        assert not _overlap(first, second)
+    legend = [text.box() for text in chart.texts_of("legend")]
+    assert len(legend) == 6 and all(box[1] > years[0].box()[3] for box in legend)  # under the years
+    for first, second in combinations(legend, 2):
+        assert not _overlap(first, second)
+    colours = [item.color for item in chart.series]
     assert len(colours) == 6 and len(set(colours)) == 6  # six properties, six different colours
+    # each label is its bar's Part V line 6 to one decimal: the ratio the return used, times 100
+    ratios = {(column.property_id, column.tax_year): column.ratio
+              for columns in result.history.values() for column in columns}
+    ratios.update({(column.property_id, column.tax_year): column.ratio for column in result.property_years})
+    for bar, label in zip(chart.bars, labels):
+        expected = (Decimal(ratios[(bar.property_id, bar.year)]) * 100).quantize(Decimal("0.1"))
+        assert label.text == f"{expected}%"
+
+
+def test_chart_svg_is_small_and_carries_every_text(tmp_path):
+    """The SVG carries every title, tick, year, label and legend entry of the geometry as text, draws
+    few nodes (WeasyPrint pays per node: the matplotlib SVG had ~260), and is the same bytes twice."""
+    import xml.etree.ElementTree as ElementTree
+
+    from udfi.statements.chart import chart_geometry, debt_chart_svg
+
+    result = compute(six_property_book(tmp_path / "six"), 2023, keep_history=True)["A1"]
+    svg = debt_chart_svg(result)
+    assert svg == debt_chart_svg(result)
+    root = ElementTree.fromstring(svg)
+    shown = [node.text for node in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert shown == [text.text for text in chart_geometry(result).texts]
+    assert any(text.startswith("Acquisition indebtedness on the first day of each month held") for text in shown)
+    assert any(text.startswith("Debt/basis percentage by year, Part V line 6") for text in shown)
+    assert "$0" in shown and "100%" in shown
+    nodes = sum(1 for _ in root.iter())
+    assert nodes < 2 * len(shown) + 20, nodes
+
+
+def _tree_items(root) -> list[tuple]:
+    """Every node's tag, text, tail and attributes; the whitespace after the body's last element
+    (which the two parsers keep differently, and which never renders) left out."""
+    body = root.find("body")
+    last = body[-1] if body is not None and len(body) else None
+    return [(node.tag, node.text or "", "" if node is last and not (node.tail or "").strip() else node.tail or "",
+             sorted(node.attrib.items())) for node in root.iter()]
+
+
+def test_documents_parse_to_the_tree_weasyprints_own_parser_builds(tmp_path):
+    """pdf.html_tree (libxml2) builds for our documents exactly the tree WeasyPrint's HTML5 parser
+    (tinyhtml5) builds — so the faster parser changes no byte of any PDF — for the statements, the
+    attachments and the letters of the sample book (a sale, an NOL), the K-1 book and six properties."""
+    import tinyhtml5
+
+    from udfi.attachments import render as attachments
+    from udfi.statements import pdf
+    from udfi.statements import render as statements
+
+    sets = [(SAMPLE, 2023), (SAMPLE, 2022), (REPO / "fixtures" / "k1", 2022), (six_property_book(tmp_path / "six"), 2023)]
+    for book, year in sets:
+        results = compute_book(validate_book(book).book, year, keep_history=True)
+        for html in (statements.render_html(results, charts={}), attachments.render_html(results)):
+            expected = tinyhtml5.parse(html, namespace_html_elements=False)
+            assert _tree_items(pdf.html_tree(html)) == _tree_items(expected), (book, year)
+            # our user-agent stylesheet covers every element, and no presentational hint is needed
+            assert {node.tag for node in expected.iter()} <= pdf.UA_ELEMENTS, (book, year)
+            assert not PRESENTATIONAL & {name for node in expected.iter() for name in node.attrib}, (book, year)
+
+
+# Attributes WeasyPrint's presentational-hints stylesheet styles (documents built by pdf.layout skip it)
+PRESENTATIONAL = {"align", "valign", "width", "height", "bgcolor", "background", "border", "cellpadding",
+                  "cellspacing", "color", "face", "size", "hidden", "dir", "frame", "rules", "nowrap", "hspace",
+                  "vspace", "type", "start", "clear", "text", "link"}
+
+
+def test_our_parser_and_user_agent_stylesheet_change_no_byte(monkeypatch):
+    """The statements, attachments and letter of the sample book's IRA-CHEN for 2023 (a sale: every
+    attached form) are the same bytes laid out by pdf.layout (libxml2 tree, templates/documents-ua.css)
+    as by WeasyPrint's own HTML(string=...) (its HTML5 parser, its whole user-agent stylesheet and
+    presentational hints)."""
+    from weasyprint import HTML
+
+    from udfi.statements import pdf
+
+    results = [result for result in compute_book(validate_book(SAMPLE).book, 2023, keep_history=True)
+               if result.account_id == "IRA-CHEN"]
+
+    def documents() -> list[bytes]:
+        return list(render_many(results)) + [data for files in render_attachments(results) for data in files.values()]
+
+    ours = documents()
+    monkeypatch.setattr(pdf, "_html_document", lambda html, base_url, fetcher: HTML(
+        string=html, base_url=base_url, **({"url_fetcher": fetcher} if fetcher else {})))
+    assert documents() == ours
+
+
+def test_text_xml_cannot_carry_is_laid_out_by_the_html5_parser():
+    """A noncharacter (U+FFFE) in an account's name is not well-formed XML: pdf.layout falls back to
+    WeasyPrint's HTML5 parser instead of failing the account."""
+    from udfi.statements import pdf
+
+    document = pdf.layout("<html><body><p>Trust FBO A\ufffeB IRA</p></body></html>", ("statements/statements.css",))
+    assert len(document.pages) == 1

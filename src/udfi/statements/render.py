@@ -245,8 +245,6 @@ def statement_context(result: AccountYear, index: int = 0, chart: bool = True, c
     properties = [_property(result, column, items[column.property_id], letters.get(column.property_id))
                   for column in result.property_years]
     svg = debt_chart_svg(result) if chart and result.property_years else ""  # K-1s only: no debt to draw
-    if svg:  # chart text in the statements' font (one embedded face fewer)
-        svg = svg.replace("'DejaVu Sans'", "'udfi DejaVu Sans', 'DejaVu Sans'")
     if svg and charts is not None:
         charts[f"{CHART_SCHEME}:{index}"] = svg.encode("utf-8")
         chart_url = f"{CHART_SCHEME}:{index}"
