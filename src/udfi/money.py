@@ -22,8 +22,9 @@ ZERO = Decimal("0")
 
 
 def cents_to_decimal(cents: int) -> Decimal:
-    """Integer cents → Decimal dollars (exact)."""
-    return (Decimal(int(cents)) / HUNDRED).quantize(CENT)
+    """Integer cents → Decimal dollars (exact), always with two places: 12345 → 123.45, 0 → 0.00."""
+    # scaleb(-2) shifts the exponent: the same value and digits as (cents / 100).quantize(CENT), cheaper
+    return Decimal(int(cents)).scaleb(-2)
 
 
 def decimal_to_cents(amount: Decimal) -> int:
@@ -33,12 +34,19 @@ def decimal_to_cents(amount: Decimal) -> int:
 
 def round_cents(amount: Decimal) -> Decimal:
     """Round half-up to the cent (applied after every multiplication of money)."""
-    return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
+    if type(amount) is not Decimal:
+        amount = Decimal(amount)
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def whole_dollars(amount: Decimal) -> int:
     """A form line: whole dollars, rounded half-up (−0.50 → −1)."""
-    return int(Decimal(amount).quantize(ONE, rounding=ROUND_HALF_UP))
+    kind = type(amount)
+    if kind is int:   # already whole dollars (most form lines are computed from lines)
+        return amount
+    if kind is not Decimal:
+        amount = Decimal(amount)
+    return int(amount.quantize(ONE, rounding=ROUND_HALF_UP))
 
 
 def money_str(amount: Decimal) -> str:

@@ -220,11 +220,22 @@ def line_8(large_organization: bool, line_3_amount: int, line_4_amount: int | No
 def is_large_organization(tax_year: int, testing_period_ubti: Sequence[int]) -> bool:
     """§6655(g)(2), (g)(3)(C): taxable income (for a §511 trust, unrelated business taxable income
     without NOL carryovers) of $1,000,000 or more in any of the 3 preceding taxable years."""
-    rule = parameters.value("large_organization_threshold", tax_year)
-    if len(testing_period_ubti) > rule["testing_years"]:
-        raise ValueError(f"the testing period is the {rule['testing_years']} preceding taxable years; "
+    testing_years, threshold = _large_organization_rule(tax_year)
+    if len(testing_period_ubti) > testing_years:
+        raise ValueError(f"the testing period is the {testing_years} preceding taxable years; "
                          f"got {len(testing_period_ubti)} amounts")
-    return any(Decimal(amount) >= Decimal(rule["amount"]) for amount in testing_period_ubti)
+    return any(Decimal(amount) >= threshold for amount in testing_period_ubti)
+
+
+@lru_cache(maxsize=None)   # asked for every account and year
+def _large_organization_rule(tax_year: int) -> tuple[int, Decimal]:
+    rule = parameters.value("large_organization_threshold", tax_year)
+    return rule["testing_years"], Decimal(rule["amount"])
+
+
+@lru_cache(maxsize=None)
+def _estimated_tax_threshold(tax_year: int) -> Decimal:
+    return Decimal(parameters.value("due_dates", tax_year)["estimated_tax_threshold"])
 
 
 @lru_cache(maxsize=None)
@@ -356,7 +367,7 @@ def part_iv_column(installment: int, due: dt.date, amount: Decimal, paid_on: dt.
     whichever is earlier (Form 990-T filers: 5th month). 20 Number of days from due date of
     installment on line 9 to the date shown on line 19. 21–36 Number of days on line 20 in each rate
     period; underpayment on line 17 × number of days ÷ 365 (366) × the period's rate."""
-    days = tuple(period.days_of(due, paid_on) for period in periods)
+    days = _period_days(due, paid_on, periods)
     line_20 = (paid_on - due).days
     if sum(days) != line_20:
         raise ValueError(f"installment {installment}: {line_20} days from {due} to {paid_on} "
@@ -365,6 +376,18 @@ def part_iv_column(installment: int, due: dt.date, amount: Decimal, paid_on: dt.
                      for count, period in zip(days, periods))
     divisors = tuple(period.days_in_year for period in periods)
     return PenaltyColumn(installment, due, amount, paid_on, ended_by, line_20, days, products, divisors)
+
+
+@lru_cache(maxsize=4096)   # the same due dates and payment days recur across accounts
+def _period_days(due: dt.date, paid_on: dt.date, periods: tuple[RatePeriod, ...]) -> tuple[int, ...]:
+    return tuple(period.days_of(due, paid_on) for period in periods)
+
+
+@lru_cache(maxsize=4096)
+def _periods_with_days(tax_year: int, due: dt.date, paid_on: dt.date) -> frozenset[int]:
+    """The rate periods (indexes) in which a part due `due` and paid `paid_on` has days."""
+    return frozenset(position for position, (_, _, after, before) in enumerate(_rate_period_frames(tax_year))
+                     if _days_within(due, paid_on, after, before))
 
 
 def _money(value: int | Decimal, what: str) -> Decimal:
@@ -400,7 +423,7 @@ def form_2220(tax_year: int, total_tax: int, prior_year_tax: int | None,
     l1 = line_1(whole_dollars(total))
     l2 = 0  # personal holding company tax, look-back interest, fuel credit: none for a §511 trust
     l3 = line_3(l1, l2)
-    threshold = Decimal(parameters.value("due_dates", tax_year)["estimated_tax_threshold"])
+    threshold = _estimated_tax_threshold(tax_year)
     l4, l4_skipped = line_4(prior_year_tax)
     if l3 < threshold:
         return Form2220(
@@ -429,9 +452,9 @@ def form_2220(tax_year: int, total_tax: int, prior_year_tax: int | None,
         paid_in_year.append((settled_on, balance))
     paid = line_11(due, paid_in_year)
     lines = lines_12_to_18(required, paid)
-    frames = _rate_period_frames(tax_year)
-    used = {position for index, _, on, _ in late for position, (_, _, after, before) in enumerate(frames)
-            if _days_within(due[index], on, after, before)}
+    used: set[int] = set()
+    for index, _, on, _ in late:
+        used |= _periods_with_days(tax_year, due[index], on)
     periods = rate_periods(tax_year, used)
     columns = tuple(part_iv_column(index + 1, due[index], amount, on, how, periods)
                     for index, amount, on, how in sorted(late, key=lambda part: (part[0], part[2])))

@@ -7,7 +7,7 @@ Functions are named by line and quote the form's caption. Whole dollars througho
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 
 from udfi.engine.form_2220 import Form2220
@@ -130,4 +130,7 @@ def with_estimated_tax_penalty(form: Form990T, form_2220: Form2220 | None) -> Fo
     part_iii = dict(form.part_iii)
     owed = part_iii["4"] + line_8
     part_iii.update({"8": line_8, "9": max(owed - part_iii["7"], 0), "10": max(part_iii["7"] - owed, 0)})
-    return replace(form, part_iii=part_iii, form_2220=form_2220)
+    # dataclasses.replace() without its per-call field introspection (done for every return)
+    return Form990T(part_i=form.part_i, part_ii=form.part_ii, part_iii=part_iii, part_iv=form.part_iv,
+                    pre2018_in=form.pre2018_in, pre2018_used=form.pre2018_used,
+                    capital_gain_tax=form.capital_gain_tax, form_2220=form_2220)

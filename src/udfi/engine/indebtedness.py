@@ -122,25 +122,27 @@ class Loan:
 def assign_acquisition_fractions(loans: dict[str, Loan]) -> None:
     """Set each loan's acquisition share, following refinance chains oldest first (§1.514(c)-1(c))."""
     done: set[str] = set()
-
-    def resolve(loan: Loan) -> None:
-        if loan.loan_id in done:
-            return
-        if loan.purpose in ("acquisition", "improvement"):
-            loan.acquisition_fraction = ONE
-        elif loan.purpose == "other":
-            loan.acquisition_fraction = ZERO
-        else:  # refinance: continues the old acquisition debt up to its outstanding principal
-            old = loans[loan.refinances]
-            resolve(old)
-            continued = old.acquisition_fraction * old.balance_before_retirement()
-            carried = min(continued, loan.principal)
-            loan.acquisition_fraction = carried / loan.principal if loan.principal else ZERO
-            loan.excess_at_origination = max(loan.principal - old.balance_before_retirement(), ZERO)
-        done.add(loan.loan_id)
-
     for loan in sorted(loans.values(), key=lambda item: item.originated_on):
-        resolve(loan)
+        _resolve(loan, loans, done)
+
+
+def _resolve(loan: Loan, loans: dict[str, Loan], done: set[str]) -> None:
+    # A module function, not a closure that calls itself: that closure is a reference cycle per
+    # property, left for the cyclic collector (paused while a book is computed).
+    if loan.loan_id in done:
+        return
+    if loan.purpose in ("acquisition", "improvement"):
+        loan.acquisition_fraction = ONE
+    elif loan.purpose == "other":
+        loan.acquisition_fraction = ZERO
+    else:  # refinance: continues the old acquisition debt up to its outstanding principal
+        old = loans[loan.refinances]
+        _resolve(old, loans, done)
+        continued = old.acquisition_fraction * old.balance_before_retirement()
+        carried = min(continued, loan.principal)
+        loan.acquisition_fraction = carried / loan.principal if loan.principal else ZERO
+        loan.excess_at_origination = max(loan.principal - old.balance_before_retirement(), ZERO)
+    done.add(loan.loan_id)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ Whole dollars throughout; the 80% limit is rounded down so the deduction never e
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 
@@ -119,7 +119,7 @@ def nol_year(tax_year: int, layers: tuple[NolLayer, ...], taxable_income_before_
     for layer, used in list(zip(pre, pre_used_each)) + list(zip(post, post_used_each)):
         schedule.append(LayerUse(layer.kind, layer.origin_year, layer.amount, used, 0))
         if layer.amount - used:
-            carried.append(replace(layer, amount=layer.amount - used))
+            carried.append(NolLayer(layer.kind, layer.origin_year, layer.amount - used))
     for layer in dead:
         schedule.append(LayerUse(layer.kind, layer.origin_year, layer.amount, 0, layer.amount))
     generated = max(loss_for_nol, 0)
@@ -282,11 +282,11 @@ def split_layers(layers: list[NolLayer], amounts: list[int]) -> tuple[list[list[
         while need > 0 and queue:
             layer = queue[0]
             take = min(layer.amount, need)
-            chunk.append(replace(layer, amount=take))
+            chunk.append(NolLayer(layer.kind, layer.origin_year, take))
             need -= take
             if take == layer.amount:
                 queue.pop(0)
             else:
-                queue[0] = replace(layer, amount=layer.amount - take)
+                queue[0] = NolLayer(layer.kind, layer.origin_year, layer.amount - take)
         chunks.append(chunk)
     return chunks, queue

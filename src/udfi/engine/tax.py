@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from udfi.money import ZERO, round_cents
 from udfi.parameters import TaxYearParameters
@@ -21,9 +22,12 @@ class BracketStep:
 
 def trust_rate_steps(taxable_income: Decimal, parameters: TaxYearParameters) -> list[BracketStep]:
     """The trust rate schedule of the year applied bracket by bracket (§1(e), §1(j)(2)(E))."""
+    return _steps(taxable_income, parameters.brackets)
+
+
+def _steps(taxable_income: Decimal, brackets: tuple) -> list[BracketStep]:
     income = max(Decimal(taxable_income), ZERO)
     steps = []
-    brackets = parameters.brackets
     for index, bracket in enumerate(brackets):
         upper = brackets[index + 1].over if index + 1 < len(brackets) else None
         if income <= bracket.over:
@@ -36,7 +40,12 @@ def trust_rate_steps(taxable_income: Decimal, parameters: TaxYearParameters) -> 
 
 def trust_rate_tax(taxable_income: Decimal, parameters: TaxYearParameters) -> Decimal:
     """Tax from the trust rate schedule of the year, to the cent."""
-    return round_cents(sum((step.tax for step in trust_rate_steps(taxable_income, parameters)), ZERO))
+    return _trust_rate_tax(Decimal(taxable_income), parameters.brackets)
+
+
+@lru_cache(maxsize=1024)   # many returns share an income (zero, above all); the result is always to the cent
+def _trust_rate_tax(taxable_income: Decimal, brackets: tuple) -> Decimal:
+    return round_cents(sum((step.tax for step in _steps(taxable_income, brackets)), ZERO))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,110 @@
+"""The engine's integer-cent fast paths against the Decimal arithmetic they replace (the oracles kept
+beside them): every result equal value for value and digit for digit (Decimal('0') ≠ Decimal('0.00'))."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from test_engine_equivalence import plain
+from udfi.engine.compute import compute_book
+from udfi.engine.depreciation import Asset
+from udfi.engine.property_year import PropertyFacts
+from udfi.money import CENT, HUNDRED, ONE, cents_to_decimal, round_cents, whole_dollars
+from udfi.synth import synth
+from udfi.validate import validate_book
+
+D = Decimal
+YEARS = st.sampled_from([D("27.5"), D("30"), D("39"), D("40"), D("0"), D("7.3")])   # 7.3: not whole half-months
+DAYS = st.dates(min_value=dt.date(1985, 1, 1), max_value=dt.date(2026, 12, 31))
+
+
+def same(one: Decimal, other: Decimal) -> bool:
+    return one.as_tuple() == other.as_tuple()
+
+
+@given(st.integers(min_value=-10**14, max_value=10**14))
+def test_cents_to_decimal_is_cents_divided_by_100_to_the_cent(cents):
+    # 12345 → 123.45, 0 → 0.00 (two places always), -5 → -0.05
+    assert same(cents_to_decimal(cents), (D(cents) / HUNDRED).quantize(CENT))
+
+
+@given(st.integers(min_value=-10**12, max_value=10**12) | st.decimals(allow_nan=False, allow_infinity=False, places=3,
+                                                                        min_value=-10**9, max_value=10**9))
+def test_whole_dollars_and_round_cents_round_half_up(amount):
+    assert whole_dollars(amount) == int(D(amount).quantize(ONE, rounding=ROUND_HALF_UP))
+    assert same(round_cents(amount), D(amount).quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+@settings(max_examples=200)
+@given(st.integers(min_value=-10**9, max_value=10**11), st.integers(min_value=0, max_value=3), YEARS, DAYS,
+       st.none() | DAYS, st.integers(min_value=1984, max_value=2070))
+def test_asset_depreciation_in_integer_cents_equals_the_decimal_quotient(coefficient, places, years, placed,
+                                                                       disposed, year):
+    asset = Asset("building", D(coefficient).scaleb(-places), placed, years, "ads")
+    assert same(asset.accumulated_through(year, disposed), asset.accumulated_through_reference(year, disposed))
+
+
+def test_the_worked_depreciation_example():
+    # A $275,000.00 building, 27.5 years = 660 half-months, placed in March 2020 (mid-month): through
+    # 2020 it has mid-March to December 31 = 9.5 months = 19 half-months: 27,500,000 × 19 / 660 =
+    # 791,666.67 cents → $7,916.67 (half-up); through 2021, 43 half-months: 1,791,666.67 → $17,916.67.
+    asset = Asset("building", D("275000.00"), dt.date(2020, 3, 10), D("27.5"), "gds")
+    assert str(asset.accumulated_through(2020)) == "7916.67"
+    assert str(asset.accumulated_through(2021)) == "17916.67"
+    assert str(asset.for_year(2021)) == "10000.00"                   # 24/660 of the basis a full year
+    assert str(Asset("land", D("0.00"), dt.date(2020, 1, 1), D("30"), "ads").accumulated_through(2020)) == "0"
+
+
+def _facts(assets, improvements, overrides, placed) -> PropertyFacts:
+    return PropertyFacts(
+        property_id="P1", account_id="A1", description="", property_type="residential_rental", use="rental_business",
+        acquired_on=placed, placed_in_service_on=placed, recovery="ads", disposed_on=None, amount_realized=None,
+        cost_basis=D("300000.00"), land_value=D("50000.00"), loans=[], assets=assets, improvements=improvements,
+        depreciation_overrides=overrides)
+
+
+@settings(max_examples=150)
+@given(DAYS, st.lists(st.tuples(DAYS, st.integers(min_value=0, max_value=10**7)), max_size=3),
+       st.dictionaries(st.integers(min_value=1984, max_value=2027), st.integers(min_value=0, max_value=10**6),
+                       max_size=4),
+       st.sampled_from([D("0"), D("30"), D("27.5")]), st.integers(min_value=1984, max_value=2027))
+def test_accumulated_depreciation_added_at_once_equals_adding_year_by_year(placed, improvements, overrides, years,
+                                                                            through):
+    assets = [Asset("building", D("250000.00") if years else D("0"), placed, years, "ads")]
+    rows = []
+    for number, (day, cents) in enumerate(improvements):
+        if day >= placed:
+            assets.append(Asset(f"improvement {day}", cents_to_decimal(cents), day, years, "ads"))
+            rows.append((day, cents_to_decimal(cents), number))
+    make = lambda: _facts(assets, rows, {year: cents_to_decimal(c) for year, c in overrides.items()}, placed)
+    fast, reference = make(), make()
+    assert same(fast.accumulated_depreciation_through(through),
+                reference.accumulated_depreciation_through_reference(through))
+
+
+def test_returns_of_early_years_are_skipped_without_changing_the_testing_period(tmp_path):
+    """compute_book builds no return for years before tax_year − 2 (only their carryovers and their
+    Form 2220 testing-period UBTI are kept). A debt-financed property with $4,000,000 of rent in 2022
+    makes the trust a large organization for 2025 (UBTI of $1,000,000 or more in one of 2022–2024,
+    IRC §6655(g)(2)); the 2025 and 2024 returns must equal the reference path's, which builds every year."""
+    synth(6, (2020, 2025), 5, tmp_path)
+    with open(tmp_path / "properties.csv", newline="", encoding="utf-8") as handle:
+        properties = list(csv.DictReader(handle))
+    with open(tmp_path / "loans.csv", newline="", encoding="utf-8") as handle:
+        financed = {row["property_id"] for row in csv.DictReader(handle)}
+    target = next(row for row in properties if row["property_id"] in financed and row["acquired_on"] < "2021-06-01"
+                  and not row["disposed_on"])
+    with open(tmp_path / "ledger.csv", "a", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerow(["2022-06-01", target["property_id"], "rent", "4000000.00", "", "one-off"])
+    report = validate_book(tmp_path)
+    book = report.book.for_accounts(set(report.book.accounts["account_id"]) - report.accounts_with_errors)
+    assert target["account_id"] in set(book.accounts["account_id"])
+    year_2022 = next(r for r in compute_book(book, 2022) if r.account_id == target["account_id"])
+    assert year_2022.silos.income_before_nol >= 1_001_000   # counts in the 2025 testing period
+    fast, reference = compute_book(book, 2025), compute_book(book, 2025, columnar=False)
+    assert [plain(result) for result in fast] == [plain(result) for result in reference]
