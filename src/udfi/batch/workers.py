@@ -56,13 +56,59 @@ def die_with_parent(parent_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def warm_up() -> int:
+def _fill_caches(tax_year: int) -> None:
+    """What every worker's first chunk would otherwise load: the year's parameters, due dates (the
+    holiday calendar), form layouts, e-file map and reference, the assumptions, the explain and
+    e-file modules. Only caches are filled: a step that fails is left for the chunk to meet."""
+    def steps():
+        from udfi import parameters  # noqa: PLC0415
+        from udfi.engine import calendar  # noqa: PLC0415
+
+        yield lambda: parameters.for_year(tax_year)
+        yield lambda: (calendar.return_due_date(tax_year), calendar.extended_due_date(tax_year),
+                       calendar.estimated_tax_due_dates(tax_year + 1))
+        from udfi.diagnostics.assumptions import assumptions  # noqa: PLC0415
+        from udfi.diagnostics.topics import in_year  # noqa: PLC0415
+
+        yield assumptions
+        yield lambda: in_year("form_990t.part_i.1", tax_year)
+        from udfi.efile import data as efile_data  # noqa: PLC0415
+        import udfi.efile.returns  # noqa: F401, PLC0415
+        import udfi.explain  # noqa: F401, PLC0415
+
+        yield lambda: efile_data.element_map(tax_year)
+        yield lambda: efile_data.reference(tax_year)
+        yield efile_data._types
+        yield efile_data._versions
+        from udfi.forms.layouts import layout_years, load_layout  # noqa: PLC0415
+
+        for form in ("f990t", "f990tsa"):
+            if tax_year in layout_years(form):
+                yield lambda form=form: load_layout(form, tax_year)
+
+    try:
+        for step in steps():
+            try:
+                step()
+            except Exception:  # noqa: BLE001 — the chunk meets (and reports) it for its accounts
+                pass
+    except Exception:  # noqa: BLE001 — an import that fails: likewise
+        pass
+
+
+def warm_up(tax_year: int | None = None) -> int:
+    """A worker's first task: fill its caches while this process still validates the book (the
+    workers idle then), so that the first chunks do not pay for them."""
+    if tax_year is not None:
+        _fill_caches(tax_year)
     return os.getpid()
 
 
-def new_pool(jobs: int) -> ProcessPoolExecutor:
-    """A pool of `jobs` workers that die with this process; started at once (forked while small)."""
+def new_pool(jobs: int, tax_year: int | None = None) -> ProcessPoolExecutor:
+    """A pool of `jobs` workers that die with this process; started at once (forked while small),
+    each warmed up for `tax_year` (one warm-up task per worker; a worker may take two)."""
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context(), initializer=die_with_parent,
                                initargs=(os.getpid(),))
-    pool.submit(warm_up)
+    for _ in range(jobs if tax_year is not None else 1):
+        pool.submit(warm_up, tax_year)
     return pool

@@ -47,18 +47,36 @@ def problem_items(problems: Iterable) -> list[Item]:
     return found
 
 
+def _is_word(character: str) -> bool:
+    """A character of `\\w` (Unicode letters, digits, underscore) or a hyphen: part of an id."""
+    return character.isalnum() or character in "_-"
+
+
+def _names(text: str, name: str) -> bool:
+    """`text` mentions the id `name` standing alone — what `(?<![\\w-])NAME(?![\\w-])` finds, without
+    compiling a pattern per id (one per property and loan overflowed re's cache: ~1 ms an account)."""
+    if not name:
+        return any(not (_is_word(text[at - 1]) if at else False) and not (at < len(text) and _is_word(text[at]))
+                   for at in range(len(text) + 1))
+    start = text.find(name)
+    while start >= 0:
+        end = start + len(name)
+        if (start == 0 or not _is_word(text[start - 1])) and (end == len(text) or not _is_word(text[end])):
+            return True
+        start = text.find(name, start + 1)
+    return False
+
+
 def _flag_where(text: str, property_ids: list[str], loan_ids: list[str]) -> str:
     header = _HEADER_WHERE.match(text)
     if header:
         return f"{header['file']} row {header['row']}, column {header['column']}"
     parts = []
     prefix = text.split(": ", 1)[0]
-    property_id = prefix if prefix in property_ids else next((pid for pid in property_ids
-                                                              if re.search(rf"(?<![\w-]){re.escape(pid)}(?![\w-])",
-                                                                           text)), None)
+    property_id = prefix if prefix in property_ids else next((pid for pid in property_ids if _names(text, pid)), None)
     if property_id:
         parts.append(f"property {property_id}")
-    parts += [f"loan {loan}" for loan in loan_ids if re.search(rf"(?<![\w-]){re.escape(loan)}(?![\w-])", text)]
+    parts += [f"loan {loan}" for loan in loan_ids if _names(text, loan)]
     return ", ".join(parts)
 
 

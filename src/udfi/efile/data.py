@@ -44,9 +44,15 @@ class Reference:
         return path in self.order.get(document, {})
 
 
+def _yaml(text: str):
+    """YAML data through libyaml when installed (the same data, ~9× less CPU than the pure-Python
+    parser: every worker process reads the element map and reference)."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 @lru_cache(maxsize=None)
 def _reference_file() -> dict:
-    return yaml.safe_load((efile_dir() / "reference.yaml").read_text(encoding="utf-8"))
+    return _yaml((efile_dir() / "reference.yaml").read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=None)
@@ -101,7 +107,7 @@ def element_map(tax_year: int) -> ElementMap:
     path = map_path(tax_year)
     if not path.is_file():
         raise EfileDataError(f"no e-file element map for tax year {tax_year} (schemas/efile/{path.name})")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = _yaml(path.read_text(encoding="utf-8"))
     documents = {}
     for document, spec in data["documents"].items():
         entries = []
@@ -130,7 +136,7 @@ class ReturnVersion:
 
 @lru_cache(maxsize=None)
 def _versions() -> dict:
-    return yaml.safe_load((efile_dir() / "return-versions.yaml").read_text(encoding="utf-8"))
+    return _yaml((efile_dir() / "return-versions.yaml").read_text(encoding="utf-8"))
 
 
 def return_version(return_type: str, tax_year: int, overrides: dict | None = None) -> ReturnVersion:
@@ -155,7 +161,7 @@ class ValueType:
 
 @lru_cache(maxsize=None)
 def _types() -> tuple[dict[str, ValueType], dict[str, str]]:
-    data = yaml.safe_load((efile_dir() / "types.yaml").read_text(encoding="utf-8"))
+    data = _yaml((efile_dir() / "types.yaml").read_text(encoding="utf-8"))
     types = {name: ValueType(name, int(spec["max"]), re.compile(spec["pattern"]), spec["expected"])
              for name, spec in data["types"].items()}
     return types, dict(data["elements"])

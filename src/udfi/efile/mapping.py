@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from udfi.efile.data import DocumentMap, MapEntry
 from udfi.efile.tree import Document, Step, parse_path
@@ -17,6 +18,7 @@ class Written:
     value: object
 
 
+@lru_cache(maxsize=4096)  # map keys: a few hundred, split for every return
 def split_key(key: str) -> tuple[str, str | None, bool]:
     """'a.b=X' → ('a.b', 'X', False); 'form_2220?' → ('form_2220', None, True); else (key, None, False)."""
     if "=" in key:

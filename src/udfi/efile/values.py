@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 from udfi.efile.data import value_type
 
@@ -27,8 +28,9 @@ class EfileValueError(Exception):
         self.problem = problem
 
 
-def _segments(key: str) -> list[tuple[str, bool]]:
-    return [(part[:-2], True) if part.endswith("[]") else (part, False) for part in key.split(".")]
+@lru_cache(maxsize=4096)  # map keys: a few hundred, looked up for every return
+def _segments(key: str) -> tuple[tuple[str, bool], ...]:
+    return tuple((part[:-2], True) if part.endswith("[]") else (part, False) for part in key.split("."))
 
 
 def lookup(obj, key: str) -> list[tuple[tuple[int, ...], object]]:
@@ -50,6 +52,7 @@ def lookup(obj, key: str) -> list[tuple[tuple[int, ...], object]]:
     return found
 
 
+@lru_cache(maxsize=4096)  # element names: a few hundred
 def element_kind(element_name: str) -> str:
     for suffix, kind in (("Amt", "amount"), ("Ind", "indicator"), ("Dt", "date"), ("Pct", "ratio"),
                          ("Cnt", "integer"), ("Num", "integer"), ("Yr", "integer"), ("Qty", "integer")):

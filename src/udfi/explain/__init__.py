@@ -18,5 +18,6 @@ the spreadsheet row numbers (`source_row`).
 
 from udfi.explain.builder import add_derivations, derivations
 from udfi.explain.keys import line_keys, line_value
+from udfi.explain.rows import BookColumns, BookRows
 
-__all__ = ["add_derivations", "derivations", "line_keys", "line_value"]
+__all__ = ["BookColumns", "BookRows", "add_derivations", "derivations", "line_keys", "line_value"]

@@ -6,9 +6,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from udfi.engine.property_year import EXPENSE_CATEGORIES
+from udfi.explain.rows import BookRows
 from udfi.money import money_str
 from udfi.statements.figures import table_name
 
@@ -30,12 +29,13 @@ def _m(amount: Decimal) -> str:
 
 
 class DerivationBase:
-    def __init__(self, result: AccountYear, book):
+    def __init__(self, result: AccountYear, book, rows: BookRows | None = None):
         self.result = result
         self.book = book
+        # the rows cited are looked up in indexes (built here, or handed over for a batch chunk)
+        self.rows = rows if rows is not None or book is None else BookRows.of_book(book)
         self.year = result.tax_year
         self.nodes: dict[str, dict] = {}
-        self._principal_index: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
 
     def add(self, key: str, value, operation: str, inputs: dict | None = None, citation: str = "",
             exact=None, source: dict | None = None) -> str:
@@ -58,16 +58,8 @@ class DerivationBase:
         return source
 
     def _principal_rows_before(self, loan_id: str, day: dt.date) -> list[int]:
-        if self.book is None:
-            return []
-        if self._principal_index is None:
-            ledger = self.book.ledger
-            principal = ledger[ledger["category"] == "principal"].sort_values(["loan_id", "date", "source_row"],
-                                                                             kind="stable")
-            self._principal_index = {
-                loan: (frame["date"].to_numpy(dtype="datetime64[D]"), frame["source_row"].to_numpy(dtype=np.int64))
-                for loan, frame in principal.groupby("loan_id", sort=False)
-            }
-        days, rows = self._principal_index.get(loan_id, (np.array([], dtype="datetime64[D]"), np.array([], dtype=np.int64)))
-        stop = int(np.searchsorted(days, np.datetime64(day, "D"), side="left"))
-        return sorted(int(row) for row in rows[:stop])
+        return [] if self.rows is None else self.rows.principal_before(loan_id, day)
+
+    def _rows_of(self, table: str, **equal) -> list[int]:
+        """`figures.rows_of(book.<table>, **equal)` through the index ([] without the book)."""
+        return [] if self.rows is None else self.rows.equal(table, **equal)

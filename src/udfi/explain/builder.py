@@ -7,6 +7,7 @@ from udfi.engine.report import account_object
 from udfi.explain.base import PART_V_COLUMNS
 from udfi.explain.form import FormDerivations
 from udfi.explain.k1 import K1Derivations
+from udfi.explain.rows import BookRows
 
 
 class Builder(K1Derivations, FormDerivations):
@@ -25,13 +26,14 @@ class Builder(K1Derivations, FormDerivations):
         return self.nodes
 
 
-def derivations(result: AccountYear, book=None, account: dict | None = None) -> dict:
-    """Every line key (and the supporting figures) of `result` → its derivation."""
+def derivations(result: AccountYear, book=None, account: dict | None = None, rows: BookRows | None = None) -> dict:
+    """Every line key (and the supporting figures) of `result` → its derivation. `rows` (optional):
+    the book's row lookups built once for many accounts (`BookColumns(book).rows(...)`)."""
     data = account if account is not None else account_object(result)
-    return Builder(result, book).build(data)
+    return Builder(result, book, rows).build(data)
 
 
-def add_derivations(account_json: dict, result: AccountYear, book=None) -> dict:
+def add_derivations(account_json: dict, result: AccountYear, book=None, rows: BookRows | None = None) -> dict:
     """The account object with a ``"derivations"`` key added (the same dict, also returned)."""
-    account_json["derivations"] = derivations(result, book, account_json)
+    account_json["derivations"] = derivations(result, book, account_json, rows)
     return account_json

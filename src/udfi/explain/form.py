@@ -6,7 +6,7 @@ from decimal import Decimal
 
 
 from udfi.money import ZERO, whole_dollars
-from udfi.statements.figures import CITE, format_rate, rows_of, trust_rate_steps
+from udfi.statements.figures import CITE, format_rate, trust_rate_steps
 
 from udfi.explain.base import _m
 from udfi.explain.schedule import ScheduleDerivations
@@ -15,11 +15,8 @@ from udfi.explain.schedule import ScheduleDerivations
 class FormDerivations(ScheduleDerivations):
     def _payments(self, line: str, kind: str, amount: int, words: str) -> None:
         account_id = self.result.account_id
-        if kind == "prior_year_overpayment":
-            frame, table = (self.book.carryovers if self.book is not None else None), "carryovers"
-        else:
-            frame, table = (self.book.payments if self.book is not None else None), "payments"
-        rows = rows_of(frame, account_id=account_id, tax_year=self.year, kind=kind) if frame is not None and len(frame) else []
+        table = "carryovers" if kind == "prior_year_overpayment" else "payments"
+        rows = self._rows_of(table, account_id=account_id, tax_year=self.year, kind=kind)
         self.add(f"form_990t.part_iii.{line}", amount, f"{words} (sum of the {table} rows, whole dollars)", {},
                  CITE["payments"], source=self._source(table, rows, account_id=account_id, tax_year=self.year, kind=kind))
 

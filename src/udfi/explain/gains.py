@@ -6,7 +6,7 @@ from __future__ import annotations
 from udfi.engine.form_4797 import Form4797
 from udfi.engine.schedule_d import ScheduleD
 from udfi.explain.properties import PropertyDerivations
-from udfi.statements.figures import CITE, rows_of
+from udfi.statements.figures import CITE
 
 
 class GainDerivations(PropertyDerivations):
@@ -112,8 +112,7 @@ class GainDerivations(PropertyDerivations):
     def _capital_carryover(self, kind: str, amount: int) -> str:
         account_id = self.result.account_id
         key = f"carryover.{kind}_in"
-        frame = self.book.carryovers if self.book is not None else None
-        rows = rows_of(frame, account_id=account_id, tax_year=self.year, kind=kind) if frame is not None and len(frame) else []
+        rows = self._rows_of("carryovers", account_id=account_id, tax_year=self.year, kind=kind)
         if rows:
             return self.add(key, amount, "set by carryovers.csv", {}, CITE["capital_loss"],
                             source=self._source("carryovers", rows, account_id=account_id, tax_year=self.year, kind=kind))

@@ -121,13 +121,7 @@ class K1Derivations:
 
     def _silo_carry_in(self, silo, amount: int) -> str:
         key = f"carryover.silo.{silo.key}.post2017_nol_in"
-        frame = self.book.carryovers if self.book is not None else None
-        rows = []
-        if frame is not None and len(frame) and "activity_code" in frame.columns:
-            mine = frame[(frame["account_id"] == self.result.account_id) & (frame["tax_year"] == self.year)
-                         & (frame["kind"] == "post2017_nol")
-                         & frame["activity_code"].fillna("").astype(str).str.startswith(silo.key)]
-            rows = [int(row) for row in mine["source_row"]]
+        rows = [] if self.rows is None else self.rows.silo_carryovers(self.result.account_id, self.year, silo.key)
         if rows:
             return self.add(key, amount, "set by carryovers.csv (rows naming this silo's activity code)", {},
                             K1_CITE["nol"], source=self._source("carryovers", rows, account_id=self.result.account_id,

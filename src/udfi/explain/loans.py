@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from udfi.money import percent_str
-from udfi.statements.figures import CITE, rows_of
+from udfi.statements.figures import CITE
 
 from udfi.explain.base import DerivationBase, _m
 
@@ -17,7 +17,7 @@ class LoanDerivations(DerivationBase):
         key = f"loan.{loan.loan_id}.acquisition_share"
         if key in self.nodes:
             return key
-        loans_csv = rows_of(self.book.loans if self.book is not None else None, loan_id=loan.loan_id)
+        loans_csv = self._rows_of("loans", loan_id=loan.loan_id)
         source = self._source("loans", loans_csv, loan_id=loan.loan_id)
         share = percent_str(loan.acquisition_fraction)
         if loan.purpose in ("acquisition", "improvement"):
@@ -56,10 +56,9 @@ class LoanDerivations(DerivationBase):
         in_effect = loan.statement_in_effect(day)
         if in_effect is not None:
             as_of, stated = in_effect
-            statement_rows = rows_of(self.book.loan_balances if self.book is not None else None,
-                                     loan_id=loan.loan_id, as_of=pd.Timestamp(as_of))
-            later = [row for row in self._principal_rows_before(loan.loan_id, day)
-                     if row not in set(self._principal_rows_before(loan.loan_id, as_of))]
+            statement_rows = self._rows_of("loan_balances", loan_id=loan.loan_id, as_of=pd.Timestamp(as_of))
+            before_statement = set(self._principal_rows_before(loan.loan_id, as_of))
+            later = [row for row in self._principal_rows_before(loan.loan_id, day) if row not in before_statement]
             repaid_since = loan.ledger_balance(as_of) - loan.ledger_balance(day)
             return self.add(key, _m(value), f"(balance on the lender's statement of {as_of.isoformat()} − principal "
                             "repaid in the ledger since then) × acquisition share — a statement sets the balance from "

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from udfi.engine.property_year import INCOME_CATEGORIES, PropertyYear
 from udfi.money import ZERO, percent_str, whole_dollars
-from udfi.statements.figures import CITE, asset_lines, depreciation_years, ledger_rows, rows_of, table_name
+from udfi.statements.figures import CITE, asset_lines, depreciation_years, table_name
 
 from udfi.explain.base import NON_INTEREST, _m
 from udfi.explain.loans import LoanDerivations
@@ -17,7 +17,7 @@ class PropertyDerivations(LoanDerivations):
     def ledger_sum(self, column: PropertyYear, category: str, amount: Decimal, loan_id: str | None = None) -> str:
         facts = column.facts
         key = f"property.{facts.property_id}.{category}" + (f".{loan_id}" if loan_id else "")
-        rows = ledger_rows(self.book, facts, self.year, (category,), loan_id)
+        rows = [] if self.rows is None else self.rows.ledger(facts, self.year, (category,), loan_id)
         return self.add(key, _m(amount), f"sum of the {category.replace('_', ' ')} rows of the ledger dated "
                         f"{column.first_day_held.isoformat()}–{column.last_day_held.isoformat()} (holding period in "
                         f"{self.year})", {}, CITE["deductions"] if category not in INCOME_CATEGORIES else CITE["gross_income"],
@@ -31,8 +31,7 @@ class PropertyDerivations(LoanDerivations):
             return key
         amount, overridden = facts.depreciation_for_year(year)
         if overridden:
-            rows = rows_of(self.book.depreciation if self.book is not None else None,
-                           property_id=facts.property_id, tax_year=year)
+            rows = self._rows_of("depreciation", property_id=facts.property_id, tax_year=year)
             return self.add(key, _m(amount), "taken from depreciation.csv instead of the computed amount", {},
                             CITE["depreciation"], source=self._source("depreciation", rows,
                                                                       property_id=facts.property_id, tax_year=year))
@@ -71,7 +70,7 @@ class PropertyDerivations(LoanDerivations):
         improvements = column.improvements_first_day if first else column.improvements_last_day
         basis = column.basis_first_day if first else column.basis_last_day
         rows = sorted(row for when, _, row in facts.improvements if when <= day)
-        properties_rows = rows_of(self.book.properties if self.book is not None else None, property_id=facts.property_id)
+        properties_rows = self._rows_of("properties", property_id=facts.property_id)
         inputs = {"cost (properties)": _m(facts.cost_basis), f"improvements through {day.isoformat()}": _m(improvements),
                   "less accumulated depreciation": self.ref(self.accumulated(column, self.year - 1 if first else self.year))}
         source = self._source("properties", properties_rows, property_id=facts.property_id)
@@ -183,7 +182,7 @@ class PropertyDerivations(LoanDerivations):
         pid = facts.property_id
         sale = column.disposition
         base = f"property.{pid}.disposition"
-        properties_rows = rows_of(self.book.properties if self.book is not None else None, property_id=pid)
+        properties_rows = self._rows_of("properties", property_id=pid)
         gain = self.add(f"{base}.gain", _m(sale.gain), "amount realized − adjusted basis on the date of disposition",
                         {"amount realized (properties)": _m(sale.amount_realized),
                          "adjusted basis": self.ref(self.basis(column, "last_day"))}, "IRC §1001(a)",

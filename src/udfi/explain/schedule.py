@@ -7,7 +7,7 @@ from decimal import Decimal
 from udfi.engine.property_year import PropertyYear
 from udfi.engine.report_silos import pre2018_rows
 from udfi.money import whole_dollars
-from udfi.statements.figures import CITE, format_rate, rows_of
+from udfi.statements.figures import CITE, format_rate
 
 from udfi.explain.base import PART_V_AMOUNT_LINES, PART_V_COLUMNS
 from udfi.explain.gains import GainDerivations
@@ -125,8 +125,7 @@ class ScheduleDerivations(GainDerivations):
     def _carryover(self, kind: str, amount: int, words: str) -> str:
         account_id = self.result.account_id
         key = f"carryover.{kind}_in"
-        frame = self.book.carryovers if self.book is not None else None
-        rows = rows_of(frame, account_id=account_id, tax_year=self.year, kind=kind) if frame is not None and len(frame) else []
+        rows = self._rows_of("carryovers", account_id=account_id, tax_year=self.year, kind=kind)
         if rows:
             return self.add(key, amount, f"{words}: set by carryovers.csv", {}, CITE["nol"],
                             source=self._source("carryovers", rows, account_id=account_id, tax_year=self.year, kind=kind))
