@@ -17,6 +17,7 @@ from hypothesis import given, settings, strategies as st
 from typer.testing import CliRunner
 
 from bookbuilder import monthly, write_book
+import udfi.parameters
 from udfi.batch import package as batch_package
 from udfi.batch.run import PrepareOptions, prepare
 from udfi.cli import app
@@ -364,11 +365,14 @@ def test_an_id_is_found_in_a_flag_where_the_word_pattern_finds_it(text, name):
 
 
 def test_the_yaml_files_read_through_libyaml_give_the_same_data():
-    """efile's maps and reference and the assumptions are read with libyaml when installed: the same
-    data as the pure-Python safe loader."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    files = sorted((schemas_dir() / "efile").glob("*.yaml")) + [schemas_dir() / ASSUMPTIONS_FILE]
-    assert len(files) > 3
+    """The project's own YAML (schemas: tables, layouts, maps, e-file, assumptions, profiles; the tax
+    parameters) is read with libyaml when installed (`resources.read_yaml`): the same data as the
+    pure-Python safe loader, file by file."""
+    from udfi.resources import read_yaml  # noqa: PLC0415
+
+    parameters_dir = Path(udfi.parameters.__file__).parent
+    files = sorted(schemas_dir().rglob("*.yaml")) + sorted(parameters_dir.glob("*.yaml"))
+    assert len(files) > 40 and any(path.parent == parameters_dir for path in files)
     for path in files:
         text = path.read_text(encoding="utf-8")
-        assert yaml.load(text, Loader=loader) == yaml.safe_load(text), path
+        assert read_yaml(text) == yaml.safe_load(text), path

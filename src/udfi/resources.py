@@ -21,6 +21,14 @@ def _data_dir(name: str) -> Path:
     raise FileNotFoundError(f"udfi data folder {name!r} not found (looked in {packaged} and {checkout})")
 
 
+def read_yaml(text: str):
+    """The project's own YAML data through libyaml when PyYAML has it (the same data; the pure-Python
+    parser costs several times more, and every process — each batch worker — reads these files)."""
+    import yaml  # noqa: PLC0415
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def schemas_dir() -> Path:
     return _data_dir("schemas")
 

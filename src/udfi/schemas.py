@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import yaml
 
-from udfi.resources import schemas_dir
+from udfi.resources import read_yaml, schemas_dir
 
 TABLE_ORDER = (
     "accounts",
@@ -102,8 +101,7 @@ def table_specs() -> dict[str, TableSpec]:
     specs = {}
     for name in TABLE_ORDER:
         # libyaml's loader when PyYAML has it: the pure-Python one costs half a second per start
-        raw = yaml.load((schemas_dir() / "tables" / f"{name}.yaml").read_text(encoding="utf-8"),
-                        Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        raw = read_yaml((schemas_dir() / "tables" / f"{name}.yaml").read_text(encoding="utf-8"))
         columns = tuple(
             ColumnSpec(**{**column, "values": tuple(column.get("values", ()))}) for column in raw["columns"]
         )

@@ -6,9 +6,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-import yaml
 
-from udfi.resources import schemas_dir
+from udfi.resources import read_yaml, schemas_dir
 
 LAYOUT_FILES = {
     "schedule_d": "f1041sd.yaml",
@@ -25,8 +24,7 @@ class MissingLayoutError(LookupError):
 
 @lru_cache(maxsize=None)
 def layout_file(form: str) -> dict[str, Any]:
-    with open(schemas_dir() / "attachments" / LAYOUT_FILES[form], encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return read_yaml((schemas_dir() / "attachments" / LAYOUT_FILES[form]).read_text(encoding="utf-8"))
 
 
 def revision(form: str, tax_year: int) -> dict[str, Any]:

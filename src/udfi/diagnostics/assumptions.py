@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import pandas as pd
-import yaml
 
 from udfi.book import ACCOUNT_YEARS_COLUMN
 from udfi.diagnostics.model import ASSUMPTION, INFO, Item
@@ -21,7 +20,7 @@ from udfi.diagnostics.topics import in_year
 from udfi.engine.compute import AccountYear, Settings
 from udfi.engine.depreciation import LAND
 from udfi.engine.property_year import INVESTMENT
-from udfi.resources import schemas_dir
+from udfi.resources import read_yaml, schemas_dir
 from udfi.safety import mask_ssn
 
 ASSUMPTIONS_FILE = "assumptions.yaml"
@@ -43,8 +42,7 @@ class Assumption:
 @lru_cache(maxsize=1)
 def assumptions() -> dict[str, Assumption]:
     """schemas/assumptions.yaml: id → Assumption."""
-    data = yaml.load((schemas_dir() / ASSUMPTIONS_FILE).read_text(encoding="utf-8"),
-                     Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: the same data, faster
+    data = read_yaml((schemas_dir() / ASSUMPTIONS_FILE).read_text(encoding="utf-8"))
     return {key: Assumption(key, int(entry["readme"]), entry["title"], entry["topic"], entry["sentence"],
                             entry.get("line", ""), entry.get("authority", "")) for key, entry in data["assumptions"].items()}
 

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
-
-import holidays
+from typing import TYPE_CHECKING
 
 from udfi import parameters
+
+if TYPE_CHECKING:
+    import holidays
 
 
 @lru_cache(maxsize=None)
 def _holiday_calendar(country: str, subdivision: str, year: int) -> holidays.HolidayBase:
-    # DC holidays (e.g. Emancipation Day, April 16) are legal holidays for IRC §7503.
+    # DC holidays (e.g. Emancipation Day, April 16) are legal holidays for IRC §7503. Imported here:
+    # the package costs ~0.1 s to import, and only due dates need it.
+    import holidays  # noqa: PLC0415
+
     return holidays.country_holidays(country, subdiv=subdivision, years=range(year - 1, year + 2))
 
 

@@ -28,11 +28,10 @@ from decimal import Decimal
 from functools import lru_cache
 
 import pandas as pd
-import yaml
 
 from udfi import parameters as parameter_store
 from udfi.money import ZERO, cents_to_decimal, whole_dollars
-from udfi.resources import schemas_dir
+from udfi.resources import read_yaml, schemas_dir
 
 DE_MINIMIS = "de_minimis"
 PARTICIPATION = "participation"
@@ -47,7 +46,7 @@ _ACTIVITY_CODE = re.compile(r"\d{6}")
 @lru_cache(maxsize=None)
 def naics_sectors() -> dict[str, str]:
     """Two-digit NAICS code → sector title (schemas/naics-sectors.yaml)."""
-    data = yaml.safe_load((schemas_dir() / "naics-sectors.yaml").read_text(encoding="utf-8"))
+    data = read_yaml((schemas_dir() / "naics-sectors.yaml").read_text(encoding="utf-8"))
     return {str(code): title for code, title in data["sectors"].items()}
 
 

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 
 from udfi.forms.acroform import FieldInfo
-from udfi.resources import schemas_dir
+from udfi.resources import read_yaml, schemas_dir
 
 
 class UnknownRevisionError(Exception):
@@ -41,7 +40,7 @@ def fieldmaps_dir() -> Path:
 
 @lru_cache(maxsize=None)
 def _load(path: Path) -> FieldMap:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path.read_text(encoding="utf-8"))
     return FieldMap(
         form=data["form"],
         tax_year=int(data["tax_year"]),

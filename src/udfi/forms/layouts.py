@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 
-from udfi.resources import schemas_dir
+from udfi.resources import read_yaml, schemas_dir
 
 KINDS = ("text", "checkbox")
 
@@ -92,7 +91,7 @@ def load_layout(form: str, tax_year: int) -> Layout:
         known = ", ".join(map(str, layout_years(form))) or "none"
         raise MissingLayoutError(f"no line layout of {form} for tax year {tax_year} "
                                  f"(schemas/layouts has {known})")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path.read_text(encoding="utf-8"))
     if data.get("form") != form or int(data.get("tax_year", 0)) != tax_year:
         raise LayoutError(f"{path.name}: says form {data.get('form')!r}, tax year {data.get('tax_year')!r}")
     if "inherits" in data:

@@ -13,7 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from udfi.resources import read_yaml
+
 
 _DIR = Path(__file__).resolve().parent
 
@@ -36,8 +37,7 @@ class MissingParameterError(LookupError):
 
 @lru_cache(maxsize=None)
 def _load(name: str) -> dict[str, Any]:
-    with open(_DIR / f"{name}.yaml", encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return read_yaml((_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
 
 
 def years_available(name: str) -> list[int]:
