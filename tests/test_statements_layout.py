@@ -45,11 +45,11 @@ def _text(pdf: bytes, folder: Path, name: str, layout: bool = False) -> list[str
 
 @pytest.fixture(scope="module")
 def documents(tmp_path_factory):
-    """Every document of the sample book for three years (one per layout revision: 2021 for 2020–2022,
+    """Every document of the sample book for three years (one per layout revision: 2022 for 2020–2022,
     2023, 2025 for 2024 on) and of the six-property book for 2023."""
     folder = tmp_path_factory.mktemp("layout")
     six = six_property_book(folder / "six")
-    sets = [(SAMPLE, year) for year in (2021, 2023, 2025)] + [(six, 2023)]
+    sets = [(SAMPLE, year) for year in (2022, 2023, 2025)] + [(six, 2023)]
     found = []
     for book, year in sets:
         results = compute_book(validate_book(book).book, year, keep_history=True)
