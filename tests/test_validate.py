@@ -115,7 +115,7 @@ def test_a_row_of_no_known_account_does_not_stop_the_others():
 @given(st.lists(st.integers(min_value=-10**13, max_value=10**13), min_size=1, max_size=30))
 def test_money_text_round_trips_to_exact_cents(values):
     """Every accepted spelling of an amount parses to the same integer cents (no binary floats)."""
-    from udfi.validate import _parse_money
+    from udfi.validate_cells import _parse_money
 
     def spellings(cents: int) -> list[str]:
         dollars, rest = divmod(abs(cents), 100)

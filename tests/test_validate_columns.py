@@ -1,4 +1,4 @@
-"""Validation runs the schema's constraints as column operations (`validate._constraint_failures`);
+"""Validation runs the schema's constraints as column operations (`validate_cells._constraint_failures`);
 the pandera schema built from the same YAML (`schemas.pandera_schema`) is the reference. For random
 typed tables both must name the same (column, check, row) failures, in the same order."""
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from udfi.schemas import pandera_schema, table_specs
-from udfi.validate import _constraint_failures
+from udfi.validate_cells import _constraint_failures
 
 SPECS = table_specs()
 

@@ -114,7 +114,7 @@ def pandera_schema(spec: TableSpec) -> "pa.DataFrameSchema":
 
     Type conversion (and its error messages) happens in the parser; this schema checks what the
     values must satisfy: presence, enumerations, bounds, uniqueness. (Validation runs the same checks
-    as column operations, `udfi.validate._constraint_failures`; a test holds the two equal. pandera
+    as column operations, `udfi.validate_cells._constraint_failures`; a test holds the two equal. pandera
     is imported here only: it pulls in hypothesis and costs a second at every start.)
     """
     import pandera.pandas as pa  # noqa: PLC0415

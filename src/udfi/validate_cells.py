@@ -1,0 +1,398 @@
+"""Each cell of a book's tables against its schema: money to integer cents, dates, codes, ids — parsed
+once per distinct value and spread back to the rows holding it — and the schema's constraints as
+column operations. Every problem names the file, the row as a spreadsheet shows it and the column
+(`Collector`); an SSN-shaped value is never echoed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from udfi.column_codes import ColumnCodes, canonical_codes
+from udfi.reading import ERROR, WARNING, Problem
+from udfi.safety import mask_ssn, ssn_shaped_mask
+from udfi.schemas import ColumnSpec, TableSpec
+
+_MONEY = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?|\.\d{1,2}")
+_MONEY_TOO_PRECISE = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)?\.\d{3,}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_EIN = re.compile(r"\d{2}-\d{7}")
+_YEAR = re.compile(r"\d{4}")
+_TRUE = {"true", "t", "yes", "y", "1"}
+_FALSE = {"false", "f", "no", "n", "0"}
+
+# Dates outside this range are refused (they are typos, and pandas' nanosecond range ends in 2262).
+FIRST_DATE, LAST_DATE = pd.Timestamp("1900-01-01"), pd.Timestamp("2100-12-31")
+# ISO (YYYY-MM-DD) always; MDY also accepts US dates MM/DD/YYYY when the user says so.
+DATE_FORMATS = ("ISO", "MDY")
+# |amount| per cell, and the total of |amounts| per property (ledger, loans, depreciation), loan
+# (statements) or account (properties, carryovers, payments): $1,000,000,000,000.00. Far above any
+# real IRA, far below int64's 9.2e18 cents, so no sum in the engine can wrap.
+MAX_AMOUNT_CENTS = 10**14
+_MAX_DIGITS = 18  # a cell with more digits is refused before any integer conversion
+
+
+@dataclass
+class Collector:
+    problems: list[Problem]
+    file_of: dict[str, str]
+
+    def add_rows(self, severity: str, table: str, rows: pd.Index, column: str | None,
+                 values: pd.Series | list | None, expected: str) -> None:
+        """Record one problem per row label in `rows` (labels are 0-based data-row positions).
+        Values and messages are masked: an SSN-shaped value is never echoed."""
+        if len(rows) == 0:
+            return
+        if values is None:
+            values = [""] * len(rows)
+        elif isinstance(values, pd.Series):
+            values = values.astype(str).tolist()
+        expected = mask_ssn(expected)
+        file = self.file_of[table]
+        for row, value in zip(rows.tolist(), values):
+            self.problems.append(Problem(severity, file, int(row) + 2, column, mask_ssn(value), expected))
+
+    def add(self, severity: str, table: str, row: int | None, column: str | None, value: str,
+            expected: str) -> None:
+        self.problems.append(Problem(severity, self.file_of[table], None if row is None else int(row) + 2, column,
+                                     mask_ssn(value), mask_ssn(expected)))
+
+
+def _mask_identifier(text: str) -> str:
+    """Never echo a full SSN-shaped value back: keep only the last 4 digits."""
+    digits = re.sub(r"\D", "", text)
+    return "***-**-" + digits[-4:] if len(digits) >= 4 else "***"
+
+
+_PLAIN_MONEY = r"-?\d+(?:\.\d{1,2})?"
+
+
+def _parse_plain_money(text: pd.Series) -> pd.Series:
+    """`-1234.5`-shaped text → integer cents, exactly (digits without the point, scaled by 10^(2−decimals))."""
+    point = text.str.find(".").to_numpy()
+    length = text.str.len().to_numpy()
+    decimals = np.where(point < 0, 0, length - point - 1)
+    digits = text.str.replace(".", "", regex=False).astype("int64").to_numpy()
+    return pd.Series(digits * (10 ** (2 - decimals)), index=text.index, dtype="int64")
+
+
+def _parse_money(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """Text → integer cents. Returns (cents as Int64, bad mask, too-many-decimals mask, too-large mask).
+
+    Plain amounts (`1234.56`, `-12`) take a fast path; `$1,234.56` and `(1,234.56)` the full one. A
+    cell with more than `_MAX_DIGITS` digits is refused before any integer conversion (no overflow),
+    and every amount beyond ±MAX_AMOUNT_CENTS is refused as too large.
+    """
+    text = raw.str.strip()
+    cents = pd.Series(pd.NA, index=raw.index, dtype="Int64")
+    bad = pd.Series(False, index=raw.index, dtype=bool)
+    too_precise = pd.Series(False, index=raw.index, dtype=bool)
+    too_large = pd.Series(False, index=raw.index, dtype=bool)
+    if raw.empty:
+        return cents, bad, too_precise, too_large
+    many_digits = pd.Series(False, index=raw.index, dtype=bool)
+    long = (text.str.len() > _MAX_DIGITS).fillna(False).astype(bool)
+    if long.any():  # counting digits is slow: only cells long enough to have too many
+        many_digits[long] = (text[long].str.count(r"\d") > _MAX_DIGITS).fillna(False).astype(bool)
+    if many_digits.any():
+        too_large |= many_digits
+        bad |= many_digits
+        text = text.where(~many_digits, "")
+    plain = text.str.fullmatch(_PLAIN_MONEY).fillna(False).astype(bool)
+    if plain.any():
+        cents[plain] = _parse_plain_money(text[plain])
+    rest = ~plain & ~many_digits
+    if rest.any():
+        rest_cents, rest_bad, rest_precise = _parse_formatted_money(text[rest])
+        cents[rest] = rest_cents
+        bad[rest] = rest_bad
+        too_precise[rest] = rest_precise
+    beyond = cents.notna() & (cents.abs() > MAX_AMOUNT_CENTS)
+    beyond = beyond.fillna(False).astype(bool)
+    if beyond.any():
+        too_large |= beyond
+        bad |= beyond
+        cents[beyond] = pd.NA
+    return cents, bad, too_precise, too_large
+
+
+def _parse_formatted_money(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    parenthesized = text.str.startswith("(") & text.str.endswith(")")
+    core = text.where(~parenthesized, text.str.slice(1, -1)).str.strip()
+    minus = core.str.startswith("-")
+    core = core.where(~minus, core.str.slice(1)).str.strip()
+    core = core.str.replace("$", "", regex=False).str.strip()
+    # "$-12.00" puts the sign after the currency symbol
+    minus2 = core.str.startswith("-")
+    core = core.where(~minus2, core.str.slice(1))
+    negative = parenthesized | (minus ^ minus2)
+    good = core.str.fullmatch(_MONEY.pattern).fillna(False).astype(bool) & ~(parenthesized & (minus | minus2))
+    too_precise = (~good) & core.str.fullmatch(_MONEY_TOO_PRECISE.pattern).fillna(False).astype(bool)
+    cleaned = core.where(good, "0").str.replace(",", "", regex=False)
+    parts = cleaned.str.partition(".")
+    whole = parts[0].where(parts[0] != "", "0").astype("int64")
+    fraction = parts[2].str.pad(2, side="right", fillchar="0").where(parts[2] != "", "0").astype("int64")
+    cents = whole * 100 + fraction
+    cents = cents.where(~negative.astype(bool), -cents)
+    return cents.astype("Int64").where(good, pd.NA), ~good, too_precise
+
+
+def _parse_date(raw: pd.Series, date_format: str = "ISO") -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """Text → dates. Returns (dates, bad mask, out-of-range mask, US-looking mask (MM/DD/YYYY given
+    without --date-format MDY))."""
+    text = raw.str.strip()
+    us = text.str.fullmatch(_US_DATE.pattern).fillna(False).astype(bool)
+    if date_format == "MDY" and us.any():
+        parts = text[us].str.extract(_US_DATE.pattern)
+        text = text.copy()
+        text[us] = parts[2] + "-" + parts[0].str.zfill(2) + "-" + parts[1].str.zfill(2)
+        us = pd.Series(False, index=text.index, dtype=bool)
+    shaped = text.str.fullmatch(_DATE.pattern).fillna(False).astype(bool)
+    parsed = pd.to_datetime(text.where(shaped, None), format="%Y-%m-%d", errors="coerce")
+    out_of_range = parsed.notna() & ((parsed < FIRST_DATE) | (parsed > LAST_DATE))
+    parsed = parsed.where(~out_of_range)
+    bad = parsed.isna()
+    return parsed.astype("datetime64[ns]"), bad, out_of_range.astype(bool), us
+
+
+def _shared_text(text: pd.Series, keep: pd.Series) -> pd.Series:
+    """`text` where `keep`, else missing, as an object column whose equal values are one Python string:
+    a million-row ledger repeats a few thousand ids, so it holds pointers, not a million strings."""
+    codes, uniques = pd.factorize(text.to_numpy(dtype=object))
+    codes = np.where(keep.to_numpy(dtype=bool), codes, -1)
+    values = np.full(len(text), np.nan, dtype=object)   # missing as NaN, like pandas' string columns
+    known = codes >= 0
+    values[known] = np.asarray(uniques, dtype=object)[codes[known]]
+    return pd.Series(values, index=text.index, dtype=object)
+
+
+class _DistinctRows:
+    """Problems found on a column's distinct values, recorded once per row that holds the value (in row
+    order, as if every row had been checked): a million-row ledger has a few thousand dates and ids."""
+
+    def __init__(self, collect: Collector, codes: np.ndarray, index: pd.Index, distinct: int):
+        self.collect, self.codes, self.index, self.distinct = collect, codes, index, distinct
+
+    def add_rows(self, severity: str, table: str, rows: pd.Index, column: str | None,
+                 values: pd.Series | list | None, expected: str) -> None:
+        if len(rows) == 0:
+            return
+        chosen = np.zeros(self.distinct, dtype=bool)
+        positions = np.asarray(rows, dtype=np.int64)
+        chosen[positions] = True
+        at = np.flatnonzero(chosen[self.codes])
+        if values is not None:
+            if isinstance(values, pd.Series):
+                values = values.astype(str).tolist()
+            by_value = np.empty(self.distinct, dtype=object)
+            by_value[positions] = values
+            values = by_value[self.codes[at]].tolist()
+        self.collect.add_rows(severity, table, self.index[at], column, values, expected)
+
+
+def _dictionary(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(code per row, distinct values as Python objects): a categorical column (the fast CSV reader's)
+    already is one; other columns are factorized. A missing cell gets a code of its own."""
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        codes = raw.cat.codes.to_numpy()
+        uniques = raw.cat.categories.to_numpy(dtype=object)
+    else:
+        codes, uniques = pd.factorize(raw)
+        uniques = np.asarray(uniques, dtype=object)
+    if len(codes) and codes.min() < 0:
+        codes = np.where(codes < 0, len(uniques), codes)
+        uniques = np.append(uniques, np.array([np.nan], dtype=object))
+    return codes, uniques
+
+
+def _parse_column(spec: TableSpec, column: ColumnSpec, raw: pd.Series, collect: Collector,
+                  date_format: str = "ISO", column_codes: ColumnCodes | None = None) -> pd.Series:
+    """Convert one text column to its type. Empty cells become NA (or the default).
+
+    Each distinct value is parsed and checked once; the result and the problems are spread back to
+    every row holding it."""
+    codes, uniques = _dictionary(raw)
+    rows = _DistinctRows(collect, codes, raw.index, len(uniques))
+    typed = _parse_distinct(spec, column, pd.Series(uniques, dtype=object), rows, date_format)
+    if column_codes is not None and typed.dtype == object:
+        column_codes.keep(spec.table, column.name, *canonical_codes(codes, typed.to_numpy(dtype=object)))
+    spread = typed.take(codes)
+    spread.index = raw.index
+    return spread
+
+
+def _parse_distinct(spec: TableSpec, column: ColumnSpec, raw: pd.Series, collect: _DistinctRows,
+                    date_format: str) -> pd.Series:
+    """`_parse_column` over distinct values (index = their positions)."""
+    text = raw.astype(str).str.strip()
+    empty = text == ""
+    present = ~empty
+    table = spec.table
+
+    if column.required:
+        collect.add_rows(ERROR, table, text.index[empty], column.name, None, f"a value ({column.expected})")
+
+    if column.type in ("text",):
+        # Names, descriptions, memos and ids reach the return and the statements, which may be made
+        # public: an SSN there is almost always a mistake.
+        ssn = present & ssn_shaped_mask(text)
+        collect.add_rows(WARNING, table, text.index[ssn], column.name, text[ssn],
+                         "text without an SSN: this value looks like a Social Security number and would be "
+                         "printed on the return or its statements (Form 990-T may be made public)")
+        return _shared_text(text, present)
+
+    if column.type == "enum":
+        lowered = text.str.lower()
+        bad = present & ~lowered.isin(column.values)
+        collect.add_rows(ERROR, table, text.index[bad], column.name, text[bad], column.expected)
+        keep = present & ~bad
+        if column.default is not None:
+            lowered, keep = lowered.where(~empty, column.default), keep | empty
+        return _shared_text(lowered, keep)
+
+    if column.type == "bool":
+        lowered = text.str.lower()
+        truthy = lowered.isin(_TRUE)
+        falsy = lowered.isin(_FALSE)
+        bad = present & ~(truthy | falsy)
+        collect.add_rows(ERROR, table, text.index[bad], column.name, text[bad], column.expected)
+        default = bool(column.default) if column.default is not None else False
+        return pd.Series(np.where(truthy, True, np.where(falsy, False, default)), index=text.index, dtype=bool)
+
+    if column.type == "money":
+        cents, bad, too_precise, too_large = _parse_money(text)
+        bad = bad & present
+        large = bad & too_large
+        collect.add_rows(ERROR, table, text.index[large], column.name, text[large].str.slice(0, 40),
+                         f"an amount of at most ${MAX_AMOUNT_CENTS // 100:,}.00 either way (udfi's bound per "
+                         "cell; this one is beyond it)")
+        precise = bad & too_precise & ~too_large
+        collect.add_rows(ERROR, table, text.index[precise], column.name, text[precise],
+                         "an amount with at most 2 decimals (whole cents)")
+        other = bad & ~too_precise & ~too_large
+        collect.add_rows(ERROR, table, text.index[other], column.name, text[other], column.expected)
+        return cents.where(present & ~bad, pd.NA).astype("Int64")
+
+    if column.type == "date":
+        parsed, bad, out_of_range, us = _parse_date(text, date_format)
+        bad = bad & present
+        collect.add_rows(ERROR, table, text.index[out_of_range], column.name, text[out_of_range],
+                         f"a date between {FIRST_DATE:%Y-%m-%d} and {LAST_DATE:%Y-%m-%d}")
+        us = us & bad
+        collect.add_rows(ERROR, table, text.index[us], column.name, text[us],
+                         f"{column.expected} — this looks like a US date (MM/DD/YYYY); if every date of the book "
+                         "is written that way, pass --date-format MDY")
+        other = bad & ~out_of_range & ~us
+        collect.add_rows(ERROR, table, text.index[other], column.name, text[other], column.expected)
+        return parsed.where(present & ~bad)
+
+    if column.type == "year":
+        good = text.str.fullmatch(_YEAR.pattern).fillna(False).astype(bool)
+        bad = present & ~good
+        collect.add_rows(ERROR, table, text.index[bad], column.name, text[bad], column.expected)
+        return pd.to_numeric(text.where(good, None), errors="coerce").astype("Int64")
+
+    if column.type == "ein":
+        good = text.str.fullmatch(_EIN.pattern).fillna(False).astype(bool)
+        ssn = present & ~good & ssn_shaped_mask(text)
+        collect.add_rows(ERROR, table, text.index[ssn], column.name,
+                         [_mask_identifier(mask_ssn(value)) for value in text[ssn].tolist()],
+                         "the account's EIN (NN-NNNNNNN); an SSN-shaped number is refused — "
+                         "Form 990-T may be made public, and the IRA reports under its own EIN")
+        bad = present & ~good & ~ssn
+        collect.add_rows(ERROR, table, text.index[bad], column.name, text[bad].map(lambda v: v[:12]),
+                         column.expected)
+        return text.where(good, None).astype(object)
+
+    raise ValueError(f"unknown column type {column.type!r} in schema {table}")
+
+
+def _parse_table(spec: TableSpec, raw: pd.DataFrame, collect: Collector, date_format: str = "ISO",
+                 consume: bool = False, column_codes: ColumnCodes | None = None) -> tuple[pd.DataFrame, set]:
+    """Parse every column; returns (typed frame, set of (row, column) that failed to parse).
+    `consume`: drop each raw column from `raw` once it is parsed (the caller's frame is emptied).
+    `column_codes`: keeps each text column's codes for the book checks."""
+    missing = [column.name for column in spec.columns if column.required and column.name not in raw.columns]
+    for name in missing:
+        collect.add(ERROR, spec.table, None, name, "", f"a column named {name!r} (required)")
+    known = set(spec.column_names)
+    for name in raw.columns:
+        if name not in known:
+            collect.add(WARNING, spec.table, None, name, "",
+                        f"a known column ({', '.join(spec.column_names)}); this column is ignored")
+    before = len(collect.problems)
+    typed = {}
+    for column in spec.columns:
+        if column.name in raw.columns:
+            text = raw.pop(column.name) if consume else raw[column.name]
+            typed[column.name] = _parse_column(spec, column, text, collect, date_format, column_codes)
+            del text
+        else:
+            # An absent column parses as empty cells (typed NA, or the default); a missing required
+            # column was reported once above, not once per row.
+            absent = ColumnSpec(**{**column.__dict__, "required": False})
+            typed[column.name] = _parse_column(spec, absent, pd.Series([""] * len(raw), index=raw.index, dtype=object),
+                                               collect, date_format)
+    frame = pd.DataFrame(typed, index=raw.index)
+    failed = {(problem.row - 2, problem.column) for problem in collect.problems[before:] if problem.row}
+    return frame, failed
+
+
+def _constraint_failures(spec: TableSpec, frame: pd.DataFrame) -> list[tuple[str, str, np.ndarray]]:
+    """(column, check, row labels) of every value that breaks a constraint of the table's schema —
+    the checks `schemas.pandera_schema` declares, run as whole-column operations: uniqueness (every
+    occurrence of a repeated value), enumerations, money bounds. Empty cells pass every check, as
+    in pandera (presence is the parser's)."""
+    failures = []
+    for column in spec.columns:
+        if column.name not in frame.columns:
+            continue
+        values = frame[column.name]
+        if column.unique and not values.is_unique:
+            given = values.dropna()
+            repeated = given.index[given.duplicated(keep=False)].to_numpy()
+            if len(repeated):
+                failures.append((column.name, "field_uniqueness", repeated))
+        checks = []
+        if column.type == "enum":
+            checks.append(("isin", lambda v, allowed=list(column.values): v.isin(allowed)))
+        if column.type == "money":
+            if column.min is not None:
+                checks.append(("greater_than_or_equal_to", lambda v, b=int(round(column.min * 100)): v >= b))
+            if column.gt is not None:
+                checks.append(("greater_than", lambda v, b=int(round(column.gt * 100)): v > b))
+            if column.nonzero:
+                checks.append(("not_equal_to", lambda v: v != 0))
+        if not checks:
+            continue
+        known = values.notna().to_numpy(dtype=bool)
+        if not known.any():
+            continue
+        present = values[known]
+        for check, passes in checks:
+            ok = passes(present).to_numpy(dtype=bool)
+            if not ok.all():
+                failures.append((column.name, check, present.index[~ok].to_numpy()))
+    return failures
+
+
+def _apply_pandera(spec: TableSpec, frame: pd.DataFrame, failed: set, collect: Collector) -> None:
+    """Constraint checks (bounds, enumerations, uniqueness) of the table's schema, vectorized."""
+    for column, check, rows in _constraint_failures(spec, frame):
+        column_spec = spec.column(column)
+        if check == "field_uniqueness":
+            expected = f"a unique {column} (this value appears more than once)"
+        else:
+            expected = column_spec.expected
+        for index in rows.tolist():
+            row = int(index)
+            if (row, column) in failed:
+                continue  # already reported as unparseable or missing
+            value = frame.at[index, column]
+            if column_spec.type == "money" and value is not pd.NA:
+                value = f"{int(value) / 100:.2f}"
+            collect.add(ERROR, spec.table, row, column, str(value), expected)
