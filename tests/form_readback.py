@@ -8,15 +8,12 @@ an amount belongs to the column whose heading starts left of the amount's right 
 from __future__ import annotations
 
 import html
-import os
 import re
-import shutil
-import subprocess
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
+from pdf_text import pdftotext
 
 WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>')
 AMOUNT = re.compile(r"^\(?\d{1,3}(?:,\d{3})*(?:\.\d\d)?\)?$")
@@ -31,13 +28,7 @@ BODY_TOP, BODY_BOTTOM = 52.0, 752.0  # points: inside the page margins of attach
 
 
 def pdf_words(pdf: bytes, folder: Path, name: str) -> list[list[tuple[float, float, float, float, str]]]:
-    if shutil.which("pdftotext") is None:
-        if os.environ.get("CI"):
-            pytest.fail("poppler pdftotext not installed — scripts/system-deps.sh should have installed it")
-        pytest.skip("poppler pdftotext not installed")
-    path = folder / f"{name}.pdf"
-    path.write_bytes(pdf)
-    text = subprocess.run(["pdftotext", "-bbox", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    text = pdftotext(pdf, folder, name, "-bbox")
     pages = []
     for chunk in text.split("<page ")[1:]:
         pages.append([(float(a), float(b), float(c), float(d), html.unescape(w)) for a, b, c, d, w in WORD.findall(chunk)])

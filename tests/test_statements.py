@@ -3,15 +3,14 @@ account and "Page x of y", rendering is reproducible, and long descriptions are 
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from pdf_text import pdftotext
 from udfi.engine.compute import compute_book
 from udfi.engine.report import account_object
 from udfi.money import format_dollars
@@ -25,14 +24,7 @@ YEAR = 2023  # a sale (Schedule D computation), a rate-schedule account, a §514
 
 def _pdftotext(pdf: bytes, tmp_path: Path, name: str) -> list[str]:
     """Text of each page (pdftotext -layout)."""
-    if shutil.which("pdftotext") is None:
-        if os.environ.get("CI"):
-            pytest.fail("poppler pdftotext not installed — scripts/system-deps.sh should have installed it")
-        pytest.skip("poppler pdftotext not installed")
-    path = tmp_path / f"{name}.pdf"
-    path.write_bytes(pdf)
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
-                          text=True).stdout
+    text = pdftotext(pdf, tmp_path, name, "-layout")
     return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
 
 

@@ -18,6 +18,7 @@ import yaml
 
 from attachment_books import six_property_book
 from bookbuilder import compute
+from pdf_text import pdftotext
 from udfi.attachments.render import render_many as render_attachments
 from udfi.engine.compute import compute_book
 from udfi.engine.report import account_object
@@ -34,12 +35,7 @@ INTERNAL = re.compile(r"rules\.md|examples\.md|mef-990t|shared/|reference/|READM
 
 
 def _text(pdf: bytes, folder: Path, name: str, layout: bool = False) -> list[str]:
-    if shutil.which("pdftotext") is None:
-        pytest.skip("poppler pdftotext not installed")
-    path = folder / f"{name}.pdf"
-    path.write_bytes(pdf)
-    command = ["pdftotext", *(["-layout"] if layout else []), str(path), "-"]
-    text = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    text = pdftotext(pdf, folder, name, *(["-layout"] if layout else []))
     return [page for page in text.split("\f") if page.strip()]
 
 

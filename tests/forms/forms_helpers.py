@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
 from functools import lru_cache
 from pathlib import Path
 
@@ -60,16 +58,7 @@ def filled(name: str, year: int, flatten: bool = False) -> bytes:
 
 
 def pdftotext(pdf: bytes, tmp_path: Path, first: int | None = None, last: int | None = None) -> str:
-    if shutil.which("pdftotext") is None:
-        if os.environ.get("CI"):
-            pytest.fail("poppler pdftotext not installed — scripts/system-deps.sh should have installed it")
-        pytest.skip("poppler pdftotext not installed")
-    path = tmp_path / "out.pdf"
-    path.write_bytes(pdf)
-    command = ["pdftotext", "-layout"]
-    if first:
-        command += ["-f", str(first)]
-    if last:
-        command += ["-l", str(last)]
-    result = subprocess.run([*command, str(path), "-"], capture_output=True, timeout=60, check=True)
-    return result.stdout.decode("utf-8")
+    from pdf_text import pdftotext as run_pdftotext  # tests/ (conftest puts it on sys.path); this module is also imported alone
+
+    pages = [*(["-f", str(first)] if first else []), *(["-l", str(last)] if last else [])]
+    return run_pdftotext(pdf, tmp_path, "out", "-layout", *pages)
