@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt scripts/system-deps.sh
 	touch $@
 
 test: setup
-	$(BIN)/python -m pytest -q -n 2
+	$(BIN)/python -m pytest -q -n 2 --dist loadscope
 
 DEMO_YEARS ?= 2020 2021 2022 2023
 

@@ -19,10 +19,8 @@ from form_readback import pdf_words, read_forms
 from udfi.attachments import layouts
 from udfi.attachments.render import form_pages, render_many
 from udfi.attachments.render import render_html as render_attachments_html
-from udfi.engine.compute import compute_book
 from udfi.engine.report import account_object
 from udfi.resources import schemas_dir
-from udfi.validate import validate_book
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "fixtures" / "sample"
@@ -184,14 +182,11 @@ def _check_page_set(forms: dict, year: int, where: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def sample_packages(tmp_path_factory):
-    book = validate_book(SAMPLE).book
+def sample_packages(tmp_path_factory, shared_documents):
+    # compute_book(validate_book(SAMPLE).book, year, keep_history=True) and its render_many batch, shared
     folder = tmp_path_factory.mktemp("attachments")
-    packages = {}
-    for year in YEARS:
-        results = compute_book(book, year, keep_history=True)
-        packages[year] = (results, render_many(results), folder)
-    return packages
+    return {year: (shared_documents.results("sample", year), shared_documents.attachments("sample", year), folder)
+            for year in YEARS}
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from pdf_text import pdftotext
 from udfi.engine.compute import compute_book
 from udfi.engine.report import account_object
 from udfi.money import format_dollars
-from udfi.statements.render import render_many, render_statements
+from udfi.statements.render import render_statements
 from udfi.validate import validate_book
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,10 +29,10 @@ def _pdftotext(pdf: bytes, tmp_path: Path, name: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
-    book = validate_book(SAMPLE).book
-    results = compute_book(book, YEAR, keep_history=True)
-    pdfs = render_many(results)
+def rendered(tmp_path_factory, shared_documents):
+    # compute_book(validate_book(SAMPLE).book, YEAR, keep_history=True) and its render_many batch, shared
+    results = shared_documents.results("sample", YEAR)
+    pdfs = shared_documents.statements("sample", YEAR)
     folder = tmp_path_factory.mktemp("statements")
     pages = {result.account_id: _pdftotext(pdf, folder, result.account_id) for result, pdf in zip(results, pdfs)}
     return results, pdfs, pages

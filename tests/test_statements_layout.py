@@ -40,16 +40,16 @@ def _text(pdf: bytes, folder: Path, name: str, layout: bool = False) -> list[str
 
 
 @pytest.fixture(scope="module")
-def documents(tmp_path_factory):
+def documents(tmp_path_factory, shared_documents):
     """Every document of the sample book for three years (one per layout revision: 2022 for 2020–2022,
-    2023, 2025 for 2024 on) and of the six-property book for 2023."""
+    2023, 2025 for 2024 on) and of the six-property book for 2023 (built once a session, shared)."""
     folder = tmp_path_factory.mktemp("layout")
-    six = six_property_book(folder / "six")
-    sets = [(SAMPLE, year) for year in (2022, 2023, 2025)] + [(six, 2023)]
+    sets = [("sample", year) for year in (2022, 2023, 2025)] + [("six", 2023)]
     found = []
     for book, year in sets:
-        results = compute_book(validate_book(book).book, year, keep_history=True)
-        for result, statements, files in zip(results, render_many(results), render_attachments(results)):
+        for result, statements, files in zip(shared_documents.results(book, year),
+                                             shared_documents.statements(book, year),
+                                             shared_documents.attachments(book, year)):
             found.append((result, {"statements.pdf": statements, **files}))
     return found, folder
 

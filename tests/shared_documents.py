@@ -1,0 +1,62 @@
+"""The sample book's and the six-property book's computed years and rendered documents, built once per
+test session (per xdist worker) and shared by the modules that read them: test_statements,
+test_statements_layout and test_attachments each rendered the same years' statements and attachments
+of the same books for themselves. Users read them only: results come as tuples, each account's
+attachments as a read-only mapping, PDFs as bytes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import MappingProxyType
+
+from attachment_books import six_property_book
+from udfi.attachments.render import render_many as render_attachments
+from udfi.engine.compute import compute_book
+from udfi.statements.render import render_many as render_statements
+from udfi.validate import validate_book
+
+SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "sample"
+# The modules that read these documents are one xdist unit (conftest.UNITS), so each is built once.
+GROUP = "shared_documents"
+
+
+class SharedDocuments:
+    """`results(book, year)` (compute_book with keep_history=True), `statements(book, year)` (statements.pdf
+    per account, one render_many batch) and `attachments(book, year)` ({"attachments.pdf"?, "letter.pdf"}
+    per account, one batch), for book "sample" (fixtures/sample) or "six" (attachment_books'
+    six_property_book) — each computed on first use."""
+
+    def __init__(self, folder: Path):
+        self._folder = folder
+        self._books: dict[str, object] = {}
+        self._cache: dict[tuple, tuple] = {}
+
+    def path(self, book: str) -> Path:
+        if book == "sample":
+            return SAMPLE
+        if book == "six":
+            target = self._folder / "six"
+            return target if target.exists() else six_property_book(target)
+        raise KeyError(book)
+
+    def _once(self, key: tuple, build):
+        if key not in self._cache:
+            self._cache[key] = tuple(build())
+        return self._cache[key]
+
+    def _book(self, book: str):
+        if book not in self._books:
+            report = validate_book(self.path(book))
+            assert report.book is not None, report.problems[:3]
+            self._books[book] = report.book
+        return self._books[book]
+
+    def results(self, book: str, year: int) -> tuple:
+        return self._once(("results", book, year), lambda: compute_book(self._book(book), year, keep_history=True))
+
+    def statements(self, book: str, year: int) -> tuple[bytes, ...]:
+        return self._once(("statements", book, year), lambda: render_statements(list(self.results(book, year))))
+
+    def attachments(self, book: str, year: int) -> tuple:
+        return self._once(("attachments", book, year), lambda: [
+            MappingProxyType(files) for files in render_attachments(list(self.results(book, year)))])
