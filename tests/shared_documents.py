@@ -9,12 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from types import MappingProxyType
 
-from attachment_books import six_property_book
-from udfi.attachments.render import render_many as render_attachments
-from udfi.engine.compute import compute_book
-from udfi.statements.render import render_many as render_statements
-from udfi.validate import validate_book
-
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "sample"
 # The modules that read these documents are one xdist unit (conftest.UNITS), so each is built once.
 GROUP = "shared_documents"
@@ -24,7 +18,8 @@ class SharedDocuments:
     """`results(book, year)` (compute_book with keep_history=True), `statements(book, year)` (statements.pdf
     per account, one render_many batch) and `attachments(book, year)` ({"attachments.pdf"?, "letter.pdf"}
     per account, one batch), for book "sample" (fixtures/sample) or "six" (attachment_books'
-    six_property_book) — each computed on first use."""
+    six_property_book) — each computed on first use. (Imports are local: the conftest imports this module
+    in every pytest process, the xdist controller included, which never renders.)"""
 
     def __init__(self, folder: Path):
         self._folder = folder
@@ -35,6 +30,8 @@ class SharedDocuments:
         if book == "sample":
             return SAMPLE
         if book == "six":
+            from attachment_books import six_property_book
+
             target = self._folder / "six"
             return target if target.exists() else six_property_book(target)
         raise KeyError(book)
@@ -45,6 +42,8 @@ class SharedDocuments:
         return self._cache[key]
 
     def _book(self, book: str):
+        from udfi.validate import validate_book
+
         if book not in self._books:
             report = validate_book(self.path(book))
             assert report.book is not None, report.problems[:3]
@@ -52,11 +51,17 @@ class SharedDocuments:
         return self._books[book]
 
     def results(self, book: str, year: int) -> tuple:
+        from udfi.engine.compute import compute_book
+
         return self._once(("results", book, year), lambda: compute_book(self._book(book), year, keep_history=True))
 
     def statements(self, book: str, year: int) -> tuple[bytes, ...]:
+        from udfi.statements.render import render_many as render_statements
+
         return self._once(("statements", book, year), lambda: render_statements(list(self.results(book, year))))
 
     def attachments(self, book: str, year: int) -> tuple:
+        from udfi.attachments.render import render_many as render_attachments
+
         return self._once(("attachments", book, year), lambda: [
             MappingProxyType(files) for files in render_attachments(list(self.results(book, year)))])
