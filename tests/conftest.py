@@ -6,7 +6,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pytest  # noqa: E402
 
-from shared_documents import GROUP, SharedDocuments  # noqa: E402
+from shared_documents import FIRST, SharedDocuments, unit_of  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -20,18 +20,6 @@ def shared_documents(tmp_path_factory) -> SharedDocuments:
 # Modules reading the same session fixture are one unit, so it is built once too. (`--dist loadgroup` with
 # xdist_group marks would say this per test, but xdist 3.8 cannot group under pytest 9.2: its nodeid
 # suffix no longer takes effect — pytest-dev/pytest-xdist#1386.)
-UNITS = {"tests/test_statements.py": GROUP, "tests/test_statements_layout.py": GROUP,
-         "tests/test_attachments.py": GROUP}
-# Units that start first: long ones with few tests, which --dist loadscope (largest test count first)
-# would leave to the end of the run, where one of them ran alone on one worker.
-FIRST = (GROUP, "tests/test_cluster.py", "tests/test_hostile_kill.py", "tests/test_invariants.py")
-
-
-def unit_of(nodeid: str) -> str:
-    module = nodeid.split("::", 1)[0]
-    return UNITS.get(module, module)
-
-
 @pytest.hookimpl(tryfirst=True, optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     if config.getvalue("dist") != "loadscope":

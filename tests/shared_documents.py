@@ -65,3 +65,17 @@ class SharedDocuments:
 
         return self._once(("attachments", book, year), lambda: [
             MappingProxyType(files) for files in render_attachments(list(self.results(book, year)))])
+
+
+# make test's xdist units (tests/conftest.py's scheduler): one module each, the readers of these
+# documents one together.
+UNITS = {"tests/test_statements.py": GROUP, "tests/test_statements_layout.py": GROUP,
+         "tests/test_attachments.py": GROUP}
+# Units that start first: long ones with few tests, which --dist loadscope (largest test count first)
+# would leave to the end of the run, where one of them ran alone on one worker.
+FIRST = (GROUP, "tests/test_cluster.py", "tests/test_hostile_kill.py", "tests/test_invariants.py")
+
+
+def unit_of(nodeid: str) -> str:
+    module = nodeid.split("::", 1)[0]
+    return UNITS.get(module, module)

@@ -3,8 +3,7 @@ renamed module cannot silently fall out of its unit (and rebuild the shared docu
 
 from pathlib import Path
 
-from conftest import FIRST, UNITS, unit_of
-from shared_documents import GROUP
+from shared_documents import FIRST, GROUP, UNITS, unit_of
 
 ROOT = Path(__file__).resolve().parents[1]
 
