@@ -50,18 +50,23 @@ GOAL_BENCH_SECONDS = 600.0              # the default `make bench`
 # --------------------------------------------------------------------------------------------
 
 def child_compute(book: str, year: int) -> dict:
+    """Validate the whole book, then compute every account without errors the way `udfi check` does:
+    `engine.stream.iter_compute_book` (a chunk of accounts at a time), each AccountYear reduced to its
+    summary row (`udfi.summary.summary_row`, what `check --format csv` prints) as it comes. What is
+    kept until the end is one summary row per account, not every AccountYear."""
     started = time.perf_counter()
-    from udfi.engine.compute import compute_book
+    from udfi.engine.stream import iter_compute_book
+    from udfi.summary import summary_row
     from udfi.validate import validate_book
 
     imported = time.perf_counter()
     report = validate_book(book)
     validated = time.perf_counter()
     clean = set(report.book.accounts["account_id"]) - report.accounts_with_errors
-    results = compute_book(report.book.for_accounts(clean), year)
+    rows = [summary_row(result) for result in iter_compute_book(report.book.for_accounts(clean), year)]
     computed = time.perf_counter()
     return {"import": imported - started, "validate": validated - imported, "compute": computed - validated,
-            "rows": report.ledger_rows, "accounts": len(results), "errors": len(report.errors)}
+            "rows": report.ledger_rows, "accounts": len(rows), "errors": len(report.errors)}
 
 
 def child_floor(book: str) -> dict:
