@@ -243,6 +243,10 @@ def _arrow_frame(path: Path, header: list[str], names: list[str]) -> pd.DataFram
     if table.column_names != header:
         return None
     columns = {name: table.column(position).to_pandas() for position, name in enumerate(names)}
+    del table
+    # The parsed file's buffers are free now: give their pages back (malloc_trim with the malloc pool
+    # udfi/__init__.py selects), or the rest of validation runs beside them instead of in them.
+    pa.default_memory_pool().release_unused()
     return pd.DataFrame(columns, copy=False)
 
 
