@@ -8,6 +8,12 @@
               a 1,000-account sample book (`--full`: the 10,000-account book).
 3. json+xml — `udfi prepare ... --only json,xml` on the same sample: packages without PDFs.
 
+The compute child validates the whole book, then computes every account without errors as `udfi
+check` does: `engine.stream.iter_compute_book` (a chunk of accounts at a time), each AccountYear
+reduced as it comes to its summary row (what `check --format csv` prints); it keeps one summary row
+per account, not every AccountYear. Its peak RSS is that of "validate + compute every account of the
+book" for a consumer that prints each result, not one that holds them all.
+
 Each measurement runs in its own child process; peak RSS comes from that child's rusage (and, for
 `prepare`, its worker processes'). Synthetic books are cached in bench/out/ (gitignored). Every goal is
 printed with its figure and OK or MISSED; the wall time of the whole run is one of them.
@@ -256,11 +262,21 @@ def bench_scaling() -> None:
         floor_wall, floor_rss = child_peak("floor", str(book))
         result, wall, rss = run_child("compute", str(book), str(year))
         rows.append((accounts, result["rows"], wall, rss, floor_wall, floor_rss))
-    print(f"\n== scaling: validate + compute (tax year {year}, {YEARS[0]}–{year} rolled forward) and the floor")
-    print(f"{'accounts':>9} {'ledger rows':>12} {'compute s':>10} {'peak RSS':>10} {'floor s':>8} {'floor RSS':>10} {'ratio':>7}")
+    print(f"\n== scaling: validate + compute (tax year {year}, {YEARS[0]}–{year} rolled forward; results consumed "
+          "as `udfi check` does, see child_compute) and the floor")
+    print(f"{'accounts':>9} {'ledger rows':>12} {'compute s':>10} {'peak RSS':>10} {'floor s':>8} {'floor RSS':>10} "
+          f"{'ratio':>7} {'growth':>14} {'floor growth':>14}")
+    previous = None
     for accounts, ledger_rows, wall, rss, floor_wall, floor_rss in rows:
+        # growth: peak RSS added per account since the previous (smaller) book
+        growth = floor_growth = ""
+        if previous is not None:
+            added = accounts - previous[0]
+            growth = f"{(rss - previous[1]) / added / 1024:,.1f} KiB/acct"
+            floor_growth = f"{(floor_rss - previous[2]) / added / 1024:,.1f} KiB/acct"
         print(f"{accounts:>9,} {ledger_rows:>12,} {wall:>10.2f} {mib(rss):>10} {floor_wall:>8.2f} {mib(floor_rss):>10} "
-              f"{wall / floor_wall:>6.2f}×")
+              f"{wall / floor_wall:>6.2f}× {growth:>14} {floor_growth:>14}")
+        previous = (accounts, rss, floor_rss)
 
 
 def print_goals(compute: dict | None, packages: float | None, json_xml: float | None, json_xml_known: bool,
