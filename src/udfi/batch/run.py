@@ -114,8 +114,6 @@ def prepare(options: PrepareOptions, echo: Callable[[str], None] | None = None,
 
     `kind` says what is written: the chunk worker (runs in the worker processes), the package's files
     and the report names — `udfi extend` reuses this runner with its own."""
-    from udfi.forms.blanks import find_blanks  # noqa: PLC0415
-
     echo = echo or (lambda text: print(text, file=sys.stderr))
     started = time.perf_counter()
     year = options.tax_year
@@ -128,7 +126,11 @@ def prepare(options: PrepareOptions, echo: Callable[[str], None] | None = None,
         raise PrepareError(EXIT_USAGE, str(exc)) from exc
 
     uses_blanks = kind.uses_blanks and "pdf" in _parts(options)  # --only without pdf: no blanks needed
-    blanks = find_blanks(year, options.forms_dir) if uses_blanks else None
+    blanks = None
+    if uses_blanks:  # the blanks' module (pdfrw) only when PDFs are asked for
+        from udfi.forms.blanks import find_blanks  # noqa: PLC0415
+
+        blanks = find_blanks(year, options.forms_dir)
     if options.cluster and kind.name != PREPARE.name:
         raise PrepareError(EXIT_USAGE, f"--cluster is for udfi prepare only, not {kind.name}")
     outcome = PrepareOutcome(exit_code=EXIT_OK)
