@@ -23,9 +23,18 @@ from udfi.batch.report_files import finish_warm_up
 from udfi.batch.workers import new_pool
 from udfi.engine.compute import Settings
 
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+def _chunks(items: list[str], size: int, jobs: int = 1, taper: bool = False) -> Iterator[list[str]]:
+    """`items` in chunks of `size`; with `taper`, the chunks of the last two rounds shrink (to a quarter
+    of `size` at least), so the workers finish together instead of one finishing a whole chunk alone."""
+    start = 0
+    floor = max(1, size // 4)
+    while start < len(items):
+        remaining = len(items) - start
+        step = size
+        if taper and remaining < 2 * jobs * size:
+            step = max(floor, min(size, -(-remaining // (2 * jobs))))
+        yield items[start:start + step]
+        start += step
 
 
 def _schedule(options: PrepareOptions, out: Path, permissions: Permissions, blanks, plan: _Plan, pool, jobs: int,
@@ -69,7 +78,7 @@ def _schedule(options: PrepareOptions, out: Path, permissions: Permissions, blan
                 stage_seconds[stage] += seconds
             bar.advance(result.records)
 
-        queue = deque(_chunks(todo, size))
+        queue = deque(_chunks(todo, size, jobs, taper=options.chunk_size is None and pool is not None))
         if pool is None:
             while queue and not outcome.stopped:
                 collect(kind.chunk(job_for(queue.popleft())))
