@@ -152,7 +152,8 @@ class _AccountRows:
 def run_chunk(job: ChunkJob) -> ChunkResult:
     """Compute, fill, render and write every account of one chunk. Never raises for one account."""
     seconds = defaultdict(float)
-    documents = _statements_module()  # statements, attachments and letter render together (or not at all)
+    # statements, attachments and letter render together (or not at all); a run without them never imports them
+    documents = _statements_module() if {"statements", "attachments", "letter"} & set(job.parts) else None
     statements = documents if "statements" in job.parts else None
     attachments = (_attachments_module() if documents is not None and {"attachments", "letter"} & set(job.parts)
                    else None)
