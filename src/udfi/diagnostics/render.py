@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import quote
 
-import jinja2
-
 import udfi
 from udfi.diagnostics.model import CSV_COLUMNS, KIND_TITLES, KINDS, REPORTABLE, Diagnostics
 from udfi.resources import templates_dir
@@ -25,7 +23,11 @@ TEMPLATES = "diagnostics"
 
 
 @lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
+def _environment() -> "jinja2.Environment":
+    # jinja2 when a page is rendered (the run's warm-up thread, a worker's first page), not at import:
+    # `udfi prepare` starts without it
+    import jinja2  # noqa: PLC0415
+
     return jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir() / TEMPLATES)),
                               autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
                               keep_trailing_newline=True, finalize=_masked)
