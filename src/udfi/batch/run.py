@@ -224,6 +224,7 @@ def _run(options: PrepareOptions, out: Path, permissions: Permissions, blanks, o
             pool.shutdown(wait=True, cancel_futures=True)
 
     finish_warm_up()
+    plan.fill_hashes()  # the run may have stopped before its chunks asked for them
     _finish_unprepared(plan, outcome)
     if kind.name == PREPARE.name:  # one batch kind owns the owners' problem files (OUT may be shared)
         _write_problem_files(options, out, permissions, plan, report)

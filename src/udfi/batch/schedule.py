@@ -80,6 +80,7 @@ def _schedule(options: PrepareOptions, out: Path, permissions: Permissions, blan
 
         queue = deque(_chunks(todo, size, jobs, taper=options.chunk_size is None and pool is not None))
         if pool is None:
+            plan.fill_hashes()
             while queue and not outcome.stopped:
                 collect(kind.chunk(job_for(queue.popleft())))
             return stage_seconds
@@ -98,6 +99,7 @@ def _schedule(options: PrepareOptions, out: Path, permissions: Permissions, blan
                     while queue and len(pending) < window:
                         chunk = queue.popleft()
                         pending[pool.submit(kind.chunk, job_for(chunk))] = chunk
+            plan.fill_hashes()  # once, while the first chunks run (a no-op after)
             if not pending:
                 continue
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
