@@ -64,7 +64,7 @@ def test_an_empty_report_has_its_header_only():
     assert b'<dimension ref="A1:E1"/>' in _parts(direct)["xl/worksheets/sheet1.xml"]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.text(max_size=12), st.one_of(st.integers(-10**18, 10**18), st.text(max_size=8),
                                                            st.floats(allow_nan=False, allow_infinity=False))),
                 max_size=6))
