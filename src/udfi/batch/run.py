@@ -179,7 +179,6 @@ def _run(options: PrepareOptions, out: Path, permissions: Permissions, blanks, o
          started: float, progress_stream, interactive, kind: BatchKind, efile) -> PrepareOutcome:
     from udfi.validate import BookReadError  # noqa: PLC0415
 
-    year = options.tax_year
     jobs = options.jobs or default_jobs()
     plan = None
     # Start the workers while this process is still small (they are forked at once); a cluster is

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -13,6 +14,8 @@ from udfi.cli.common import EXIT_INVALID, EXIT_USAGE, done, fail, info, is_quiet
 from udfi.resources import schemas_dir
 
 # udfi.imports (the converters) is imported when `udfi import` runs, not with every command.
+if TYPE_CHECKING:
+    from udfi.imports import ImportOptions
 
 
 def _profile_help() -> str:
