@@ -22,7 +22,7 @@ from udfi.engine.report import account_object, compute_document
 from udfi.engine.report_silos import tax_sources
 from udfi.money import format_dollars
 from udfi.parameters import MissingParameterError
-from udfi.safety import mask_ssn, safe_row
+from udfi.safety import mask_ssn, safe_cell, safe_row
 from udfi.summary import SUMMARY_COLUMNS, USER_COLUMNS, summary_row
 
 # The text table of `compute`: what is printed, from where in the account object (docs/return-json.md).
@@ -179,7 +179,8 @@ def register(app: typer.Typer) -> None:
                 writer.writeheader()
                 for result in results:
                     data = account_object(result)
-                    writer.writerows({"account_id": data["account_id"], "key": key, "value": value}
+                    # A spreadsheet file: user text (ids, names, descriptions) masked and never a formula.
+                    writer.writerows({"account_id": safe_cell(data["account_id"]), "key": key, "value": safe_cell(value)}
                                      for key, value in flatten(data))
                 spool.seek(0)
                 with open_output(output, csv_for_excel=True) as out:
