@@ -23,6 +23,7 @@ from udfi.engine.form_2220 import Form2220, form_2220, is_large_organization
 from udfi.engine.form_990t import Form990T, Payments, form_990t, part_i_line_8, with_estimated_tax_penalty
 from udfi.engine.k1 import K1Interest, k1_interests
 from udfi.engine.property_year import PropertyFacts, PropertyYear, compute_property_year
+from udfi.engine.records import record
 from udfi.engine.schedule_a import CarryIn, ScheduleA, gross_unrelated_income
 from udfi.engine.silos import SiloCarry, Silos, compute_silos
 from udfi.money import ZERO, cents_to_decimal, whole_dollars
@@ -34,7 +35,7 @@ EXEMPT_UNDER = {
 ORGANIZATION_TYPE = {"solo_401k": "401a_trust"}
 
 
-@dataclass(frozen=True)
+@record
 class Settings:
     """Choices a preparer may change (see README "Assumptions")."""
 

@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from typing import Sequence
 
 from udfi import parameters
 from udfi.engine.calendar import next_business_day
+from udfi.engine.records import record
 from udfi.money import ZERO, whole_dollars
 
 COLUMNS = ("a", "b", "c", "d")
@@ -61,7 +61,7 @@ REFERENCES = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class RatePeriod:
     """One rate period of Part IV (lines 21/22 … 35/36); `rate` is None where no column has a day
     in it (its rate may not be published yet and is not needed)."""
@@ -94,7 +94,7 @@ def _days_within(start: dt.date, end: dt.date, after: dt.date, before: dt.date) 
     return max((last - first).days, 0)
 
 
-@dataclass(frozen=True)
+@record
 class PenaltyColumn:
     """One Part IV column: an installment's underpayment, or the part of it that one payment paid
     ("If more than one payment was applied to fully pay the underpayment, use a separate column")."""
@@ -143,7 +143,7 @@ def exact_sum(columns: Sequence[PenaltyColumn]) -> Decimal:
     return sum((total / divisor for divisor, total in sorted(by_divisor.items())), ZERO)
 
 
-@dataclass(frozen=True)
+@record
 class Form2220:
     """Every line of Form 2220 (regular method). Columns are tuples (a)–(d); None is a cell the
     form greys out or a line skipped; lines 4–38 are empty when line 3 is under $500."""

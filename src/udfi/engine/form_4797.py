@@ -17,16 +17,16 @@ each row foots ((g) = (d) + (e) − (f); line 24 = line 20 − line 23) with the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Iterable
 
 from udfi.engine.property_year import ORDINARY, SECTION_1231, PropertyYear
+from udfi.engine.records import record
 from udfi.money import whole_dollars
 
 SECTION_1231_LOOKBACK_YEARS = 5  # IRC §1231(c)(1)
 
 
-@dataclass(frozen=True)
+@record
 class SaleRow:
     """One row of line 2 or line 10: (a)–(g)."""
 
@@ -40,7 +40,7 @@ class SaleRow:
     gain_or_loss: int           # (g) = (d) + (e) − (f)
 
 
-@dataclass(frozen=True)
+@record
 class Part3Property:
     """Lines 19–26 for one §1250 property (one column A–D)."""
 
@@ -57,7 +57,7 @@ class Part3Property:
     line_26g: int = 0   # 26b + 26e + 26f
 
 
-@dataclass(frozen=True)
+@record
 class Form4797:
     part_i_rows: tuple[SaleRow, ...]     # line 2
     line_6: int                          # gain from line 32

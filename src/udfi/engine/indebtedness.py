@@ -17,6 +17,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from udfi.engine.records import record
 from udfi.money import ONE, ZERO
 
 
@@ -145,7 +146,7 @@ def _resolve(loan: Loan, loans: dict[str, Loan], done: set[str]) -> None:
     done.add(loan.loan_id)
 
 
-@dataclass(frozen=True)
+@record
 class MonthBalance:
     month: dt.date             # first day of the calendar month
     measured_on: dt.date       # the first of the month, or the acquisition date in the acquisition month

@@ -15,16 +15,17 @@ Whole dollars throughout; the 80% limit is rounded down so the deduction never e
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
+
+from udfi.engine.records import record
 
 POST2017 = "post2017"
 PRE2018 = "pre2018"
 PRE2018_CARRYFORWARD_YEARS = 20
 
 
-@dataclass(frozen=True)
+@record
 class NolLayer:
     kind: str                 # POST2017 or PRE2018
     origin_year: int | None   # None: a post-2017 loss of an unknown earlier year (from carryovers.csv)
@@ -38,7 +39,7 @@ class NolLayer:
         return self.origin_year + PRE2018_CARRYFORWARD_YEARS
 
 
-@dataclass(frozen=True)
+@record
 class LayerUse:
     """One layer's line in the NOL schedule of a year."""
 
@@ -57,7 +58,7 @@ class LayerUse:
         return NolLayer(self.kind, self.origin_year, 0).expires_after
 
 
-@dataclass(frozen=True)
+@record
 class NolYear:
     """The NOL deduction of one year and the layers carried to the next."""
 

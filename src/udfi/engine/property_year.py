@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from udfi.engine.depreciation import Asset
 from udfi.engine.indebtedness import Loan, MonthBalance, highest_in_window, month_balances
+from udfi.engine.records import record
 from udfi.money import ONE, ZERO, round_cents
 
 INCOME_CATEGORIES = ("rent", "other_income")
@@ -124,7 +125,7 @@ class PropertyFacts:
         return self.cost_basis + improvements - accumulated, improvements, accumulated
 
 
-@dataclass(frozen=True)
+@record
 class Disposition:
     date: dt.date
     amount_realized: Decimal
@@ -176,7 +177,7 @@ def character_of(use: str, long_term: bool) -> str:
     return CAPITAL
 
 
-@dataclass(frozen=True)
+@record
 class PropertyYear:
     """Every figure of one property's Part V column, with what it was computed from."""
 

@@ -17,18 +17,19 @@ this year files no Schedule A; its NOLs stay its own (they are never moved to an
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from udfi.engine.k1 import K1Interest, naics_sectors
 from udfi.engine.nol import POST2017, PRE2018, NolLayer, allocate_pre2018, split_layers
 from udfi.engine.property_year import PropertyYear
+from udfi.engine.records import record
 from udfi.engine.schedule_a import CarryIn, ScheduleA, before_nol, with_nol
 from udfi.parameters import TaxYearParameters
 
 INVESTMENT = "investment"
 
 
-@dataclass(frozen=True)
+@record
 class SiloCarry:
     """What a partnership silo carries to the next year: its post-2017 NOL layers and the activity
     code it was reported under."""
@@ -41,7 +42,7 @@ class SiloCarry:
         return sum(layer.amount for layer in self.layers)
 
 
-@dataclass(frozen=True)
+@record
 class Silo:
     key: str                              # INVESTMENT or a two-digit NAICS code
     activity_code: str                    # Schedule A item C
@@ -60,7 +61,7 @@ class Silo:
         return f"NAICS {self.key} ({naics_sectors().get(self.key, 'unknown sector')})"
 
 
-@dataclass(frozen=True)
+@record
 class Silos:
     items: tuple[Silo, ...]               # investment first, then partnership silos by NAICS code
     carry_out: CarryIn                    # the investment silo's carryovers and the pre-2018 NOL pool
