@@ -132,3 +132,48 @@ def test_a_ledger_row_without_a_readable_date_gives_its_property_no_year(tmp_pat
     assert property_ledger_years(damaged) == expected
     assert expected[first_property] <= {2021, 2022}
     assert set(first_ledger_years(damaged).values()) <= {2021, 2022}
+
+
+@settings(max_examples=150)
+@given(DAYS, st.none() | DAYS, st.lists(st.tuples(DAYS, st.integers(min_value=-10**6, max_value=10**8)), max_size=3),
+       st.dictionaries(st.integers(min_value=2015, max_value=2027), st.integers(min_value=0, max_value=10**6),
+                       max_size=2),
+       st.sampled_from([D("0"), D("30"), D("27.5"), D("39"), D("7.3")]),
+       st.integers(min_value=0, max_value=10**10), st.integers(min_value=2015, max_value=2027),
+       st.integers(min_value=0, max_value=5))
+def test_depreciation_filled_for_all_years_at_once_equals_asking_year_by_year(
+        placed, disposed, improvements, overrides, years, building_cents, first, count):
+    """`columnar_depreciation.prefill_depreciation` leaves in the caches what `compute_property_year`
+    would have put there — the same years in the same order, the same Decimal digits (Decimal('0') for
+    a property nothing depreciates on, ZERO before it is placed in service); properties with an
+    override or a life of fractional half-months are left to the scalar path."""
+    from udfi.engine.columnar_depreciation import prefill_depreciation
+
+    if disposed is not None and disposed < placed:
+        placed, disposed = disposed, placed
+    assets = [Asset("building", cents_to_decimal(building_cents) if years else D("0"), placed, years, "ads")]
+    rows = []
+    for number, (day, cents) in enumerate(improvements):
+        if day >= placed:
+            assets.append(Asset(f"improvement {day}", cents_to_decimal(cents), day, years, "ads"))
+            rows.append((day, cents_to_decimal(cents), number))
+
+    def make():
+        facts = _facts(assets, rows, {year: cents_to_decimal(c) for year, c in overrides.items()}, placed)
+        facts.disposed_on = disposed
+        return facts
+
+    fast, reference = make(), make()
+    held = [year for year in range(first, first + count + 1) if fast.held_in(year)]
+    prefill_depreciation([(fast, year) for year in held])
+    for year in held:   # the order compute_property_year asks in
+        for facts in (fast, reference):
+            facts.accumulated_depreciation_through(year - 1)
+            facts.accumulated_depreciation_through(year)
+            facts.depreciation_for_year(year)
+    assert list(fast._accumulated_cache) == list(reference._accumulated_cache)
+    assert list(fast._depreciation_cache) == list(reference._depreciation_cache)
+    for year, amount in reference._accumulated_cache.items():
+        assert same(fast._accumulated_cache[year], amount)
+    for year, (amount, overridden) in reference._depreciation_cache.items():
+        assert same(fast._depreciation_cache[year][0], amount) and fast._depreciation_cache[year][1] == overridden

@@ -18,6 +18,7 @@ from udfi.engine import calendar
 from udfi.engine.book_facts import book_flags_and_facts, dates_of, first_ledger_years, property_ledger_years
 from udfi.engine.carryovers import carryover_rows, seed, seed_silos
 from udfi.engine.columnar import average_acquisition_debts
+from udfi.engine.columnar_depreciation import prefill_depreciation
 from udfi.engine.flags import carryover_flags, coverage_flags, k1_flags, year_flags, year_span
 from udfi.engine.form_2220 import Form2220, form_2220, is_large_organization
 from udfi.engine.form_990t import Form990T, Payments, form_990t, part_i_line_8, with_estimated_tax_penalty
@@ -99,8 +100,8 @@ def compute_book(book: Book, tax_year: int, settings: Settings | None = None,
                  keep_history: bool = False, columnar: bool = True) -> list[AccountYear]:
     """Every account's return for `tax_year`. Raises `MissingParameterError` for a year with no parameters.
 
-    `columnar`: the average acquisition debt of every property-year is computed at once in integer
-    cents (`engine.columnar`), and the returns of years before `tax_year` − 2 are not built (only what
+    `columnar`: the average acquisition debt and the depreciation of every property-year are computed
+    at once in integer cents (`engine.columnar`, `engine.columnar_depreciation`), and the returns of years before `tax_year` − 2 are not built (only what
     they carry forward is kept); False computes each average from its month balances and builds every
     year's return (the reference path, which tests hold the columnar one to)."""
     return _compute_book(book, tax_year, settings, keep_history, columnar)
@@ -133,9 +134,10 @@ def _compute_book(book: Book, tax_year: int, settings: Settings | None, keep_his
                 for account in accounts}
     averages: dict[tuple[str, int], Decimal] = {}
     if columnar:
-        averages = average_acquisition_debts([(item, year) for account_id, years in years_of.items()
-                                              for item in properties_by_account.get(account_id, [])
-                                              for year in years if item.held_in(year)])
+        held = [(item, year) for account_id, years in years_of.items()
+                for item in properties_by_account.get(account_id, []) for year in years if item.held_in(year)]
+        averages = average_acquisition_debts(held)
+        prefill_depreciation(held)
 
     results = []
     for account in accounts:
