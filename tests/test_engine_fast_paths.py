@@ -177,3 +177,12 @@ def test_depreciation_filled_for_all_years_at_once_equals_asking_year_by_year(
         assert same(fast._accumulated_cache[year], amount)
     for year, (amount, overridden) in reference._depreciation_cache.items():
         assert same(fast._depreciation_cache[year][0], amount) and fast._depreciation_cache[year][1] == overridden
+
+
+@given(DAYS)
+def test_a_day_from_its_day_number_is_numpys_day(day):
+    import numpy as np
+
+    from udfi.engine.indebtedness import to_day
+
+    assert to_day(day) == np.datetime64(day, "D") and to_day(day).dtype == np.dtype("datetime64[D]")

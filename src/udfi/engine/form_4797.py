@@ -162,5 +162,7 @@ def form_4797(columns: Iterable[PropertyYear], prior_1231_losses: Iterable[tuple
 
 def carry_1231_losses(prior: Iterable[tuple[int, int]], tax_year: int) -> tuple[tuple[int, int], ...]:
     """The open losses of a year without Form 4797: unchanged, but those older than the look-back drop."""
+    if not prior:   # most years of most accounts: nothing open
+        return ()
     return tuple((year, amount) for year, amount in sorted(prior)
                  if year >= tax_year + 1 - SECTION_1231_LOOKBACK_YEARS and amount > 0)

@@ -104,6 +104,14 @@ def nol_year(tax_year: int, layers: tuple[NolLayer, ...], taxable_income_before_
              limit_fraction: Decimal | None, loss_for_nol: int) -> NolYear:
     """Deduct the carried layers from `taxable_income_before_nol` (the silo's Schedule A line 16) and
     add this year's loss (`loss_for_nol` ≥ 0, already modified by §172(d)) as a new post-2017 layer."""
+    if not layers:   # nothing carried in (most account-years): what the general case gives for no layers
+        generated = max(loss_for_nol, 0)
+        return NolYear(
+            tax_year=tax_year, pre2018_available=0, pre2018_used=0, post2017_available=0,
+            post2017_limit=post2017_limit(taxable_income_before_nol, 0, limit_fraction), post2017_used=0,
+            generated=generated, schedule=(),
+            layers_out=(NolLayer(POST2017, tax_year, generated),) if generated else (),
+        )
     live, dead = [], []
     for layer in _oldest_first(layers):
         expiry = layer.expires_after
