@@ -186,3 +186,19 @@ def test_a_day_from_its_day_number_is_numpys_day(day):
     from udfi.engine.indebtedness import to_day
 
     assert to_day(day) == np.datetime64(day, "D") and to_day(day).dtype == np.dtype("datetime64[D]")
+
+
+@given(st.integers(min_value=2018, max_value=2026), st.integers(min_value=-10**9, max_value=10**9),
+       st.integers(min_value=0, max_value=10**9), st.sampled_from([None, D("0.8")]))
+def test_a_year_with_no_nol_carried_in_deducts_nothing_and_carries_its_own_loss(year, income, loss, limit):
+    """nol_year's shortcut for no layers: nothing is available or used; the §172(a)(2)(B)(ii) limit is
+    still reported — 80% of taxable income, e.g. $1,001 → $800 (800.8 rounded down) — and the year's
+    own loss is the one layer carried out (a post-2017 loss of this year)."""
+    from udfi.engine.nol import POST2017, NolLayer, nol_year
+
+    result = nol_year(year, (), income, limit, loss)
+    assert (result.pre2018_available, result.pre2018_used, result.post2017_available, result.post2017_used) == (0,) * 4
+    assert result.post2017_limit == (None if limit is None else max(income, 0) * 8 // 10)
+    assert result.schedule == () and result.generated == loss
+    assert result.layers_out == ((NolLayer(POST2017, year, loss),) if loss else ())
+    assert nol_year(2022, (), 1001, D("0.8"), 0).post2017_limit == 800
