@@ -399,7 +399,7 @@ def _money(value: int | Decimal, what: str) -> Decimal:
 
 
 def _whole(values: Sequence[Decimal | None]) -> tuple[int | None, ...]:
-    return tuple(None if value is None else whole_dollars(value) for value in values)
+    return tuple([None if value is None else whole_dollars(value) for value in values])
 
 
 def form_2220(tax_year: int, total_tax: int, prior_year_tax: int | None,
