@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from test_engine_equivalence import plain
 from udfi.engine.compute import compute_book
 from udfi.engine.depreciation import Asset
+from udfi.engine.nol import NolLayer
 from udfi.engine.property_year import PropertyFacts
 from udfi.money import CENT, HUNDRED, ONE, cents_to_decimal, round_cents, whole_dollars
 from udfi.synth import synth
@@ -202,3 +203,40 @@ def test_a_year_with_no_nol_carried_in_deducts_nothing_and_carries_its_own_loss(
     assert result.schedule == () and result.generated == loss
     assert result.layers_out == ((NolLayer(POST2017, year, loss),) if loss else ())
     assert nol_year(2022, (), 1001, D("0.8"), 0).post2017_limit == 800
+
+
+@dataclasses.dataclass(frozen=True)
+class _Column:
+    """What Schedule A reads of a Part V column in a year without a sale."""
+
+    gross_income_reportable: Decimal
+    allocable_deductions: Decimal
+    debt_financed: bool
+    disposition: None = None
+
+
+NOL_LAYERS = st.lists(st.builds(NolLayer, st.sampled_from(["post2017", "pre2018"]), st.none() | st.integers(1998, 2024),
+                                st.integers(1, 10**7)), max_size=4)
+CENTS = st.integers(min_value=-10**9, max_value=10**9).map(cents_to_decimal)
+
+
+@settings(max_examples=150)
+@given(st.integers(min_value=2020, max_value=2024), NOL_LAYERS,
+       st.lists(st.tuples(CENTS, CENTS, st.booleans()), max_size=4))
+def test_a_year_kept_only_for_its_carryovers_carries_what_its_schedules_a_carry(year, layers, columns):
+    """silos.carry_forward_only (an early year with one trade or business and no sale) against
+    compute_silos: the same carryovers (NOL layers by origin year after the year's deduction and its
+    own loss, no capital or §1231 loss) and the same income before NOL for Form 2220's testing period."""
+    from udfi import parameters as parameter_store
+    from udfi.engine.schedule_a import CarryIn
+    from udfi.engine.silos import carry_forward_only, compute_silos
+
+    parameters = parameter_store.for_year(year)
+    property_years = [_Column(gross, deductions, financed) for gross, deductions, financed in columns]
+    carry_in = CarryIn(nol_layers=tuple(layers))
+    silos = compute_silos(property_years, carry_in, {}, [], parameters, "900000", "investment")
+    assert carry_forward_only(property_years, carry_in, {}, [], parameters) == (silos.carry_out, silos.income_before_nol)
+    # what it does not cover, it leaves to compute_silos
+    assert carry_forward_only(property_years, CarryIn(carry_in.nol_layers, short_term_capital_loss=1), {}, [],
+                              parameters) is None
+    assert carry_forward_only(property_years, CarryIn(section_1231_losses=((2019, 5),)), {}, [], parameters) is None
