@@ -35,6 +35,12 @@ def test_cents_to_decimal_is_cents_divided_by_100_to_the_cent(cents):
     assert same(cents_to_decimal(cents), (D(cents) / HUNDRED).quantize(CENT))
 
 
+@given(st.integers(min_value=-10**45, max_value=10**45))
+def test_cents_to_decimal_multiplies_exactly_where_it_can_and_shifts_beyond(cents):
+    # below 10**38 cents the product × 0.01 has at most 40 digits (exact); beyond, scaleb as before
+    assert same(cents_to_decimal(cents), D(cents).scaleb(-2))
+
+
 @given(st.integers(min_value=-10**12, max_value=10**12) | st.decimals(allow_nan=False, allow_infinity=False, places=3,
                                                                         min_value=-10**9, max_value=10**9))
 def test_whole_dollars_and_round_cents_round_half_up(amount):
