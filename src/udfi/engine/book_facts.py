@@ -46,8 +46,8 @@ def book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, PropertyF
     outside = ledger.loc[~in_period.to_numpy() & ~is_category("principal"), ["property_id"]].assign(year=years)
     ignored_rows = outside.groupby(["property_id", "year"]).size().to_dict()
 
-    amounts_by_property: dict[str, dict[int, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
-    interest_by_property: dict[str, dict[int, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
+    amounts_by_property: dict[str, dict[int, dict[str, Decimal]]] = {}
+    interest_by_property: dict[str, dict[int, dict[str, Decimal]]] = {}
     improvements_by_property: dict[str, list] = defaultdict(list)
     held = in_period.to_numpy(dtype=bool)
     if held.any():
@@ -58,15 +58,14 @@ def book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, PropertyF
         year_codes, year_count = year_values - low, int(year_values.max()) - low + 1
         cents = ledger["amount_cents"].fillna(0).to_numpy(dtype=np.int64)
         rows = held & is_category(*INCOME_CATEGORIES, *NON_INTEREST_EXPENSES) & (property_codes >= 0)
-        for (property_code, year, category), total in _grouped_sums(
-                [(property_codes, len(property_ids)), (year_codes, year_count), (category_codes, len(categories))],
-                cents, rows):
-            amounts_by_property[property_ids[property_code]][year + low][categories[category]] = cents_to_decimal(total)
+        property_names = property_ids.tolist()
+        amounts_by_property = _nested(_grouped_sums(
+            [(property_codes, len(property_ids)), (year_codes, year_count), (category_codes, len(categories))],
+            cents, rows), property_names, categories.tolist(), low)
         rows = held & is_category("interest") & (property_codes >= 0) & (loan_codes >= 0)
-        for (property_code, year, loan), total in _grouped_sums(
-                [(property_codes, len(property_ids)), (year_codes, year_count), (loan_codes, len(loan_ids))],
-                cents, rows):
-            interest_by_property[property_ids[property_code]][year + low][loan_ids[loan]] = cents_to_decimal(total)
+        interest_by_property = _nested(_grouped_sums(
+            [(property_codes, len(property_ids)), (year_codes, year_count), (loan_codes, len(loan_ids))],
+            cents, rows), property_names, loan_ids.tolist(), low)
         improvements = ledger[held & is_category("improvement")]
         for property_id, day, amount, source_row in zip(improvements["property_id"].tolist(),
                                                          dates_of(improvements["date"]),
@@ -172,6 +171,24 @@ def _grouped_sums(keys: list[tuple[np.ndarray, int]], cents: np.ndarray, rows: n
         decoded.append((unique % count).tolist())
         unique = unique // count
     return zip(zip(*reversed(decoded)), totals.tolist())
+
+
+def _nested(grouped, outer_names: list, inner_names: list, low: int) -> dict[str, dict[int, dict[str, Decimal]]]:
+    """{outer name: {year: {inner name: Decimal}}} from `_grouped_sums` over (outer, year − low, inner)
+    codes: its keys come in ascending order, so each outer and year dict is looked up once, not per
+    sum. The year level is a defaultdict(dict), as the properties have always carried it."""
+    result: dict[str, dict[int, dict[str, Decimal]]] = {}
+    last_outer = last_year = None
+    by_year = by_inner = None
+    for (outer, year, inner), total in grouped:
+        if outer != last_outer:
+            by_year = result[outer_names[outer]] = defaultdict(dict)
+            last_outer, last_year = outer, None
+        if year != last_year:
+            by_inner = by_year[year + low] = {}
+            last_year = year
+        by_inner[inner_names[inner]] = cents_to_decimal(total)
+    return result
 
 
 def _runs(values: np.ndarray) -> dict:
