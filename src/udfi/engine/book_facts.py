@@ -32,8 +32,11 @@ def book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, PropertyF
 
     # Holding period of every ledger row; rows outside it are ignored (validation warned).
     property_index = properties.set_index("property_id")
+    # the rows' properties as sorted integer codes, once: the holding periods and the sums below use them
+    property_codes, property_ids = pd.factorize(ledger["property_id"].to_numpy(dtype=object), sort=True)
     if len(ledger):
-        acquired, disposed = _per_row(ledger["property_id"], property_index[["acquired_on", "disposed_on"]])
+        acquired, disposed = _per_row(ledger["property_id"], property_index[["acquired_on", "disposed_on"]],
+                                      (property_codes, property_ids))
         in_period = (ledger["date"] >= acquired) & (disposed.isna() | (ledger["date"] <= disposed))
     else:  # an account with no ledger rows (mapping an empty frame loses the date dtype)
         in_period = pd.Series(False, index=ledger.index)
@@ -51,7 +54,6 @@ def book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, PropertyF
     improvements_by_property: dict[str, list] = defaultdict(list)
     held = in_period.to_numpy(dtype=bool)
     if held.any():
-        property_codes, property_ids = pd.factorize(ledger["property_id"].to_numpy(dtype=object), sort=True)
         loan_codes, loan_ids = pd.factorize(ledger["loan_id"].to_numpy(dtype=object), sort=True)
         year_values = years.to_numpy(dtype=np.int64)
         low = int(year_values.min())
@@ -202,11 +204,12 @@ def _runs(values: np.ndarray) -> dict:
             if codes[start] >= 0}
 
 
-def _per_row(keys: pd.Series, table: pd.DataFrame) -> list[pd.Series]:
-    """`keys.map(table[column])` for every column of `table`, hashing the (millions of) keys once."""
+def _per_row(keys: pd.Series, table: pd.DataFrame, factorized: tuple | None = None) -> list[pd.Series]:
+    """`keys.map(table[column])` for every column of `table`, hashing the (millions of) keys once
+    (`factorized`: `pd.factorize` of the keys when already done)."""
     if not table.index.is_unique:
         return [keys.map(table[column]) for column in table.columns]
-    codes, uniques = pd.factorize(keys.to_numpy(dtype=object))
+    codes, uniques = pd.factorize(keys.to_numpy(dtype=object)) if factorized is None else factorized
     where = table.index.get_indexer(uniques) if len(uniques) else np.zeros(0, dtype=np.int64)
     position = np.where(codes >= 0, where[np.maximum(codes, 0)] if len(where) else -1, -1)
     found = position >= 0
