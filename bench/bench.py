@@ -8,6 +8,12 @@
               a 1,000-account sample book (`--full`: the 10,000-account book).
 3. json+xml — `udfi prepare ... --only json,xml` on the same sample: packages without PDFs.
 
+The compute child validates the whole book, then computes every account without errors as `udfi
+check` does: `engine.stream.iter_compute_book` (a chunk of accounts at a time), each AccountYear
+reduced as it comes to its summary row (what `check --format csv` prints); it keeps one summary row
+per account, not every AccountYear. Its peak RSS is that of "validate + compute every account of the
+book" for a consumer that prints each result, not one that holds them all.
+
 Each measurement runs in its own child process; peak RSS comes from that child's rusage (and, for
 `prepare`, its worker processes'). Synthetic books are cached in bench/out/ (gitignored). Every goal is
 printed with its figure and OK or MISSED; the wall time of the whole run is one of them.
@@ -50,18 +56,23 @@ GOAL_BENCH_SECONDS = 600.0              # the default `make bench`
 # --------------------------------------------------------------------------------------------
 
 def child_compute(book: str, year: int) -> dict:
+    """Validate the whole book, then compute every account without errors the way `udfi check` does:
+    `engine.stream.iter_compute_book` (a chunk of accounts at a time), each AccountYear reduced to its
+    summary row (`udfi.summary.summary_row`, what `check --format csv` prints) as it comes. What is
+    kept until the end is one summary row per account, not every AccountYear."""
     started = time.perf_counter()
-    from udfi.engine.compute import compute_book
+    from udfi.engine.stream import iter_compute_book
+    from udfi.summary import summary_row
     from udfi.validate import validate_book
 
     imported = time.perf_counter()
     report = validate_book(book)
     validated = time.perf_counter()
     clean = set(report.book.accounts["account_id"]) - report.accounts_with_errors
-    results = compute_book(report.book.for_accounts(clean), year)
+    rows = [summary_row(result) for result in iter_compute_book(report.book.for_accounts(clean), year)]
     computed = time.perf_counter()
     return {"import": imported - started, "validate": validated - imported, "compute": computed - validated,
-            "rows": report.ledger_rows, "accounts": len(results), "errors": len(report.errors)}
+            "rows": report.ledger_rows, "accounts": len(rows), "errors": len(report.errors)}
 
 
 def child_floor(book: str) -> dict:
@@ -251,11 +262,21 @@ def bench_scaling() -> None:
         floor_wall, floor_rss = child_peak("floor", str(book))
         result, wall, rss = run_child("compute", str(book), str(year))
         rows.append((accounts, result["rows"], wall, rss, floor_wall, floor_rss))
-    print(f"\n== scaling: validate + compute (tax year {year}, {YEARS[0]}–{year} rolled forward) and the floor")
-    print(f"{'accounts':>9} {'ledger rows':>12} {'compute s':>10} {'peak RSS':>10} {'floor s':>8} {'floor RSS':>10} {'ratio':>7}")
+    print(f"\n== scaling: validate + compute (tax year {year}, {YEARS[0]}–{year} rolled forward; results consumed "
+          "as `udfi check` does, see child_compute) and the floor")
+    print(f"{'accounts':>9} {'ledger rows':>12} {'compute s':>10} {'peak RSS':>10} {'floor s':>8} {'floor RSS':>10} "
+          f"{'ratio':>7} {'growth':>14} {'floor growth':>14}")
+    previous = None
     for accounts, ledger_rows, wall, rss, floor_wall, floor_rss in rows:
+        # growth: peak RSS added per account since the previous (smaller) book
+        growth = floor_growth = ""
+        if previous is not None:
+            added = accounts - previous[0]
+            growth = f"{(rss - previous[1]) / added / 1024:,.1f} KiB/acct"
+            floor_growth = f"{(floor_rss - previous[2]) / added / 1024:,.1f} KiB/acct"
         print(f"{accounts:>9,} {ledger_rows:>12,} {wall:>10.2f} {mib(rss):>10} {floor_wall:>8.2f} {mib(floor_rss):>10} "
-              f"{wall / floor_wall:>6.2f}×")
+              f"{wall / floor_wall:>6.2f}× {growth:>14} {floor_growth:>14}")
+        previous = (accounts, rss, floor_rss)
 
 
 def print_goals(compute: dict | None, packages: float | None, json_xml: float | None, json_xml_known: bool,

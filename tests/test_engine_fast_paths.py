@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from test_engine_equivalence import plain
 from udfi.engine.compute import compute_book
 from udfi.engine.depreciation import Asset
+from udfi.engine.nol import NolLayer
 from udfi.engine.property_year import PropertyFacts
 from udfi.money import CENT, HUNDRED, ONE, cents_to_decimal, round_cents, whole_dollars
 from udfi.synth import synth
@@ -32,6 +33,12 @@ def same(one: Decimal, other: Decimal) -> bool:
 def test_cents_to_decimal_is_cents_divided_by_100_to_the_cent(cents):
     # 12345 → 123.45, 0 → 0.00 (two places always), -5 → -0.05
     assert same(cents_to_decimal(cents), (D(cents) / HUNDRED).quantize(CENT))
+
+
+@given(st.integers(min_value=-10**45, max_value=10**45))
+def test_cents_to_decimal_multiplies_exactly_where_it_can_and_shifts_beyond(cents):
+    # below 10**38 cents the product × 0.01 has at most 40 digits (exact); beyond, scaleb as before
+    assert same(cents_to_decimal(cents), D(cents).scaleb(-2))
 
 
 @given(st.integers(min_value=-10**12, max_value=10**12) | st.decimals(allow_nan=False, allow_infinity=False, places=3,
@@ -132,3 +139,110 @@ def test_a_ledger_row_without_a_readable_date_gives_its_property_no_year(tmp_pat
     assert property_ledger_years(damaged) == expected
     assert expected[first_property] <= {2021, 2022}
     assert set(first_ledger_years(damaged).values()) <= {2021, 2022}
+
+
+@settings(max_examples=150)
+@given(DAYS, st.none() | DAYS, st.lists(st.tuples(DAYS, st.integers(min_value=-10**6, max_value=10**8)), max_size=3),
+       st.dictionaries(st.integers(min_value=2015, max_value=2027), st.integers(min_value=0, max_value=10**6),
+                       max_size=2),
+       st.sampled_from([D("0"), D("30"), D("27.5"), D("39"), D("7.3")]),
+       st.integers(min_value=0, max_value=10**10), st.integers(min_value=2015, max_value=2027),
+       st.integers(min_value=0, max_value=5))
+def test_depreciation_filled_for_all_years_at_once_equals_asking_year_by_year(
+        placed, disposed, improvements, overrides, years, building_cents, first, count):
+    """`columnar_depreciation.prefill_depreciation` leaves in the caches what `compute_property_year`
+    would have put there — the same years in the same order, the same Decimal digits (Decimal('0') for
+    a property nothing depreciates on, ZERO before it is placed in service); properties with an
+    override or a life of fractional half-months are left to the scalar path."""
+    from udfi.engine.columnar_depreciation import prefill_depreciation
+
+    if disposed is not None and disposed < placed:
+        placed, disposed = disposed, placed
+    assets = [Asset("building", cents_to_decimal(building_cents) if years else D("0"), placed, years, "ads")]
+    rows = []
+    for number, (day, cents) in enumerate(improvements):
+        if day >= placed:
+            assets.append(Asset(f"improvement {day}", cents_to_decimal(cents), day, years, "ads"))
+            rows.append((day, cents_to_decimal(cents), number))
+
+    def make():
+        facts = _facts(assets, rows, {year: cents_to_decimal(c) for year, c in overrides.items()}, placed)
+        facts.disposed_on = disposed
+        return facts
+
+    fast, reference = make(), make()
+    held = [year for year in range(first, first + count + 1) if fast.held_in(year)]
+    prefill_depreciation([(fast, year) for year in held])
+    for year in held:   # the order compute_property_year asks in
+        for facts in (fast, reference):
+            facts.accumulated_depreciation_through(year - 1)
+            facts.accumulated_depreciation_through(year)
+            facts.depreciation_for_year(year)
+    assert list(fast._accumulated_cache) == list(reference._accumulated_cache)
+    assert list(fast._depreciation_cache) == list(reference._depreciation_cache)
+    for year, amount in reference._accumulated_cache.items():
+        assert same(fast._accumulated_cache[year], amount)
+    for year, (amount, overridden) in reference._depreciation_cache.items():
+        assert same(fast._depreciation_cache[year][0], amount) and fast._depreciation_cache[year][1] == overridden
+
+
+@given(DAYS)
+def test_a_day_from_its_day_number_is_numpys_day(day):
+    import numpy as np
+
+    from udfi.engine.indebtedness import to_day
+
+    assert to_day(day) == np.datetime64(day, "D") and to_day(day).dtype == np.dtype("datetime64[D]")
+
+
+@given(st.integers(min_value=2018, max_value=2026), st.integers(min_value=-10**9, max_value=10**9),
+       st.integers(min_value=0, max_value=10**9), st.sampled_from([None, D("0.8")]))
+def test_a_year_with_no_nol_carried_in_deducts_nothing_and_carries_its_own_loss(year, income, loss, limit):
+    """nol_year's shortcut for no layers: nothing is available or used; the §172(a)(2)(B)(ii) limit is
+    still reported — 80% of taxable income, e.g. $1,001 → $800 (800.8 rounded down) — and the year's
+    own loss is the one layer carried out (a post-2017 loss of this year)."""
+    from udfi.engine.nol import POST2017, NolLayer, nol_year
+
+    result = nol_year(year, (), income, limit, loss)
+    assert (result.pre2018_available, result.pre2018_used, result.post2017_available, result.post2017_used) == (0,) * 4
+    assert result.post2017_limit == (None if limit is None else max(income, 0) * 8 // 10)
+    assert result.schedule == () and result.generated == loss
+    assert result.layers_out == ((NolLayer(POST2017, year, loss),) if loss else ())
+    assert nol_year(2022, (), 1001, D("0.8"), 0).post2017_limit == 800
+
+
+@dataclasses.dataclass(frozen=True)
+class _Column:
+    """What Schedule A reads of a Part V column in a year without a sale."""
+
+    gross_income_reportable: Decimal
+    allocable_deductions: Decimal
+    debt_financed: bool
+    disposition: None = None
+
+
+NOL_LAYERS = st.lists(st.builds(NolLayer, st.sampled_from(["post2017", "pre2018"]), st.none() | st.integers(1998, 2024),
+                                st.integers(1, 10**7)), max_size=4)
+CENTS = st.integers(min_value=-10**9, max_value=10**9).map(cents_to_decimal)
+
+
+@settings(max_examples=150)
+@given(st.integers(min_value=2020, max_value=2024), NOL_LAYERS,
+       st.lists(st.tuples(CENTS, CENTS, st.booleans()), max_size=4))
+def test_a_year_kept_only_for_its_carryovers_carries_what_its_schedules_a_carry(year, layers, columns):
+    """silos.carry_forward_only (an early year with one trade or business and no sale) against
+    compute_silos: the same carryovers (NOL layers by origin year after the year's deduction and its
+    own loss, no capital or §1231 loss) and the same income before NOL for Form 2220's testing period."""
+    from udfi import parameters as parameter_store
+    from udfi.engine.schedule_a import CarryIn
+    from udfi.engine.silos import carry_forward_only, compute_silos
+
+    parameters = parameter_store.for_year(year)
+    property_years = [_Column(gross, deductions, financed) for gross, deductions, financed in columns]
+    carry_in = CarryIn(nol_layers=tuple(layers))
+    silos = compute_silos(property_years, carry_in, {}, [], parameters, "900000", "investment")
+    assert carry_forward_only(property_years, carry_in, {}, [], parameters) == (silos.carry_out, silos.income_before_nol)
+    # what it does not cover, it leaves to compute_silos
+    assert carry_forward_only(property_years, CarryIn(carry_in.nol_layers, short_term_capital_loss=1), {}, [],
+                              parameters) is None
+    assert carry_forward_only(property_years, CarryIn(section_1231_losses=((2019, 5),)), {}, [], parameters) is None

@@ -161,10 +161,30 @@ def _cross_checks(tables: dict[str, pd.DataFrame], collect: Collector, column_co
                   & column_codes.where("ledger", "loan_id", lambda v: v.isna()))
     collect.add_rows(ERROR, "ledger", ledger.index[needs_loan], "loan_id", None,
                      "a loan_id (required for interest and principal rows)")
-    lookups = _Lookups(column_codes, "ledger")
     wrong_property = _loan_of_another_property(column_codes, by_id["property_id"])
     collect.add_rows(ERROR, "ledger", ledger.index[wrong_property], "loan_id", ledger.loc[wrong_property, "loan_id"],
                      "a loan of the row's property (" + "the loan belongs to another property)")
+    # Each of the ledger's checks in its own function: its row-sized intermediates are freed when it
+    # returns, not held while the next one runs (peak memory of a million-row ledger).
+    _holding_periods(ledger, properties, collect, column_codes)
+    duplicated = tables["_ledger_duplicated"]
+    collect.add_rows(WARNING, "ledger", ledger.index[duplicated], None, None,
+                     "a unique row (this row repeats an earlier row exactly; both are counted)")
+    _principal_balances(ledger, by_id, collect, column_codes)
+
+    law_checks(tables, collect.add_rows, ERROR, WARNING, column_codes)
+    k1_checks(tables, collect.add_rows, ERROR, WARNING)
+
+    if "depreciation" in tables:
+        depreciation = tables["depreciation"]
+        twice = depreciation.duplicated(["property_id", "tax_year"], keep="first") & depreciation["tax_year"].notna()
+        collect.add_rows(ERROR, "depreciation", depreciation.index[twice], "tax_year", depreciation["tax_year"][twice],
+                         "one row per property and tax year")
+
+
+def _holding_periods(ledger: pd.DataFrame, properties: pd.DataFrame, collect: Collector,
+                     column_codes: ColumnCodes) -> None:
+    lookups = _Lookups(column_codes, "ledger")
     held = properties.drop_duplicates("property_id").set_index("property_id")
     start = lookups.map("property_id", held["acquired_on"])
     end = lookups.map("property_id", held["disposed_on"])
@@ -173,13 +193,16 @@ def _cross_checks(tables: dict[str, pd.DataFrame], collect: Collector, column_co
     collect.add_rows(WARNING, "ledger", ledger.index[outside], "date",
                      ledger.loc[outside, "date"].dt.strftime("%Y-%m-%d"),
                      "a date within the property's holding period (row is ignored by the computation)")
-    duplicated = tables["_ledger_duplicated"]
-    collect.add_rows(WARNING, "ledger", ledger.index[duplicated], None, None,
-                     "a unique row (this row repeats an earlier row exactly; both are counted)")
 
+
+def _principal_balances(ledger: pd.DataFrame, by_id: pd.DataFrame, collect: Collector,
+                        column_codes: ColumnCodes) -> None:
+    """Principal repayments that take a loan below zero, or precede its origination."""
     principal_rows = (column_codes.where("ledger", "category", lambda v: v == "principal")
                       & column_codes.where("ledger", "loan_id", lambda v: v.notna()))
-    payments = ledger[principal_rows & ledger["amount"].notna() & ledger["date"].notna()]
+    # only the columns the checks read (half a synthetic ledger's rows are repayments)
+    payments = ledger.loc[principal_rows & ledger["amount"].notna() & ledger["date"].notna(),
+                          ["loan_id", "date", "amount"]]
     if len(payments):
         ordered = payments.sort_values(["loan_id", "date"], kind="stable")
         paid = ordered.groupby("loan_id", sort=False)["amount"].cumsum()
@@ -197,15 +220,6 @@ def _cross_checks(tables: dict[str, pd.DataFrame], collect: Collector, column_co
         collect.add_rows(ERROR, "ledger", ordered.index[before_origination.to_numpy(dtype=bool)], "date",
                          ordered.loc[before_origination, "date"].dt.strftime("%Y-%m-%d"),
                          "a principal repayment dated on or after the loan's origination")
-
-    law_checks(tables, collect.add_rows, ERROR, WARNING, column_codes)
-    k1_checks(tables, collect.add_rows, ERROR, WARNING)
-
-    if "depreciation" in tables:
-        depreciation = tables["depreciation"]
-        twice = depreciation.duplicated(["property_id", "tax_year"], keep="first") & depreciation["tax_year"].notna()
-        collect.add_rows(ERROR, "depreciation", depreciation.index[twice], "tax_year", depreciation["tax_year"][twice],
-                         "one row per property and tax year")
 
 
 def _attribute_accounts(problems: list[Problem], tables: dict[str, pd.DataFrame], file_of: dict[str, str]) -> list[Problem]:

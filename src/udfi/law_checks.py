@@ -68,9 +68,9 @@ def _statements_against_ledger(tables, add_rows, warning, column_codes: ColumnCo
     usable = usable[usable["loan_id"].isin(by_loan.index)]
     if not len(usable):
         return
-    principal_rows = ledger[column_codes.where("ledger", "category", lambda v: v == "principal")
-                            & column_codes.where("ledger", "loan_id", lambda v: v.notna())
-                            & ledger["date"].notna() & ledger["amount"].notna()]
+    principal_rows = ledger.loc[column_codes.where("ledger", "category", lambda v: v == "principal")
+                                & column_codes.where("ledger", "loan_id", lambda v: v.notna())
+                                & ledger["date"].notna() & ledger["amount"].notna(), ["loan_id", "date", "amount"]]
     repaid = _repaid_before(principal_rows, usable["loan_id"], usable["as_of"])
     implied = usable["loan_id"].map(by_loan["principal"]).astype("Int64") - pd.Series(repaid, index=usable.index)
     stated = usable["balance"].astype("Int64")

@@ -243,7 +243,21 @@ def _arrow_frame(path: Path, header: list[str], names: list[str]) -> pd.DataFram
     if table.column_names != header:
         return None
     columns = {name: table.column(position).to_pandas() for position, name in enumerate(names)}
+    del table
+    # The parsed file's buffers are free now: give their pages back, or the rest of validation runs
+    # beside them instead of in them.
+    give_back_free_memory()
     return pd.DataFrame(columns, copy=False)
+
+
+def give_back_free_memory() -> None:
+    """Return freed heap pages to the system: Arrow's pool (malloc's, which udfi/__init__.py selects:
+    there this is glibc's malloc_trim). After a large table is read or validated, the freed pages of its
+    intermediates are scattered between live blocks, and later large arrays would otherwise be mapped
+    beside them rather than in them."""
+    import pyarrow as pa  # noqa: PLC0415 — pandas has loaded it already
+
+    pa.default_memory_pool().release_unused()
 
 
 def read_csv_table(path: Path, file: str, required: bool) -> tuple[pd.DataFrame | None, list[Problem]]:

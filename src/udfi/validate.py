@@ -14,8 +14,8 @@ import pandas as pd
 
 from udfi.book import Book
 from udfi.book_checks import _attribute_accounts, _check_totals, _cross_checks
-from udfi.column_codes import ColumnCodes
-from udfi.reading import ERROR, WARNING, BookReadError, Problem, read_raw_book
+from udfi.column_codes import ColumnCodes, duplicated_rows
+from udfi.reading import ERROR, WARNING, BookReadError, Problem, give_back_free_memory, read_raw_book
 from udfi.schemas import table_specs
 from udfi.validate_cells import DATE_FORMATS, MAX_AMOUNT_CENTS, Collector, _apply_pandera, _parse_table
 
@@ -94,7 +94,7 @@ def validate_book(source: str | Path, date_format: str = "ISO") -> ValidationRep
         # million-row ledger are never held whole at the same time.
         raw = raw_tables.pop(name)
         if name == "ledger":
-            ledger_duplicated = raw.duplicated(keep="first")   # on the text, as written
+            ledger_duplicated = duplicated_rows(raw)   # on the text, as written
         frame, failed = _parse_table(spec, raw, collect, date_format, consume=True, column_codes=column_codes)
         del raw
         _apply_pandera(spec, frame, failed, collect)
@@ -110,4 +110,6 @@ def validate_book(source: str | Path, date_format: str = "ISO") -> ValidationRep
     report.ledger_rows = len(typed["ledger"]) if "ledger" in typed else 0
     if all(name in typed for name in ("accounts", "properties", "loans", "ledger")):
         report.book = Book.from_frames(typed, source=source)
+    del typed, column_codes
+    give_back_free_memory()
     return report

@@ -337,7 +337,7 @@ def _parse_table(spec: TableSpec, raw: pd.DataFrame, collect: Collector, date_fo
             absent = ColumnSpec(**{**column.__dict__, "required": False})
             typed[column.name] = _parse_column(spec, absent, pd.Series([""] * len(raw), index=raw.index, dtype=object),
                                                collect, date_format)
-    frame = pd.DataFrame(typed, index=raw.index)
+    frame = pd.DataFrame(typed, index=raw.index, copy=False)   # the parsed columns as they are, not copied into blocks
     failed = {(problem.row - 2, problem.column) for problem in collect.problems[before:] if problem.row}
     return frame, failed
 

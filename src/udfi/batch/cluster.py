@@ -36,7 +36,6 @@ import subprocess
 import tempfile
 import threading
 from dataclasses import replace
-from importlib import metadata
 from pathlib import Path
 
 import udfi
@@ -94,6 +93,8 @@ def code_fingerprint() -> str:
 
 
 def _library_versions() -> dict[str, str]:
+    from importlib import metadata  # noqa: PLC0415 — only a cluster run asks (~0.05 s of every start otherwise)
+
     versions = {}
     for name in BYTE_LIBRARIES:
         try:

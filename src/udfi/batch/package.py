@@ -17,6 +17,7 @@ from udfi.batch.records import (COMPUTE, EFILE, FORM, OUTPUT, RETURN, STATEMENTS
 from udfi.batch.slicing import BookSlicer
 from udfi.book import Book
 from udfi.diagnostics import account_diagnostics, account_page
+from udfi.diagnostics.render import csv_body as diagnostics_csv_body
 from udfi.engine.compute import AccountYear, Settings, compute_book
 from udfi.engine.report import account_object
 
@@ -151,7 +152,8 @@ class _AccountRows:
 def run_chunk(job: ChunkJob) -> ChunkResult:
     """Compute, fill, render and write every account of one chunk. Never raises for one account."""
     seconds = defaultdict(float)
-    documents = _statements_module()  # statements, attachments and letter render together (or not at all)
+    # statements, attachments and letter render together (or not at all); a run without them never imports them
+    documents = _statements_module() if {"statements", "attachments", "letter"} & set(job.parts) else None
     statements = documents if "statements" in job.parts else None
     attachments = (_attachments_module() if documents is not None and {"attachments", "letter"} & set(job.parts)
                    else None)
@@ -213,6 +215,10 @@ def _package_account(job: ChunkJob, result: AccountYear, rendered: dict, with_st
         record.diagnostics = account_diagnostics(result, problems=job.problems.get(account_id, []), book=job.book)
     except Exception:  # noqa: BLE001 — a packaged account fails below; the batch page lists it as unprepared
         record.diagnostics = None
+    try:  # its rows of OUT/diagnostics.csv, here in the worker rather than at the end of the run in one process
+        record.diagnostics_csv = diagnostics_csv_body(record.diagnostics) if record.diagnostics is not None else None
+    except Exception:  # noqa: BLE001 — left to the run's diagnostics.csv, which writes them (or fails) itself
+        record.diagnostics_csv = None
     if not (result.must_file or job.all_accounts):
         return record, None
     name_problem = folder_name_problem(account_id)

@@ -53,6 +53,7 @@ class AccountRecord:
     systemic: str = ""
     kept: bool = False  # not selected with --account: the previous run's entry, as it was
     diagnostics: object = None  # udfi.diagnostics.Diagnostics of an account computed in this run
+    diagnostics_csv: str | None = None  # its rows of OUT/diagnostics.csv, written by the worker (render.csv_body)
     # On a cluster the worker returns the package instead of writing it: the client writes it (batch.package.settle).
     delivery: "Delivery | None" = None
 

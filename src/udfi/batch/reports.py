@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 from typing import Iterable
 
+from udfi.batch.xlsx import PART_MODE, SHEET_MODE, sheet_workbook
 from udfi.safety import mask_ssn
 
 YEAR_COLUMN = "tax_year"
@@ -65,24 +66,35 @@ def xlsx_bytes(columns: Iterable[str], rows: Iterable[dict], user_columns: Itera
                numeric_columns: Iterable[str] = ()) -> bytes:
     """One sheet: a header row, then the rows; user text masked and stored as text (a cell that starts
     with = is shown, never evaluated), figures as numbers."""
-    from openpyxl import Workbook  # noqa: PLC0415
-    from openpyxl.cell.cell import TYPE_STRING  # noqa: PLC0415
-
     columns = list(columns)
     user, numeric = set(user_columns), set(numeric_columns)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    sheet.append(columns)
+    table = []
     for row in rows:
         values = []
         for column in columns:
             value = row.get(column, "")
             value = "" if value is None else value
-            if column in numeric and _number(value) is not None:
-                values.append(_number(value))
+            number = _number(value) if column in numeric else None
+            if number is not None:
+                values.append(number)
             else:
                 values.append(str(mask_ssn(str(value))) if column in user else str(value))
+        table.append(values)
+    parts = sheet_workbook(columns, table, title[:31])
+    if parts is None:  # what the direct writer leaves to openpyxl (see udfi.batch.xlsx)
+        return _openpyxl_xlsx_bytes(columns, table, title)
+    return _zipped(parts)
+
+
+def _openpyxl_xlsx_bytes(columns: list[str], table: list[list], title: str) -> bytes:
+    from openpyxl import Workbook  # noqa: PLC0415
+    from openpyxl.cell.cell import TYPE_STRING  # noqa: PLC0415
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append(columns)
+    for values in table:
         sheet.append(values)
     # One pass at the end (sheet[sheet.max_row] per row scanned every cell: quadratic in the rows).
     for cells in sheet.iter_rows(min_row=2):
@@ -94,6 +106,18 @@ def xlsx_bytes(columns: Iterable[str], rows: Iterable[dict], user_columns: Itera
     buffer = io.BytesIO()
     book.save(buffer)
     return _fixed_zip_times(buffer.getvalue())
+
+
+def _zipped(parts: dict[str, str]) -> bytes:
+    """The workbook's parts as openpyxl's archive after _fixed_zip_times: same order, dates and modes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, text in parts.items():
+            fixed = zipfile.ZipInfo(name, FIXED_ZIP_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = SHEET_MODE if name == "xl/worksheets/sheet1.xml" else PART_MODE
+            target.writestr(fixed, text.encode("utf-8"))
+    return out.getvalue()
 
 
 def _number(value) -> int | float | None:

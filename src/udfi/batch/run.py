@@ -114,8 +114,6 @@ def prepare(options: PrepareOptions, echo: Callable[[str], None] | None = None,
 
     `kind` says what is written: the chunk worker (runs in the worker processes), the package's files
     and the report names — `udfi extend` reuses this runner with its own."""
-    from udfi.forms.blanks import find_blanks  # noqa: PLC0415
-
     echo = echo or (lambda text: print(text, file=sys.stderr))
     started = time.perf_counter()
     year = options.tax_year
@@ -128,7 +126,11 @@ def prepare(options: PrepareOptions, echo: Callable[[str], None] | None = None,
         raise PrepareError(EXIT_USAGE, str(exc)) from exc
 
     uses_blanks = kind.uses_blanks and "pdf" in _parts(options)  # --only without pdf: no blanks needed
-    blanks = find_blanks(year, options.forms_dir) if uses_blanks else None
+    blanks = None
+    if uses_blanks:  # the blanks' module (pdfrw) only when PDFs are asked for
+        from udfi.forms.blanks import find_blanks  # noqa: PLC0415
+
+        blanks = find_blanks(year, options.forms_dir)
     if options.cluster and kind.name != PREPARE.name:
         raise PrepareError(EXIT_USAGE, f"--cluster is for udfi prepare only, not {kind.name}")
     outcome = PrepareOutcome(exit_code=EXIT_OK)
@@ -177,7 +179,6 @@ def _run(options: PrepareOptions, out: Path, permissions: Permissions, blanks, o
          started: float, progress_stream, interactive, kind: BatchKind, efile) -> PrepareOutcome:
     from udfi.validate import BookReadError  # noqa: PLC0415
 
-    year = options.tax_year
     jobs = options.jobs or default_jobs()
     plan = None
     # Start the workers while this process is still small (they are forked at once); a cluster is
@@ -222,6 +223,7 @@ def _run(options: PrepareOptions, out: Path, permissions: Permissions, blanks, o
             pool.shutdown(wait=True, cancel_futures=True)
 
     finish_warm_up()
+    plan.fill_hashes()  # the run may have stopped before its chunks asked for them
     _finish_unprepared(plan, outcome)
     if kind.name == PREPARE.name:  # one batch kind owns the owners' problem files (OUT may be shared)
         _write_problem_files(options, out, permissions, plan, report)

@@ -23,9 +23,18 @@ from udfi.batch.report_files import finish_warm_up
 from udfi.batch.workers import new_pool
 from udfi.engine.compute import Settings
 
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+def _chunks(items: list[str], size: int, jobs: int = 1, taper: bool = False) -> Iterator[list[str]]:
+    """`items` in chunks of `size`; with `taper`, the chunks of the last two rounds shrink (to a quarter
+    of `size` at least), so the workers finish together instead of one finishing a whole chunk alone."""
+    start = 0
+    floor = max(1, size // 4)
+    while start < len(items):
+        remaining = len(items) - start
+        step = size
+        if taper and remaining < 2 * jobs * size:
+            step = max(floor, min(size, -(-remaining // (2 * jobs))))
+        yield items[start:start + step]
+        start += step
 
 
 def _schedule(options: PrepareOptions, out: Path, permissions: Permissions, blanks, plan: _Plan, pool, jobs: int,
@@ -69,8 +78,9 @@ def _schedule(options: PrepareOptions, out: Path, permissions: Permissions, blan
                 stage_seconds[stage] += seconds
             bar.advance(result.records)
 
-        queue = deque(_chunks(todo, size))
+        queue = deque(_chunks(todo, size, jobs, taper=options.chunk_size is None and pool is not None))
         if pool is None:
+            plan.fill_hashes()
             while queue and not outcome.stopped:
                 collect(kind.chunk(job_for(queue.popleft())))
             return stage_seconds
@@ -89,6 +99,7 @@ def _schedule(options: PrepareOptions, out: Path, permissions: Permissions, blan
                     while queue and len(pending) < window:
                         chunk = queue.popleft()
                         pending[pool.submit(kind.chunk, job_for(chunk))] = chunk
+            plan.fill_hashes()  # once, while the first chunks run (a no-op after)
             if not pending:
                 continue
             done, _ = wait(pending, return_when=FIRST_COMPLETED)

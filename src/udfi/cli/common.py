@@ -27,11 +27,16 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence, TextIO
 
 import typer
-from rich import box
-from rich.console import Console
-from rich.markup import escape  # noqa: F401  (re-exported for command modules)
-from rich.table import Table
-from rich.text import Text
+
+# rich is imported when something is printed with it, not with every command: `udfi prepare` prints
+# a line or two, and rich's import was ~0.1 s of its start.
+
+
+def escape(markup: str) -> str:
+    """rich's markup escape (re-exported for command modules)."""
+    from rich.markup import escape as rich_escape  # noqa: PLC0415
+
+    return rich_escape(markup)
 
 # --- exit codes: one table for every command (README "Exit codes") ---------------------------
 
@@ -131,6 +136,8 @@ class Out:
     """A text stream plus how to print on it (rich on a terminal, plain otherwise)."""
 
     def __init__(self, stream: TextIO, terminal: bool):
+        from rich.console import Console  # noqa: PLC0415
+
         self.stream = stream
         self.terminal = terminal
         if terminal:
@@ -141,6 +148,8 @@ class Out:
 
     def line(self, markup: str = "") -> None:
         """One line of console markup; values inside it must be escaped with :func:`escape`."""
+        from rich.text import Text  # noqa: PLC0415
+
         if self.terminal:
             self.console.print(markup)
         else:
@@ -149,6 +158,8 @@ class Out:
     def text(self, plain: str = "") -> None:
         """One line printed exactly as given (never markup)."""
         if self.terminal:
+            from rich.text import Text  # noqa: PLC0415
+
             self.console.print(Text(plain))
         else:
             self.stream.write(plain + "\n")
@@ -160,6 +171,10 @@ class Out:
     def table(self, title: str | None, columns: Sequence[Column], rows: Iterable[Sequence[object]]) -> None:
         rows = [["" if cell is None else str(cell) for cell in row] for row in rows]
         if self.terminal:
+            from rich import box  # noqa: PLC0415
+            from rich.table import Table  # noqa: PLC0415
+            from rich.text import Text  # noqa: PLC0415
+
             # Headings may wrap to fit the terminal; figures never shrink, text keeps up to 30 characters.
             table = Table(title=title, box=box.SIMPLE_HEAD)
             for index, column in enumerate(columns):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import difflib
+import shutil
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -14,11 +17,12 @@ from udfi.cli.common import (EXIT_EXCEPTIONS, EXIT_INVALID, EXIT_USAGE, ITEM_KEY
 from udfi import plain_words
 from udfi.cli.validate import date_format_option, load_or_exit, print_problems_stderr
 from udfi.engine.compute import Settings, compute_book
+from udfi.engine.stream import check_parameters, iter_compute_book
 from udfi.engine.report import account_object, compute_document
 from udfi.engine.report_silos import tax_sources
 from udfi.money import format_dollars
 from udfi.parameters import MissingParameterError
-from udfi.safety import mask_ssn, safe_row
+from udfi.safety import mask_ssn, safe_cell, safe_row
 from udfi.summary import SUMMARY_COLUMNS, USER_COLUMNS, summary_row
 
 # The text table of `compute`: what is printed, from where in the account object (docs/return-json.md).
@@ -78,6 +82,36 @@ def compute_valid_accounts(book: Path, year: int, settings: Settings, strict: bo
     return results, report
 
 
+def stream_valid_accounts(book: Path, year: int, settings: Settings, strict: bool, date_format: str = "ISO",
+                          only: list[str] | None = None):
+    """`compute_valid_accounts` for a consumer that reduces each result as it comes (`check`,
+    `compute`): returns (an iterator of AccountYears in the book's order, the accounts it yields,
+    report). The results are computed a chunk of accounts at a time (`engine.stream`), so they are never
+    all held. Parameters are checked for the whole book first (exit 2 as before), and `only` — account
+    ids, each checked against the computable accounts (exit 2 with near matches) — limits the accounts
+    computed."""
+    report = load_or_exit(book, date_format)
+    if report.book_wide_errors or report.book is None or (strict and not report.ok):
+        print_problems_stderr(report)
+        raise fail(f"{book}: INVALID — fix the errors above (nothing was computed)", EXIT_INVALID)
+    clean = set(report.book.accounts["account_id"].dropna()) - report.accounts_with_errors
+    if not clean:  # every account has errors: nothing to compute (the engine expects at least one)
+        return iter(()), [], report
+    computable = report.book.for_accounts(clean)
+    try:
+        check_parameters(computable, year)
+    except MissingParameterError as exc:
+        raise fail(str(exc), EXIT_USAGE) from exc
+    known = computable.accounts["account_id"].tolist()
+    if only:
+        for wanted in only:
+            if wanted not in clean:
+                raise unknown_account(wanted, known)
+        computable = computable.for_accounts(set(only))
+        known = computable.accounts["account_id"].tolist()
+    return iter_compute_book(computable, year, settings), known, report
+
+
 def unknown_account(account: str, known: list[str], year: int | None = None) -> typer.Exit:
     near = difflib.get_close_matches(account, known, n=5, cutoff=0.5)
     hint = f"; did you mean {', '.join(near)}?" if near else f" (accounts: {', '.join(sorted(known)[:20]) or 'none'})"
@@ -133,27 +167,34 @@ def register(app: typer.Typer) -> None:
 
         Example: udfi compute fixtures/sample --year 2022 --format csv -o figures.csv
         """
-        results, report = compute_valid_accounts(book, year, Settings(activity_code=activity_code), strict=True,
-                                                 date_format=date_format)
-        if account:
-            known = [result.account_id for result in results]
-            for wanted in account:
-                if wanted not in known:
-                    raise unknown_account(wanted, known)
-            results = [result for result in results if result.account_id in set(account)]
-        with open_output(output, csv_for_excel=format is OutputFormat.csv) as out:
-            if format is OutputFormat.json:
-                write_json(out.stream, compute_document(results, year))
-            elif format is OutputFormat.csv:
-                rows = []
+        results, _, _ = stream_valid_accounts(book, year, Settings(activity_code=activity_code), strict=True,
+                                              date_format=date_format, only=account)
+        # Each result is reduced to its account object as it comes (a chunk of AccountYears is held at
+        # a time); the CSV, the largest output, is spooled to an unnamed temporary file until every
+        # account is computed, so nothing is half-written and its rows are not held in memory.
+        if format is OutputFormat.csv:
+            with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as spool:
+                writer = csv.DictWriter(spool, fieldnames=list(COMPUTE_CSV_FIELDS), lineterminator="\n",
+                                        extrasaction="ignore")
+                writer.writeheader()
                 for result in results:
                     data = account_object(result)
-                    rows += [{"account_id": data["account_id"], "key": key, "value": value}
-                             for key, value in flatten(data)]
-                write_csv(out.stream, COMPUTE_CSV_FIELDS, rows)
-            else:
-                for result in results:
-                    print_account(out, account_object(result), year)
+                    # A spreadsheet file: user text (ids, names, descriptions) masked and never a formula.
+                    writer.writerows({"account_id": safe_cell(data["account_id"]), "key": key, "value": safe_cell(value)}
+                                     for key, value in flatten(data))
+                spool.seek(0)
+                with open_output(output, csv_for_excel=True) as out:
+                    shutil.copyfileobj(spool, out.stream)
+            return
+        if format is OutputFormat.json:
+            document = compute_document(results, year)
+            with open_output(output) as out:
+                write_json(out.stream, document)
+            return
+        objects = [account_object(result) for result in results]
+        with open_output(output) as out:
+            for data in objects:
+                print_account(out, data, year)
 
     @app.command()
     def check(
@@ -171,8 +212,17 @@ def register(app: typer.Typer) -> None:
 
         Example: udfi check fixtures/sample --year 2022 --format csv -o triage.csv
         """
-        results, report = compute_valid_accounts(book, year, Settings(), strict=False, date_format=date_format)
-        rows = [summary_row(result) for result in results]
+        results, _, report = stream_valid_accounts(book, year, Settings(), strict=False, date_format=date_format)
+        # Each result is reduced, as it comes, to what this format prints of it: a chunk of AccountYears
+        # is held at a time, and one summary row (and its printed lines) per account.
+        rows, warnings, sources, lines = [], {}, {}, []
+        for result in results:
+            rows.append(summary_row(result))
+            if format is OutputFormat.json:
+                warnings[result.account_id] = account_warnings(result, report)
+                sources[result.account_id] = tax_sources(result)
+            elif format is not OutputFormat.csv:
+                lines.append(_check_lines(result, report))
         accounts = {row["account_id"]: row for row in report.book.accounts.to_dict("records")}
         for account_id in sorted(report.accounts_with_errors):
             first = next(p for p in report.errors if p.account_id == account_id)
@@ -187,14 +237,12 @@ def register(app: typer.Typer) -> None:
             if format is OutputFormat.csv:
                 write_csv(out.stream, SUMMARY_COLUMNS, [safe_row(row, USER_COLUMNS) for row in rows])
             elif format is OutputFormat.json:
-                warnings = {result.account_id: account_warnings(result, report) for result in results}
-                sources = {result.account_id: tax_sources(result) for result in results}
                 write_json(out.stream, {"tax_year": year, "accounts": [
                     {**{key: mask_ssn(value) for key, value in row.items()},
                      "warnings": [mask_ssn(text) for text in warnings.get(row["account_id"], [])],
                      "silos": [mask_ssn(text) for text in sources.get(row["account_id"], [])]} for row in rows]})
             else:
-                _print_check(out, results, rows, year, report)
+                _print_check(out, lines, rows)
         for problem in report.unattributed_errors[:20]:
             typer.echo(f"left out: {problem.file} row {problem.row} column {problem.column}: expected {problem.expected} "
                        "(belongs to no known account)", err=True)
@@ -202,16 +250,20 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(EXIT_EXCEPTIONS)
 
 
-def _print_check(out, results, rows, year: int, report) -> None:
-    for result in results:
-        # The investor's plain words (udfi.plain_words), the same sentences as the web page's answer.
-        for line in plain_words.text_lines(plain_words.answer(result)):
-            out.text(_shown(line))
-        if result.k1s or result.silos.count > 1:
-            for line in tax_sources(result):   # the K-1s in the filing test, the silo that produced the tax
-                out.text(f"   {_shown(line)}")
-        for warning in account_warnings(result, report):
-            out.text(f"   warning: {_shown(warning)}")
+def _check_lines(result, report) -> list[str]:
+    """What `check` prints of one computed account (plain text, masked; markup is escaped by `out.text`)."""
+    # The investor's plain words (udfi.plain_words), the same sentences as the web page's answer.
+    lines = [_shown(line) for line in plain_words.text_lines(plain_words.answer(result))]
+    if result.k1s or result.silos.count > 1:
+        # the K-1s in the filing test, the silo that produced the tax
+        lines += [f"   {_shown(line)}" for line in tax_sources(result)]
+    return lines + [f"   warning: {_shown(warning)}" for warning in account_warnings(result, report)]
+
+
+def _print_check(out, lines: list[list[str]], rows) -> None:
+    for account_lines in lines:
+        for line in account_lines:
+            out.text(line)
     for row in rows:
         if row["status"] == "exception":
             out.line(f"[bold]{escape(_shown(row['name']))}[/bold] ({escape(_shown(row['account_id']))}): NOT CHECKED — "

@@ -6,10 +6,8 @@ import difflib
 from pathlib import Path
 
 import typer
-from rich.markup import escape
-from rich.tree import Tree
 
-from udfi.cli.common import (EXIT_INVALID, EXIT_USAGE, OutputFormat, fail, format_option, open_output, output_option,
+from udfi.cli.common import (escape, EXIT_INVALID, EXIT_USAGE, OutputFormat, fail, format_option, open_output, output_option,
                              quiet_option, write_csv, write_json)
 from udfi.engine.compute import Settings
 from udfi.engine.report import account_object
@@ -38,6 +36,8 @@ def _label(key: str, node: dict) -> str:
 
 def build_tree(derivations: dict, key: str, shown_rows: int = SHOWN_ROWS, max_depth: int | None = None) -> Tree:
     """A rich tree of `key`'s derivation; a figure used twice is expanded once."""
+    from rich.tree import Tree  # noqa: PLC0415
+
     expanded: set[str] = set()
 
     def grow(tree: Tree, key: str, depth: int) -> None:

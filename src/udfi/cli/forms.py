@@ -9,7 +9,6 @@ import typer
 
 from udfi.cli.common import (EXIT_FAILED, Column, OutputFormat, done, emit, fail, format_option, output_option,
                              quiet_option)
-from udfi.forms.blanks import ENV_FORMS_DIR, FetchError, fetch_blanks, list_blanks, map_status, search_dirs
 
 forms_app = typer.Typer(help="Official IRS blanks for Form 990-T and Schedule A.", no_args_is_help=True)
 
@@ -31,6 +30,9 @@ def list_command(
 
     Example: udfi forms list --format csv
     """
+    # the blanks' module (pdfrw, urllib) is imported by the commands that use it, not with every command
+    from udfi.forms.blanks import ENV_FORMS_DIR, list_blanks, map_status, search_dirs  # noqa: PLC0415
+
     found = list_blanks(forms_dir)
     if not found and format is OutputFormat.text:
         places = ", ".join(f"{source}: {directory}" for source, directory in search_dirs(forms_dir))
@@ -67,6 +69,8 @@ def fetch_command(
 
     Example: udfi forms fetch 2022
     """
+    from udfi.forms.blanks import FetchError, fetch_blanks, map_status  # noqa: PLC0415
+
     try:
         blank_set = fetch_blanks(year, cache_dir=cache_dir, base_url=base_url)
     except FetchError as exc:

@@ -6,19 +6,21 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from udfi.cli.common import EXIT_INVALID, EXIT_USAGE, done, fail, info, is_quiet, open_output, quiet_option
-from udfi.imports import (ImportOptions, LenderFiles, ProfileError, SourceError, convert, import_ledger,
-                          load_profile, shipped_profiles)
-from udfi.imports.draft import draft_text, guess_layout
-from udfi.imports.profile import profile_from_data
+from udfi.resources import schemas_dir
+
+# udfi.imports (the converters) is imported when `udfi import` runs, not with every command.
+if TYPE_CHECKING:
+    from udfi.imports import ImportOptions
 
 
 def _profile_help() -> str:
-    try:
-        names = ", ".join(shipped_profiles())
+    try:  # the shipped profiles, as udfi.imports.profile.shipped_profiles lists them
+        names = ", ".join(path.stem for path in sorted((schemas_dir() / "profiles").glob("*.yaml")))
     except FileNotFoundError:
         names = "none found"
     return f"Mapping profile: a YAML file, or the name of a shipped profile ({names})."
@@ -63,6 +65,8 @@ def register(app: typer.Typer) -> None:
             raise fail("give at most one of --replace and --append")
         if not source.is_file():
             raise fail(f"{source} not found")
+        from udfi.imports import ImportOptions, LenderFiles, ProfileError, import_ledger, load_profile  # noqa: PLC0415
+
         options = ImportOptions(property_map=property_map,
                                 lender=LenderFiles(tuple(lender_schedule or ()), tuple(lender_statement or ())))
         if draft_profile is not None:
@@ -98,6 +102,10 @@ def register(app: typer.Typer) -> None:
 
 def _draft(source: Path, profile: str | None, into: Path | None, options: ImportOptions, target: Path,
            quiet: bool) -> None:
+    from udfi.imports import ProfileError, SourceError, convert, load_profile  # noqa: PLC0415
+    from udfi.imports.draft import draft_text, guess_layout  # noqa: PLC0415
+    from udfi.imports.profile import profile_from_data  # noqa: PLC0415
+
     try:
         if profile is not None:
             loaded, layout = load_profile(profile), None

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import typer
 
-from udfi.template_book import INSTRUCTIONS_FILE, WORKBOOK_NAME, TemplateError, write_template
-
 
 def register(app: typer.Typer) -> None:
     @app.command()
@@ -17,6 +15,8 @@ def register(app: typer.Typer) -> None:
                                                         "an instructions sheet) instead of CSV files."),
     ) -> None:
         """Write a book to fill in: one table per sheet or CSV file, headers, one example row each."""
+        from udfi.template_book import INSTRUCTIONS_FILE, WORKBOOK_NAME, TemplateError, write_template  # noqa: PLC0415
+
         try:
             written = write_template(folder, xlsx=xlsx)
         except TemplateError as exc:

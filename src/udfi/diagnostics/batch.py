@@ -50,6 +50,7 @@ def run_files(year: int, records: list, problems_by_account: dict[str, list], pr
     this_year = [row for row in previous if str(row.get("tax_year", "")).strip() == str(year)]
     other_years = [row for row in previous if str(row.get("tax_year", "")).strip() not in ("", str(year))]
     gathered: list[Diagnostics] = []
+    bodies: list[str | None] = []  # each account's diagnostics.csv rows, when its worker wrote them
     linked: set[str] = set()
     notes: dict[str, str] = {}
     for record in records:
@@ -75,6 +76,8 @@ def run_files(year: int, records: list, problems_by_account: dict[str, list], pr
         elif masked not in notes:
             notes[masked] = NO_PAGE_NOTE.get(found.status, "")
         gathered.append(found)
+        bodies.append(getattr(record, "diagnostics_csv", None) if found is getattr(record, "diagnostics", None)
+                      else None)
     exceptions = [row.as_dict() for row in exception_rows]
     batch = batch_diagnostics(year, gathered, linked, exceptions, notes)
-    return {BATCH_PAGE_FILE: batch_page(batch), BATCH_CSV_FILE: csv_bytes(gathered, other_years)}
+    return {BATCH_PAGE_FILE: batch_page(batch), BATCH_CSV_FILE: csv_bytes(gathered, other_years, bodies)}

@@ -3,17 +3,17 @@ as CSV rows. Deterministic: the same diagnostics give the same bytes (no timesta
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import quote
 
-import jinja2
-
 import udfi
 from udfi.diagnostics.model import CSV_COLUMNS, KIND_TITLES, KINDS, REPORTABLE, Diagnostics
 from udfi.resources import templates_dir
-from udfi.safety import mask_ssn, spreadsheet_csv_bytes
+from udfi.safety import mask_ssn, safe_row, spreadsheet_csv_bytes
 
 PAGE_FILE = "diagnostics.html"
 BATCH_CSV_FILE = "diagnostics.csv"
@@ -23,7 +23,11 @@ TEMPLATES = "diagnostics"
 
 
 @lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
+def _environment() -> "jinja2.Environment":
+    # jinja2 when a page is rendered (the run's warm-up thread, a worker's first page), not at import:
+    # `udfi prepare` starts without it
+    import jinja2  # noqa: PLC0415
+
     return jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir() / TEMPLATES)),
                               autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
                               keep_trailing_newline=True, finalize=_masked)
@@ -118,11 +122,25 @@ def batch_page(batch: BatchDiagnostics) -> bytes:
     return html.encode("utf-8")
 
 
-def csv_bytes(diagnostics: list[Diagnostics], kept_rows: list[dict] = ()) -> bytes:
+def csv_bytes(diagnostics: list[Diagnostics], kept_rows: list[dict] = (), bodies: list[str | None] | None = None) -> bytes:
     """diagnostics.csv: one row per item (tax_year, account, kind, topic, message, where, line, authority);
-    UTF-8 with a byte-order mark, the book's text masked and never a formula (`udfi.safety`)."""
-    rows = list(kept_rows) + [row for item_set in diagnostics for row in item_set.csv_rows()]
-    return spreadsheet_csv_bytes(CSV_COLUMNS, rows, CSV_USER_COLUMNS)
+    UTF-8 with a byte-order mark, the book's text masked and never a formula (`udfi.safety`).
+    `bodies`: each account's rows already written (`csv_body`, in the worker), None where not."""
+    if bodies is None:
+        rows = list(kept_rows) + [row for item_set in diagnostics for row in item_set.csv_rows()]
+        return spreadsheet_csv_bytes(CSV_COLUMNS, rows, CSV_USER_COLUMNS)
+    head = spreadsheet_csv_bytes(CSV_COLUMNS, list(kept_rows), CSV_USER_COLUMNS)
+    return head + "".join(csv_body(item_set) if body is None else body
+                          for item_set, body in zip(diagnostics, bodies)).encode("utf-8")
+
+
+def csv_body(diagnostics: Diagnostics) -> str:
+    """One account's rows of diagnostics.csv, no header: what `csv_bytes` writes for it (a CSV row
+    does not depend on the rows around it, so the bodies of a run join into the same file)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n", extrasaction="ignore")
+    writer.writerows(safe_row(row, CSV_USER_COLUMNS) for row in diagnostics.csv_rows())
+    return buffer.getvalue()
 
 
 def text_lines(diagnostics: Diagnostics) -> list[str]:

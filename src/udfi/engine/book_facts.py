@@ -32,8 +32,11 @@ def book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, PropertyF
 
     # Holding period of every ledger row; rows outside it are ignored (validation warned).
     property_index = properties.set_index("property_id")
+    # the rows' properties as sorted integer codes, once: the holding periods and the sums below use them
+    property_codes, property_ids = pd.factorize(ledger["property_id"].to_numpy(dtype=object), sort=True)
     if len(ledger):
-        acquired, disposed = _per_row(ledger["property_id"], property_index[["acquired_on", "disposed_on"]])
+        acquired, disposed = _per_row(ledger["property_id"], property_index[["acquired_on", "disposed_on"]],
+                                      (property_codes, property_ids))
         in_period = (ledger["date"] >= acquired) & (disposed.isna() | (ledger["date"] <= disposed))
     else:  # an account with no ledger rows (mapping an empty frame loses the date dtype)
         in_period = pd.Series(False, index=ledger.index)
@@ -46,27 +49,25 @@ def book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, PropertyF
     outside = ledger.loc[~in_period.to_numpy() & ~is_category("principal"), ["property_id"]].assign(year=years)
     ignored_rows = outside.groupby(["property_id", "year"]).size().to_dict()
 
-    amounts_by_property: dict[str, dict[int, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
-    interest_by_property: dict[str, dict[int, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
+    amounts_by_property: dict[str, dict[int, dict[str, Decimal]]] = {}
+    interest_by_property: dict[str, dict[int, dict[str, Decimal]]] = {}
     improvements_by_property: dict[str, list] = defaultdict(list)
     held = in_period.to_numpy(dtype=bool)
     if held.any():
-        property_codes, property_ids = pd.factorize(ledger["property_id"].to_numpy(dtype=object), sort=True)
         loan_codes, loan_ids = pd.factorize(ledger["loan_id"].to_numpy(dtype=object), sort=True)
         year_values = years.to_numpy(dtype=np.int64)
         low = int(year_values.min())
         year_codes, year_count = year_values - low, int(year_values.max()) - low + 1
         cents = ledger["amount_cents"].fillna(0).to_numpy(dtype=np.int64)
         rows = held & is_category(*INCOME_CATEGORIES, *NON_INTEREST_EXPENSES) & (property_codes >= 0)
-        for (property_code, year, category), total in _grouped_sums(
-                [(property_codes, len(property_ids)), (year_codes, year_count), (category_codes, len(categories))],
-                cents, rows):
-            amounts_by_property[property_ids[property_code]][year + low][categories[category]] = cents_to_decimal(total)
+        property_names = property_ids.tolist()
+        amounts_by_property = _nested(_grouped_sums(
+            [(property_codes, len(property_ids)), (year_codes, year_count), (category_codes, len(categories))],
+            cents, rows), property_names, categories.tolist(), low)
         rows = held & is_category("interest") & (property_codes >= 0) & (loan_codes >= 0)
-        for (property_code, year, loan), total in _grouped_sums(
-                [(property_codes, len(property_ids)), (year_codes, year_count), (loan_codes, len(loan_ids))],
-                cents, rows):
-            interest_by_property[property_ids[property_code]][year + low][loan_ids[loan]] = cents_to_decimal(total)
+        interest_by_property = _nested(_grouped_sums(
+            [(property_codes, len(property_ids)), (year_codes, year_count), (loan_codes, len(loan_ids))],
+            cents, rows), property_names, loan_ids.tolist(), low)
         improvements = ledger[held & is_category("improvement")]
         for property_id, day, amount, source_row in zip(improvements["property_id"].tolist(),
                                                          dates_of(improvements["date"]),
@@ -174,6 +175,24 @@ def _grouped_sums(keys: list[tuple[np.ndarray, int]], cents: np.ndarray, rows: n
     return zip(zip(*reversed(decoded)), totals.tolist())
 
 
+def _nested(grouped, outer_names: list, inner_names: list, low: int) -> dict[str, dict[int, dict[str, Decimal]]]:
+    """{outer name: {year: {inner name: Decimal}}} from `_grouped_sums` over (outer, year − low, inner)
+    codes: its keys come in ascending order, so each outer and year dict is looked up once, not per
+    sum. The year level is a defaultdict(dict), as the properties have always carried it."""
+    result: dict[str, dict[int, dict[str, Decimal]]] = {}
+    last_outer = last_year = None
+    by_year = by_inner = None
+    for (outer, year, inner), total in grouped:
+        if outer != last_outer:
+            by_year = result[outer_names[outer]] = defaultdict(dict)
+            last_outer, last_year = outer, None
+        if year != last_year:
+            by_inner = by_year[year + low] = {}
+            last_year = year
+        by_inner[inner_names[inner]] = cents_to_decimal(total)
+    return result
+
+
 def _runs(values: np.ndarray) -> dict:
     """Positions of each value in an array sorted by value (missing values left out): `groupby.indices`."""
     codes, uniques = pd.factorize(values)
@@ -185,11 +204,12 @@ def _runs(values: np.ndarray) -> dict:
             if codes[start] >= 0}
 
 
-def _per_row(keys: pd.Series, table: pd.DataFrame) -> list[pd.Series]:
-    """`keys.map(table[column])` for every column of `table`, hashing the (millions of) keys once."""
+def _per_row(keys: pd.Series, table: pd.DataFrame, factorized: tuple | None = None) -> list[pd.Series]:
+    """`keys.map(table[column])` for every column of `table`, hashing the (millions of) keys once
+    (`factorized`: `pd.factorize` of the keys when already done)."""
     if not table.index.is_unique:
         return [keys.map(table[column]) for column in table.columns]
-    codes, uniques = pd.factorize(keys.to_numpy(dtype=object))
+    codes, uniques = pd.factorize(keys.to_numpy(dtype=object)) if factorized is None else factorized
     where = table.index.get_indexer(uniques) if len(uniques) else np.zeros(0, dtype=np.int64)
     position = np.where(codes >= 0, where[np.maximum(codes, 0)] if len(where) else -1, -1)
     found = position >= 0

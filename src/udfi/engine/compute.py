@@ -18,13 +18,15 @@ from udfi.engine import calendar
 from udfi.engine.book_facts import book_flags_and_facts, dates_of, first_ledger_years, property_ledger_years
 from udfi.engine.carryovers import carryover_rows, seed, seed_silos
 from udfi.engine.columnar import average_acquisition_debts
+from udfi.engine.columnar_depreciation import prefill_depreciation
 from udfi.engine.flags import carryover_flags, coverage_flags, k1_flags, year_flags, year_span
 from udfi.engine.form_2220 import Form2220, form_2220, is_large_organization
 from udfi.engine.form_990t import Form990T, Payments, form_990t, part_i_line_8, with_estimated_tax_penalty
 from udfi.engine.k1 import K1Interest, k1_interests
 from udfi.engine.property_year import PropertyFacts, PropertyYear, compute_property_year
+from udfi.engine.records import record
 from udfi.engine.schedule_a import CarryIn, ScheduleA, gross_unrelated_income
-from udfi.engine.silos import SiloCarry, Silos, compute_silos
+from udfi.engine.silos import SiloCarry, Silos, carry_forward_only, compute_silos
 from udfi.money import ZERO, cents_to_decimal, whole_dollars
 
 FIRST_PARAMETER_YEAR = min(parameter_store.years_available("trust_rate_schedule"))
@@ -34,7 +36,7 @@ EXEMPT_UNDER = {
 ORGANIZATION_TYPE = {"solo_401k": "401a_trust"}
 
 
-@dataclass(frozen=True)
+@record
 class Settings:
     """Choices a preparer may change (see README "Assumptions")."""
 
@@ -98,8 +100,8 @@ def compute_book(book: Book, tax_year: int, settings: Settings | None = None,
                  keep_history: bool = False, columnar: bool = True) -> list[AccountYear]:
     """Every account's return for `tax_year`. Raises `MissingParameterError` for a year with no parameters.
 
-    `columnar`: the average acquisition debt of every property-year is computed at once in integer
-    cents (`engine.columnar`), and the returns of years before `tax_year` − 2 are not built (only what
+    `columnar`: the average acquisition debt and the depreciation of every property-year are computed
+    at once in integer cents (`engine.columnar`, `engine.columnar_depreciation`), and the returns of years before `tax_year` − 2 are not built (only what
     they carry forward is kept); False computes each average from its month balances and builds every
     year's return (the reference path, which tests hold the columnar one to)."""
     return _compute_book(book, tax_year, settings, keep_history, columnar)
@@ -132,9 +134,10 @@ def _compute_book(book: Book, tax_year: int, settings: Settings | None, keep_his
                 for account in accounts}
     averages: dict[tuple[str, int], Decimal] = {}
     if columnar:
-        averages = average_acquisition_debts([(item, year) for account_id, years in years_of.items()
-                                              for item in properties_by_account.get(account_id, [])
-                                              for year in years if item.held_in(year)])
+        held = [(item, year) for account_id, years in years_of.items()
+                for item in properties_by_account.get(account_id, []) for year in years if item.held_in(year)]
+        averages = average_acquisition_debts(held)
+        prefill_depreciation(held)
 
     results = []
     for account in accounts:
@@ -163,23 +166,35 @@ def _compute_book(book: Book, tax_year: int, settings: Settings | None, keep_his
             property_years = [compute_property_year(item, year, averages.get((item.property_id, year)))
                               for item in own if item.held_in(year)]
             interests = k1_years.get(year, [])
+            if keep_history:
+                history[year] = property_years
+            if columnar and year < tax_year - 2:
+                # What is kept of an earlier year is what it carries forward and its testing-period
+                # amount (UBTI without NOL deductions, less the specific deduction of Form 990-T line 8,
+                # for the next years' Form 2220); its return is read only as the prior year of a
+                # Form 2220 (tax_year − 1 and tax_year), so it is not built — nor its Schedules A
+                # when `carry_forward_only` can say what they carry.
+                carried = carry_forward_only(property_years, state, silo_state, interests, year_parameters)
+                if carried is None:
+                    silos = compute_silos(property_years, state, silo_state, interests, year_parameters,
+                                          settings.activity_code,
+                                          _investment_description(settings, property_years, interests))
+                    carried = silos.carry_out, silos.income_before_nol
+                    silo_state = silos.silo_carry_out
+                else:
+                    silo_state = {}
+                state, income_before_nol = carried
+                testing_period = (testing_period + [max(income_before_nol - part_i_line_8(year_parameters), 0)])[-3:]
+                prior_return = None
+                continue
             silos = compute_silos(property_years, state, silo_state, interests, year_parameters,
                                   settings.activity_code, _investment_description(settings, property_years, interests))
             schedule = silos.investment.schedule
             carry_in, state = state, silos.carry_out
             silo_carry_in, silo_state = silo_state, silos.silo_carry_out
-            if keep_history:
-                history[year] = property_years
             # UBTI without NOL deductions, for the testing period of the next years' Form 2220 (line 8 of
             # Form 990-T is the specific deduction)
             testing_amount = max(silos.income_before_nol - part_i_line_8(year_parameters), 0)
-            if columnar and year < tax_year - 2:
-                # What is kept of an earlier year is what it carries forward and its testing-period
-                # amount; its return is read only as the prior year of a Form 2220 (tax_year − 1 and
-                # tax_year), so it is not built.
-                testing_period = (testing_period + [testing_amount])[-3:]
-                prior_return = None
-                continue
             overpayment = sum((row[2] for row in given.get(year, []) if row[0] == "prior_year_overpayment"),
                               ZERO)
             payments = Payments(

@@ -9,10 +9,10 @@ add up to at most the depreciable basis.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
+from udfi.engine.records import record
 from udfi.money import ZERO, round_cents
 
 RESIDENTIAL = "residential_rental"
@@ -29,7 +29,7 @@ def _year_start_index(year: int) -> int:
     return year * 12 * 2
 
 
-@dataclass(frozen=True)
+@record
 class Asset:
     """A separately depreciated asset: the building, or one capital improvement."""
 

@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from typing import Sequence
 
 from udfi import parameters
 from udfi.engine.calendar import next_business_day
+from udfi.engine.records import record
 from udfi.money import ZERO, whole_dollars
 
 COLUMNS = ("a", "b", "c", "d")
@@ -61,7 +61,7 @@ REFERENCES = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class RatePeriod:
     """One rate period of Part IV (lines 21/22 … 35/36); `rate` is None where no column has a day
     in it (its rate may not be published yet and is not needed)."""
@@ -94,7 +94,7 @@ def _days_within(start: dt.date, end: dt.date, after: dt.date, before: dt.date) 
     return max((last - first).days, 0)
 
 
-@dataclass(frozen=True)
+@record
 class PenaltyColumn:
     """One Part IV column: an installment's underpayment, or the part of it that one payment paid
     ("If more than one payment was applied to fully pay the underpayment, use a separate column")."""
@@ -143,7 +143,7 @@ def exact_sum(columns: Sequence[PenaltyColumn]) -> Decimal:
     return sum((total / divisor for divisor, total in sorted(by_divisor.items())), ZERO)
 
 
-@dataclass(frozen=True)
+@record
 class Form2220:
     """Every line of Form 2220 (regular method). Columns are tuples (a)–(d); None is a cell the
     form greys out or a line skipped; lines 4–38 are empty when line 3 is under $500."""
@@ -362,12 +362,14 @@ def _rate_periods(tax_year: int, used: frozenset[int] | None) -> tuple[RatePerio
 
 
 def part_iv_column(installment: int, due: dt.date, amount: Decimal, paid_on: dt.date, ended_by: str,
-                   periods: Sequence[RatePeriod]) -> PenaltyColumn:
+                   periods: Sequence[RatePeriod], days: tuple[int, ...] | None = None) -> PenaltyColumn:
     """19 Enter the date of payment or the 15th day of the 4th month after the close of the tax year,
     whichever is earlier (Form 990-T filers: 5th month). 20 Number of days from due date of
     installment on line 9 to the date shown on line 19. 21–36 Number of days on line 20 in each rate
-    period; underpayment on line 17 × number of days ÷ 365 (366) × the period's rate."""
-    days = _period_days(due, paid_on, periods)
+    period; underpayment on line 17 × number of days ÷ 365 (366) × the period's rate. `days`: lines
+    21, 23, … when already counted for these periods (`_period_days_of_year`)."""
+    if days is None:
+        days = _period_days(due, paid_on, periods)
     line_20 = (paid_on - due).days
     if sum(days) != line_20:
         raise ValueError(f"installment {installment}: {line_20} days from {due} to {paid_on} "
@@ -381,6 +383,13 @@ def part_iv_column(installment: int, due: dt.date, amount: Decimal, paid_on: dt.
 @lru_cache(maxsize=4096)   # the same due dates and payment days recur across accounts
 def _period_days(due: dt.date, paid_on: dt.date, periods: tuple[RatePeriod, ...]) -> tuple[int, ...]:
     return tuple(period.days_of(due, paid_on) for period in periods)
+
+
+@lru_cache(maxsize=4096)
+def _period_days_of_year(tax_year: int, used: frozenset[int], due: dt.date, paid_on: dt.date) -> tuple[int, ...]:
+    """`_period_days` for the periods `rate_periods(tax_year, used)`, keyed by what they are made from:
+    hashing the eight RatePeriods, every field, on every column cost more than counting the days."""
+    return _period_days(due, paid_on, rate_periods(tax_year, used))
 
 
 @lru_cache(maxsize=4096)
@@ -399,7 +408,8 @@ def _money(value: int | Decimal, what: str) -> Decimal:
 
 
 def _whole(values: Sequence[Decimal | None]) -> tuple[int | None, ...]:
-    return tuple(None if value is None else whole_dollars(value) for value in values)
+    # a zero (most cells: nothing paid, nothing over) is 0 without rounding it
+    return tuple([None if value is None else whole_dollars(value) if value else 0 for value in values])
 
 
 def form_2220(tax_year: int, total_tax: int, prior_year_tax: int | None,
@@ -455,8 +465,10 @@ def form_2220(tax_year: int, total_tax: int, prior_year_tax: int | None,
     used: set[int] = set()
     for index, _, on, _ in late:
         used |= _periods_with_days(tax_year, due[index], on)
-    periods = rate_periods(tax_year, used)
-    columns = tuple(part_iv_column(index + 1, due[index], amount, on, how, periods)
+    used_key = frozenset(used)
+    periods = rate_periods(tax_year, used_key)
+    columns = tuple(part_iv_column(index + 1, due[index], amount, on, how, periods,
+                                   _period_days_of_year(tax_year, used_key, due[index], on))
                     for index, amount, on, how in sorted(late, key=lambda part: (part[0], part[2])))
     exact = exact_sum(columns)
     penalty = whole_dollars(exact)

@@ -17,16 +17,16 @@ each row foots ((g) = (d) + (e) − (f); line 24 = line 20 − line 23) with the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Iterable
 
 from udfi.engine.property_year import ORDINARY, SECTION_1231, PropertyYear
+from udfi.engine.records import record
 from udfi.money import whole_dollars
 
 SECTION_1231_LOOKBACK_YEARS = 5  # IRC §1231(c)(1)
 
 
-@dataclass(frozen=True)
+@record
 class SaleRow:
     """One row of line 2 or line 10: (a)–(g)."""
 
@@ -40,7 +40,7 @@ class SaleRow:
     gain_or_loss: int           # (g) = (d) + (e) − (f)
 
 
-@dataclass(frozen=True)
+@record
 class Part3Property:
     """Lines 19–26 for one §1250 property (one column A–D)."""
 
@@ -57,7 +57,7 @@ class Part3Property:
     line_26g: int = 0   # 26b + 26e + 26f
 
 
-@dataclass(frozen=True)
+@record
 class Form4797:
     part_i_rows: tuple[SaleRow, ...]     # line 2
     line_6: int                          # gain from line 32
@@ -162,5 +162,7 @@ def form_4797(columns: Iterable[PropertyYear], prior_1231_losses: Iterable[tuple
 
 def carry_1231_losses(prior: Iterable[tuple[int, int]], tax_year: int) -> tuple[tuple[int, int], ...]:
     """The open losses of a year without Form 4797: unchanged, but those older than the look-back drop."""
+    if not prior:   # most years of most accounts: nothing open
+        return ()
     return tuple((year, amount) for year, amount in sorted(prior)
                  if year >= tax_year + 1 - SECTION_1231_LOOKBACK_YEARS and amount > 0)

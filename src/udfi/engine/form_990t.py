@@ -7,10 +7,10 @@ Functions are named by line and quote the form's caption. Whole dollars througho
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 
 from udfi.engine.form_2220 import Form2220
+from udfi.engine.records import record
 from udfi.engine.schedule_a import ScheduleA
 from udfi.engine.silos import Silos
 from udfi.engine.tax import CapitalGainTax, capital_gain_tax, trust_rate_tax
@@ -54,7 +54,7 @@ def part_ii_line_2(line_11: int, schedule: ScheduleA, parameters: TaxYearParamet
     return whole_dollars(trust_rate_tax(Decimal(line_11), parameters)), None
 
 
-@dataclass(frozen=True)
+@record
 class Payments:
     prior_year_overpayment: int
     estimated: int
@@ -62,7 +62,7 @@ class Payments:
     dated: tuple[tuple[dt.date, Decimal], ...] = ()   # every estimated and Form 8868 payment (for Form 2220)
 
 
-@dataclass(frozen=True)
+@record
 class Form990T:
     part_i: dict
     part_ii: dict

@@ -17,11 +17,16 @@ from decimal import Decimal
 
 import numpy as np
 
+from udfi.engine.records import record
 from udfi.money import ONE, ZERO
 
 
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
 def to_day(value: dt.date) -> np.datetime64:
-    return np.datetime64(value, "D")
+    # from the day number: the same datetime64[D] as np.datetime64(value, "D"), five times cheaper
+    return np.datetime64(value.toordinal() - _EPOCH_ORDINAL, "D")
 
 
 @dataclass
@@ -145,7 +150,7 @@ def _resolve(loan: Loan, loans: dict[str, Loan], done: set[str]) -> None:
     done.add(loan.loan_id)
 
 
-@dataclass(frozen=True)
+@record
 class MonthBalance:
     month: dt.date             # first day of the calendar month
     measured_on: dt.date       # the first of the month, or the acquisition date in the acquisition month

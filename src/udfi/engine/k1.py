@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
 import pandas as pd
 
 from udfi import parameters as parameter_store
+from udfi.engine.records import record
 from udfi.money import ZERO, cents_to_decimal, whole_dollars
 from udfi.resources import read_yaml, schemas_dir
 
@@ -76,7 +76,7 @@ def average_percent(beginning: Decimal, end: Decimal) -> Decimal:
     return (beginning + end) / 2
 
 
-@dataclass(frozen=True)
+@record
 class Thresholds:
     de_minimis_pct: Decimal
     participation_capital_pct: Decimal
@@ -89,7 +89,7 @@ def thresholds(tax_year: int) -> Thresholds:
                       entry["reference"])
 
 
-@dataclass(frozen=True)
+@record
 class Qualification:
     profits_pct: Decimal          # average over the year, percent
     capital_pct: Decimal
@@ -139,7 +139,7 @@ def qualification(profits_beginning: Decimal, profits_end: Decimal, capital_begi
     return Qualification(profits, capital, combined, None, why)
 
 
-@dataclass(frozen=True)
+@record
 class K1Interest:
     """One K-1 of one account and year, with its test."""
 

@@ -15,16 +15,17 @@ Whole dollars throughout; the 80% limit is rounded down so the deduction never e
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
+
+from udfi.engine.records import record
 
 POST2017 = "post2017"
 PRE2018 = "pre2018"
 PRE2018_CARRYFORWARD_YEARS = 20
 
 
-@dataclass(frozen=True)
+@record
 class NolLayer:
     kind: str                 # POST2017 or PRE2018
     origin_year: int | None   # None: a post-2017 loss of an unknown earlier year (from carryovers.csv)
@@ -38,7 +39,7 @@ class NolLayer:
         return self.origin_year + PRE2018_CARRYFORWARD_YEARS
 
 
-@dataclass(frozen=True)
+@record
 class LayerUse:
     """One layer's line in the NOL schedule of a year."""
 
@@ -57,7 +58,7 @@ class LayerUse:
         return NolLayer(self.kind, self.origin_year, 0).expires_after
 
 
-@dataclass(frozen=True)
+@record
 class NolYear:
     """The NOL deduction of one year and the layers carried to the next."""
 
@@ -103,6 +104,14 @@ def nol_year(tax_year: int, layers: tuple[NolLayer, ...], taxable_income_before_
              limit_fraction: Decimal | None, loss_for_nol: int) -> NolYear:
     """Deduct the carried layers from `taxable_income_before_nol` (the silo's Schedule A line 16) and
     add this year's loss (`loss_for_nol` ≥ 0, already modified by §172(d)) as a new post-2017 layer."""
+    if not layers:   # nothing carried in (most account-years): what the general case gives for no layers
+        generated = max(loss_for_nol, 0)
+        return NolYear(
+            tax_year=tax_year, pre2018_available=0, pre2018_used=0, post2017_available=0,
+            post2017_limit=post2017_limit(taxable_income_before_nol, 0, limit_fraction), post2017_used=0,
+            generated=generated, schedule=(),
+            layers_out=(NolLayer(POST2017, tax_year, generated),) if generated else (),
+        )
     live, dead = [], []
     for layer in _oldest_first(layers):
         expiry = layer.expires_after

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from udfi.engine.depreciation import Asset
 from udfi.engine.indebtedness import Loan, MonthBalance, highest_in_window, month_balances
+from udfi.engine.records import record
 from udfi.money import ONE, ZERO, round_cents
 
 INCOME_CATEGORIES = ("rent", "other_income")
@@ -124,7 +125,7 @@ class PropertyFacts:
         return self.cost_basis + improvements - accumulated, improvements, accumulated
 
 
-@dataclass(frozen=True)
+@record
 class Disposition:
     date: dt.date
     amount_realized: Decimal
@@ -176,7 +177,7 @@ def character_of(use: str, long_term: bool) -> str:
     return CAPITAL
 
 
-@dataclass(frozen=True)
+@record
 class PropertyYear:
     """Every figure of one property's Part V column, with what it was computed from."""
 
@@ -264,7 +265,9 @@ def compute_property_year(facts: PropertyFacts, tax_year: int, average_debt: Dec
     ratio = debt_basis_ratio(average_debt, average_basis)
 
     amounts = dict(facts.amounts_by_year.get(tax_year, {}))
-    gross_income = sum((amounts.get(category, ZERO) for category in INCOME_CATEGORIES), ZERO)
+    gross_income = ZERO   # ZERO + each category in order, as sum(…, ZERO), without a generator per column
+    for category in INCOME_CATEGORIES:
+        gross_income += amounts.get(category, ZERO)
     depreciation, overridden = facts.depreciation_for_year(tax_year)
     # Interest is directly connected only to the extent the loan is acquisition indebtedness of this
     # property (Reg. §1.514(c)-1(a)(2) Example 3(b): $150,000 × 2/2.5).
@@ -275,7 +278,9 @@ def compute_property_year(facts: PropertyFacts, tax_year: int, average_debt: Dec
         interest_allocable = {loan_id: round_cents(amount * loans[loan_id].acquisition_fraction)
                               for loan_id, amount in interest.items()}
     amounts["interest"] = sum(interest_allocable.values(), ZERO)
-    other_deductions = sum((amounts.get(category, ZERO) for category in EXPENSE_CATEGORIES), ZERO)
+    other_deductions = ZERO
+    for category in EXPENSE_CATEGORIES:
+        other_deductions += amounts.get(category, ZERO)
 
     disposition = None
     if facts.disposed_on is not None and facts.disposed_on.year == tax_year:

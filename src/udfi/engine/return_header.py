@@ -19,10 +19,11 @@ new dicts out.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from udfi.book import ACCOUNT_YEARS_COLUMN
 from udfi.engine.compute import AccountYear
+from udfi.engine.records import record
 from udfi.forms.layouts import MissingLayoutError, layout_years, year_lines
 from udfi.money import cents_to_decimal, whole_dollars
 
@@ -35,7 +36,7 @@ EXEMPT_UNDER = {"traditional_ira": "408(e)", "sep_ira": "408(e)", "simple_ira": 
 ORGANIZATION_TYPE = {"solo_401k": "401a_trust"}  # item G; every IRA: "other_trust"
 
 
-@dataclass(frozen=True)
+@record
 class ReturnHeader:
     exempt_under: str
     organization_type: str

@@ -9,12 +9,12 @@ the sum of the printed lines it adds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 from udfi.engine.form_4797 import Form4797, carry_1231_losses, form_4797
 from udfi.engine.nol import POST2017, PRE2018, NolLayer, NolYear, nol_year
 from udfi.engine.property_year import PropertyYear
+from udfi.engine.records import record
 from udfi.engine.schedule_d import CapitalLossCarryover, ScheduleD, capital_loss_carryover, schedule_d
 from udfi.money import ZERO, percent_str, whole_dollars
 from udfi.parameters import TaxYearParameters
@@ -87,7 +87,7 @@ def part_v_column(column: PropertyYear) -> dict:
 
 # ---- Parts I and II -------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@record
 class CarryIn:
     """What earlier years leave to this one (whole dollars)."""
 
@@ -109,7 +109,7 @@ class CarryIn:
         return self.short_term_capital_loss + self.long_term_capital_loss
 
 
-@dataclass(frozen=True)
+@record
 class ScheduleA:
     columns: tuple[PropertyYear, ...]          # the Part V properties, in book order
     part_v_line_8: int
@@ -229,7 +229,7 @@ def loss_for_nol(line_16: int, line_4c: int) -> int:
     return max(-(line_16 - line_4c), 0)
 
 
-@dataclass(frozen=True)
+@record
 class BeforeNol:
     """Schedule A through line 16: what the NOL deduction of line 17 is computed from."""
 

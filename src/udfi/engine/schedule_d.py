@@ -12,17 +12,17 @@ reduced again (Treas. Reg. §1.514(a)-1(b)(4)). Whole dollars.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Iterable
 
 from udfi.engine.form_4797 import Form4797
 from udfi.engine.property_year import CAPITAL, LONG_TERM, PropertyYear
+from udfi.engine.records import record
 from udfi.money import whole_dollars
 
 TRUST_CAPITAL_LOSS_LIMIT = 3000  # IRC §1211(b)(1) as applied to trusts (§641(b)); Schedule D line 20
 
 
-@dataclass(frozen=True)
+@record
 class Form8949Row:
     property_id: str
     description: str       # (a)
@@ -35,7 +35,7 @@ class Form8949Row:
     unrecaptured_1250: int  # the row's part of Unrecaptured §1250 Gain Worksheet line 10 (long-term buildings)
 
 
-@dataclass(frozen=True)
+@record
 class ScheduleD:
     short_term_rows: tuple[Form8949Row, ...]   # Form 8949 Part I, box C → line 3
     long_term_rows: tuple[Form8949Row, ...]    # Form 8949 Part II, box F → line 10
@@ -129,7 +129,7 @@ def line_18b(long_term_rows: tuple[Form8949Row, ...], form_4797: Form4797 | None
     return max(min(total, line_16, line_19), 0)
 
 
-@dataclass(frozen=True)
+@record
 class CapitalLossCarryover:
     """The Capital Loss Carryover Worksheet of the Schedule D (Form 1041) instructions, lines 1–14."""
 

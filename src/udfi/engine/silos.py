@@ -17,18 +17,20 @@ this year files no Schedule A; its NOLs stay its own (they are never moved to an
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from udfi.engine.k1 import K1Interest, naics_sectors
-from udfi.engine.nol import POST2017, PRE2018, NolLayer, allocate_pre2018, split_layers
+from udfi.engine.nol import POST2017, PRE2018, NolLayer, allocate_pre2018, nol_year, split_layers
 from udfi.engine.property_year import PropertyYear
-from udfi.engine.schedule_a import CarryIn, ScheduleA, before_nol, with_nol
+from udfi.engine.records import record
+from udfi.engine.schedule_a import CarryIn, ScheduleA, before_nol, part_v_line_8, part_v_line_10, with_nol
+from udfi.engine.schedule_d import capital_loss_carryover
 from udfi.parameters import TaxYearParameters
 
 INVESTMENT = "investment"
 
 
-@dataclass(frozen=True)
+@record
 class SiloCarry:
     """What a partnership silo carries to the next year: its post-2017 NOL layers and the activity
     code it was reported under."""
@@ -41,7 +43,7 @@ class SiloCarry:
         return sum(layer.amount for layer in self.layers)
 
 
-@dataclass(frozen=True)
+@record
 class Silo:
     key: str                              # INVESTMENT or a two-digit NAICS code
     activity_code: str                    # Schedule A item C
@@ -60,7 +62,7 @@ class Silo:
         return f"NAICS {self.key} ({naics_sectors().get(self.key, 'unknown sector')})"
 
 
-@dataclass(frozen=True)
+@record
 class Silos:
     items: tuple[Silo, ...]               # investment first, then partnership silos by NAICS code
     carry_out: CarryIn                    # the investment silo's carryovers and the pre-2018 NOL pool
@@ -205,6 +207,36 @@ def compute_silos(property_years: list[PropertyYear], carry_in: CarryIn, silo_ca
         long_term_capital_loss=investment_out.long_term_capital_loss,
         section_1231_losses=investment_out.section_1231_losses)
     return Silos(tuple(numbered), carry_out, silo_carry_out)
+
+
+def carry_forward_only(property_years: list[PropertyYear], carry_in: CarryIn, silo_carry: dict[str, SiloCarry],
+                       interests: list[K1Interest], parameters: TaxYearParameters) -> tuple[CarryIn, int] | None:
+    """For a year whose return is not built (only what it carries forward is kept): `compute_silos`'
+    `carry_out` and `income_before_nol`, without building its Schedules A — when the year has one
+    trade or business (no K-1, no partnership silo's NOL), no sale, and no capital or §1231 loss is
+    carried in; None otherwise (compute the silos).
+
+    Why that is `compute_silos`' answer: with no sale there is no Form 4797 or Schedule D (nothing is
+    sold and nothing carried to it), so Schedule A lines 4a–4c and 5 are 0 and line 16 is Part V
+    line 8 − line 10 (lines 7(A) − 7(B), line 15 being 0); the year's NOL is a loss on line 16
+    (§172(d)(2): line 4c is 0), deducted or carried by `nol_year` as `with_nol` does; the capital loss
+    carryover worksheet of a year without Schedule D carries 0 and 0 (§1212(b)), no §1231 loss is
+    open; and the one silo's line 16, floored at 0, is the income before NOL."""
+    if interests or carry_in.short_term_capital_loss or carry_in.long_term_capital_loss \
+            or carry_in.section_1231_losses or any(carry.layers for carry in silo_carry.values()):
+        return None
+    columns = []
+    for column in property_years:
+        if column.disposition is not None:
+            return None
+        if column.debt_financed:
+            columns.append(column)
+    line_16 = part_v_line_8(columns) - part_v_line_10(columns)
+    nol = nol_year(parameters.tax_year, carry_in.nol_layers, line_16, parameters.post2017_nol_limit,
+                   max(-line_16, 0))
+    worksheet = capital_loss_carryover(None, line_16 - nol.post2017_used - nol.pre2018_used)
+    return CarryIn(nol_layers=nol.layers_out, short_term_capital_loss=worksheet.line_9,
+                   long_term_capital_loss=worksheet.line_14, section_1231_losses=()), max(line_16, 0)
 
 
 def _with(silo: Silo, **changes) -> Silo:

@@ -3,15 +3,15 @@ Schedule D (Form 1041) computation when UBTI includes net capital gain (IRC §1(
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
+from udfi.engine.records import record
 from udfi.money import ZERO, round_cents
 from udfi.parameters import TaxYearParameters
 
 
-@dataclass(frozen=True)
+@record
 class BracketStep:
     over: Decimal
     upper: Decimal | None
@@ -48,7 +48,7 @@ def _trust_rate_tax(taxable_income: Decimal, brackets: tuple) -> Decimal:
     return round_cents(sum((step.tax for step in _steps(taxable_income, brackets)), ZERO))
 
 
-@dataclass(frozen=True)
+@record
 class CapitalGainTax:
     """The §1(h)(1) computation, each part's base amount and the resulting tax."""
 

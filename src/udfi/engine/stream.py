@@ -1,0 +1,91 @@
+"""Every account's return, computed a bounded chunk of accounts at a time (issue #16: memory).
+
+Accounts are independent in the engine (an account's return reads only its own rows of every
+table), so `compute_book` of the sub-book of a chunk of accounts gives, for each of them, the same
+AccountYear as `compute_book` of the whole book (tests/test_stream.py holds it to that). A consumer
+that reduces each result to what it prints (`udfi check`, `udfi compute`, the bench) then holds one
+chunk of AccountYears and of the engine's per-property facts, not the whole book's.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+
+from udfi import parameters as parameter_store
+from udfi.book import Book
+from udfi.engine.compute import AccountYear, Settings, book_years, compute_book
+
+CHUNK_ACCOUNTS = 500  # ≈ 15–25 MB of facts and results at a time (synthetic book: ≈ 30–45 KB an account)
+
+
+def check_parameters(book: Book, tax_year: int) -> None:
+    """What `compute_book` checks before computing anything: parameters for `tax_year` and for every
+    year some account of the book rolls through (`MissingParameterError` names the first missing one)."""
+    parameter_store.for_year(tax_year)
+    for year in book_years(book, tax_year):
+        parameter_store.for_year(year)
+
+
+def iter_compute_book(book: Book, tax_year: int, settings: Settings | None = None, *,
+                      chunk_accounts: int = CHUNK_ACCOUNTS, keep_history: bool = False) -> Iterator[AccountYear]:
+    """`compute_book(book, tax_year, settings, keep_history)`, one AccountYear at a time, in the same
+    order (accounts.csv's), computed `chunk_accounts` accounts at a time. The parameter check runs on
+    the whole book before the first result, so a missing year fails as `compute_book` fails."""
+    if chunk_accounts < 1:
+        raise ValueError(f"chunk_accounts must be at least 1, not {chunk_accounts}")
+    check_parameters(book, tax_year)
+    for part in account_chunks(book, chunk_accounts):
+        yield from compute_book(part, tax_year, settings, keep_history=keep_history)
+
+
+def account_chunks(book: Book, chunk_accounts: int) -> Iterator[Book]:
+    """`book.for_accounts(ids)` for consecutive runs of `chunk_accounts` accounts (accounts.csv order),
+    without hashing the ledger's ids once per chunk: each row's chunk is found once, through the ids
+    it references (property → account, loan → property)."""
+    accounts = book.accounts["account_id"].to_numpy(dtype=object)
+    if len(accounts) <= chunk_accounts:
+        yield book
+        return
+    starts = range(0, len(accounts), chunk_accounts)
+    chunk_codes = _chunk_codes(book, chunk_accounts)
+    if chunk_codes is None:   # repeated or missing ids: the general (slower) path, same rows
+        for start in starts:
+            yield book.for_accounts(list(accounts[start:start + chunk_accounts]))
+        return
+    for chunk, _ in enumerate(starts):
+        tables = {name: getattr(book, name).iloc[np.flatnonzero(codes == chunk)] for name, codes in chunk_codes.items()}
+        yield Book(source=book.source, **tables)
+
+
+def _chunk_codes(book: Book, chunk_accounts: int) -> dict[str, np.ndarray] | None:
+    """Per table, the chunk of every row (−1: a row `for_accounts` keeps for no account); None when an
+    id column that rows are found through repeats a value or has a missing one."""
+    def index(values: pd.Series) -> pd.Index | None:
+        keys = pd.Index(values.to_numpy(dtype=object), dtype=object)
+        return keys if keys.is_unique and not keys.hasnans else None
+
+    accounts, properties, loans = (index(book.accounts["account_id"]), index(book.properties["property_id"]),
+                                   index(book.loans["loan_id"]))
+    if accounts is None or properties is None or loans is None:
+        return None
+    count = (len(accounts) + chunk_accounts - 1) // chunk_accounts
+    dtype = np.int16 if count < np.iinfo(np.int16).max else np.int32
+
+    def through(keys: pd.Series, known: pd.Index, their_chunks: np.ndarray) -> np.ndarray:
+        where = known.get_indexer(pd.Index(keys.to_numpy(dtype=object), dtype=object)) if len(keys) else \
+            np.zeros(0, dtype=np.intp)
+        with_missing = np.append(their_chunks, np.array([-1], dtype=dtype))   # position −1: not found
+        return with_missing[where]
+
+    codes = {"accounts": (np.arange(len(accounts)) // chunk_accounts).astype(dtype)}
+    codes["properties"] = through(book.properties["account_id"], accounts, codes["accounts"])
+    codes["loans"] = through(book.loans["property_id"], properties, codes["properties"])
+    codes["ledger"] = through(book.ledger["property_id"], properties, codes["properties"])
+    codes["depreciation"] = through(book.depreciation["property_id"], properties, codes["properties"])
+    codes["loan_balances"] = through(book.loan_balances["loan_id"], loans, codes["loans"])
+    for name in ("carryovers", "payments", "account_years", "k1s"):
+        codes[name] = through(getattr(book, name)["account_id"], accounts, codes["accounts"])
+    return codes
