@@ -63,16 +63,22 @@ def account_warnings(result, report) -> list[str]:
     return found + [flag for flag in result.flags if flag not in found]
 
 
+def _validated(book: Path, strict: bool, date_format: str):
+    """The book validated, and the accounts without errors. A book with book-wide errors (or, when
+    `strict`, any error) prints its problems and exits 1."""
+    report = load_or_exit(book, date_format)
+    if report.book_wide_errors or report.book is None or (strict and not report.ok):
+        print_problems_stderr(report)
+        raise fail(f"{book}: INVALID — fix the errors above (nothing was computed)", EXIT_INVALID)
+    return report, set(report.book.accounts["account_id"].dropna()) - report.accounts_with_errors
+
+
 def compute_valid_accounts(book: Path, year: int, settings: Settings, strict: bool, keep_history: bool = False,
                            date_format: str = "ISO"):
     """Validate, then compute every account without errors. Returns (results, report).
 
     A book with book-wide errors (or, when `strict`, any error) prints its problems and exits 1."""
-    report = load_or_exit(book, date_format)
-    if report.book_wide_errors or report.book is None or (strict and not report.ok):
-        print_problems_stderr(report)
-        raise fail(f"{book}: INVALID — fix the errors above (nothing was computed)", EXIT_INVALID)
-    clean = set(report.book.accounts["account_id"].dropna()) - report.accounts_with_errors
+    report, clean = _validated(book, strict, date_format)
     if not clean:  # every account has errors: nothing to compute (the engine expects at least one)
         return [], report
     try:
@@ -90,11 +96,7 @@ def stream_valid_accounts(book: Path, year: int, settings: Settings, strict: boo
     all held. Parameters are checked for the whole book first (exit 2 as before), and `only` — account
     ids, each checked against the computable accounts (exit 2 with near matches) — limits the accounts
     computed."""
-    report = load_or_exit(book, date_format)
-    if report.book_wide_errors or report.book is None or (strict and not report.ok):
-        print_problems_stderr(report)
-        raise fail(f"{book}: INVALID — fix the errors above (nothing was computed)", EXIT_INVALID)
-    clean = set(report.book.accounts["account_id"].dropna()) - report.accounts_with_errors
+    report, clean = _validated(book, strict, date_format)
     if not clean:  # every account has errors: nothing to compute (the engine expects at least one)
         return iter(()), [], report
     computable = report.book.for_accounts(clean)
