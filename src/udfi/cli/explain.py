@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -12,6 +13,9 @@ from udfi.cli.common import (escape, EXIT_INVALID, EXIT_USAGE, OutputFormat, fai
 from udfi.engine.compute import Settings
 from udfi.engine.report import account_object
 from udfi.safety import mask_ssn
+
+if TYPE_CHECKING:  # annotations only; imported where used
+    from rich.tree import Tree
 
 SHOWN_ROWS = 12
 

@@ -8,12 +8,16 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import udfi
 from udfi.diagnostics.model import CSV_COLUMNS, KIND_TITLES, KINDS, REPORTABLE, Diagnostics
 from udfi.resources import templates_dir
 from udfi.safety import mask_ssn, safe_row, spreadsheet_csv_bytes
+
+if TYPE_CHECKING:  # annotations only; imported where used
+    import jinja2
 
 PAGE_FILE = "diagnostics.html"
 BATCH_CSV_FILE = "diagnostics.csv"
@@ -23,7 +27,7 @@ TEMPLATES = "diagnostics"
 
 
 @lru_cache(maxsize=1)
-def _environment() -> "jinja2.Environment":
+def _environment() -> jinja2.Environment:
     # jinja2 when a page is rendered (the run's warm-up thread, a worker's first page), not at import:
     # `udfi prepare` starts without it
     import jinja2  # noqa: PLC0415
