@@ -107,6 +107,5 @@ def test_a_missing_parameter_year_fails_before_the_first_result(book, monkeypatc
         return original(year)
 
     monkeypatch.setattr(parameter_store, "for_year", without_2021)
-    results = iter_compute_book(book, 2025, chunk_accounts=1)
     with pytest.raises(parameter_store.MissingParameterError, match="2021"):
-        next(results)
+        next(iter_compute_book(book, 2025, chunk_accounts=1))

@@ -100,18 +100,18 @@ def stream_valid_accounts(book: Path, year: int, settings: Settings, strict: boo
     if not clean:  # every account has errors: nothing to compute (the engine expects at least one)
         return iter(()), [], report
     computable = report.book.for_accounts(clean)
+    known = computable.accounts["account_id"].tolist()
     try:
-        check_parameters(computable, year)
+        if only:
+            check_parameters(computable, year)   # the whole book's years, as without --account
+            for wanted in only:
+                if wanted not in clean:
+                    raise unknown_account(wanted, known)
+            computable = computable.for_accounts(set(only))
+            known = computable.accounts["account_id"].tolist()
+        return iter_compute_book(computable, year, settings), known, report   # checks the years it computes
     except MissingParameterError as exc:
         raise fail(str(exc), EXIT_USAGE) from exc
-    known = computable.accounts["account_id"].tolist()
-    if only:
-        for wanted in only:
-            if wanted not in clean:
-                raise unknown_account(wanted, known)
-        computable = computable.for_accounts(set(only))
-        known = computable.accounts["account_id"].tolist()
-    return iter_compute_book(computable, year, settings), known, report
 
 
 def unknown_account(account: str, known: list[str], year: int | None = None) -> typer.Exit:

@@ -33,10 +33,16 @@ def iter_compute_book(book: Book, tax_year: int, settings: Settings | None = Non
                       chunk_accounts: int = CHUNK_ACCOUNTS, keep_history: bool = False) -> Iterator[AccountYear]:
     """`compute_book(book, tax_year, settings, keep_history)`, one AccountYear at a time, in the same
     order (accounts.csv's), computed `chunk_accounts` accounts at a time. The parameter check runs on
-    the whole book before the first result, so a missing year fails as `compute_book` fails."""
+    the whole book when this is called, not at the first result, so a missing year fails where
+    `compute_book` would (and a caller's `try` around the call catches it)."""
     if chunk_accounts < 1:
         raise ValueError(f"chunk_accounts must be at least 1, not {chunk_accounts}")
     check_parameters(book, tax_year)
+    return _chunked_results(book, tax_year, settings, chunk_accounts, keep_history)
+
+
+def _chunked_results(book: Book, tax_year: int, settings: Settings | None, chunk_accounts: int,
+                     keep_history: bool) -> Iterator[AccountYear]:
     for part in account_chunks(book, chunk_accounts):
         yield from compute_book(part, tax_year, settings, keep_history=keep_history)
 
