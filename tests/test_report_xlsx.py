@@ -23,17 +23,7 @@ USER = ("account_id", "name", "problem")
 
 def _openpyxl(columns, rows, title):
     """What xlsx_bytes wrote before the direct writer: the same table through openpyxl."""
-    table = []
-    for row in rows:
-        values = []
-        for column in columns:
-            value = row.get(column, "")
-            value = "" if value is None else value
-            number = reports._number(value) if column in NUMERIC else None
-            values.append(number if number is not None else
-                          str(reports.mask_ssn(str(value))) if column in USER else str(value))
-        table.append(values)
-    return reports._openpyxl_xlsx_bytes(list(columns), table, title)
+    return reports._openpyxl_xlsx_bytes(list(columns), reports.report_table(list(columns), rows, USER, NUMERIC), title)
 
 
 def _parts(data: bytes) -> dict[str, bytes]:

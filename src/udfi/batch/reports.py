@@ -67,6 +67,17 @@ def xlsx_bytes(columns: Iterable[str], rows: Iterable[dict], user_columns: Itera
     """One sheet: a header row, then the rows; user text masked and stored as text (a cell that starts
     with = is shown, never evaluated), figures as numbers."""
     columns = list(columns)
+    table = report_table(columns, rows, user_columns, numeric_columns)
+    parts = sheet_workbook(columns, table, title[:31])
+    if parts is None:  # what the direct writer leaves to openpyxl (see udfi.batch.xlsx)
+        return _openpyxl_xlsx_bytes(columns, table, title)
+    return _zipped(parts)
+
+
+def report_table(columns: list[str], rows: Iterable[dict], user_columns: Iterable[str],
+                 numeric_columns: Iterable[str] = ()) -> list[list]:
+    """The cells of a report's sheet, row by row: figures as numbers, user text masked, the rest as text
+    (what either writer, direct or openpyxl, is given)."""
     user, numeric = set(user_columns), set(numeric_columns)
     table = []
     for row in rows:
@@ -80,10 +91,7 @@ def xlsx_bytes(columns: Iterable[str], rows: Iterable[dict], user_columns: Itera
             else:
                 values.append(str(mask_ssn(str(value))) if column in user else str(value))
         table.append(values)
-    parts = sheet_workbook(columns, table, title[:31])
-    if parts is None:  # what the direct writer leaves to openpyxl (see udfi.batch.xlsx)
-        return _openpyxl_xlsx_bytes(columns, table, title)
-    return _zipped(parts)
+    return table
 
 
 def _openpyxl_xlsx_bytes(columns: list[str], table: list[list], title: str) -> bytes:
