@@ -1,12 +1,9 @@
-"""statements.pdf: one paginated PDF per account and year (templates/statements/).
+"""statements.pdf: one paginated PDF per account and year (templates/statements/), laid out with
+ReportLab (udfi.documents). Every page is headed with the account's name, EIN, tax year and "Page x
+of y" counted within the account's document; the chart is drawn from its geometry.
 
-`render_many` lays out many accounts in ONE WeasyPrint document (a document has a fixed cost)
-and splits its pages per account. Every page is headed with the account's name, EIN, tax year and
-"Page x of y" counted within the account: each account is its own page group (`:nth(1 of
-account)` resets the page counter) and "y" is the page of an end marker (`target-counter`).
-
-Output bytes are reproducible: fixed PDF identifier and metadata, no dates, font-subset timestamps
-pinned (SOURCE_DATE_EPOCH), a chart SVG with a fixed hash salt.
+Output bytes are reproducible: ReportLab's invariant mode (no dates, fixed document id), fixed
+metadata; one account's document is the same bytes whether rendered alone or in a batch.
 """
 
 from __future__ import annotations
@@ -20,9 +17,11 @@ from udfi.engine.compute import AccountYear
 from udfi.engine.report import account_object
 from udfi.engine.schedule_a import part_v_line_3a, part_v_line_3b
 from udfi.money import ZERO, format_dollars, whole_dollars
-from udfi.reproducible import fixed_font_timestamps
-from udfi.statements import pdf, words
-from udfi.statements.chart import debt_chart_svg
+from udfi.documents import markup, pages
+from udfi.documents.flow import Converter, parse
+from udfi.documents.styles import StyleSheet
+from udfi.statements import words
+from udfi.statements.chart import chart_geometry, debt_chart_svg
 from udfi.statements.figures import CITE, asset_lines, format_cents, format_rate, trust_rate_steps
 from udfi.statements.k1 import k1_context
 from udfi.statements.loans import loan_tables
@@ -42,7 +41,7 @@ _ENVIRONMENT: jinja2.Environment | None = None
 def _environment() -> jinja2.Environment:
     global _ENVIRONMENT
     if _ENVIRONMENT is None:
-        _ENVIRONMENT = pdf.template_environment(
+        _ENVIRONMENT = markup.template_environment(
             cents=format_cents, isodate=lambda day: day.isoformat() if day else "")
     return _ENVIRONMENT
 
@@ -236,17 +235,18 @@ CHART_SCHEME = "udfi-chart"
 
 
 def statement_context(result: AccountYear, index: int = 0, chart: bool = True, charts: dict | None = None) -> dict:
-    """What the template shows for one account. With `charts`, the chart SVG is stored there and the
-    page refers to it as `udfi-chart:<index>` (fetched by `_ChartFetcher`): a long data: URL costs the
-    HTML parser more than the rest of the page."""
+    """What the template shows for one account. With `charts`, the chart's geometry is stored there
+    and the page refers to it as `udfi-chart:<index>` (the PDF draws it); without, the page carries
+    the chart as an SVG data: URL (for a browser)."""
     data = account_object(result)
     letters = _columns(data)
     items = {item["property_id"]: item for item in data["properties"]}
     properties = [_property(result, column, items[column.property_id], letters.get(column.property_id))
                   for column in result.property_years]
-    svg = debt_chart_svg(result) if chart and result.property_years else ""  # K-1s only: no debt to draw
-    if svg and charts is not None:
-        charts[f"{CHART_SCHEME}:{index}"] = svg.encode("utf-8")
+    drawn = chart and bool(result.property_years)  # K-1s only: no debt to draw
+    svg = debt_chart_svg(result) if drawn and charts is None else ""
+    if drawn and charts is not None:
+        charts[f"{CHART_SCHEME}:{index}"] = chart_geometry(result)
         chart_url = f"{CHART_SCHEME}:{index}"
     elif svg:
         chart_url = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
@@ -292,46 +292,38 @@ def section_numbers(property_ids: list[str], has_sales: bool, has_chart: bool, h
 
 def render_html(results: list[AccountYear], chart: bool = True, charts: dict | None = None) -> str:
     accounts = [statement_context(result, index, chart, charts) for index, result in enumerate(results)]
-    return pdf.keep_together(_environment().get_template(TEMPLATE).render(accounts=accounts))
+    return markup.keep_together(_environment().get_template(TEMPLATE).render(accounts=accounts))
 
 
 # ---------------------------------------------------------------------------------------------
 # PDF
 # ---------------------------------------------------------------------------------------------
 
-START_ANCHOR = "account-start-"
+_SHEET: StyleSheet | None = None
 
 
-def _layout(results: list[AccountYear]):
-    charts: dict[str, bytes] = {}
-    html = render_html(results, charts=charts)
-    return pdf.layout(html, (STYLESHEET,), charts)
+def style_sheet() -> StyleSheet:
+    global _SHEET
+    if _SHEET is None:
+        _SHEET = StyleSheet((STYLESHEET,))
+    return _SHEET
 
 
-def _split(document, count: int) -> list[list]:
-    """Pages per account, found from the start anchor each account's first page holds."""
-    parts = pdf.split_by_anchor(document, START_ANCHOR)
-    if sorted(parts, key=int) != [str(index) for index in range(count)]:
-        raise RuntimeError("statements: could not find where each account starts in the batch document")
-    return [parts[str(index)] for index in range(count)]
-
-
-def _write(document, pages, result: AccountYear) -> bytes:
-    name = result.account.get("name") or result.account_id
-    return pdf.write_pdf(document, pages, f"Form 990-T {result.tax_year} supporting statements — {name}",
-                         f"udfi-statements-{result.account_id}-{result.tax_year}")
-
-
-def render_many(results: list[AccountYear]) -> list[bytes]:
-    """statements.pdf for each of `results` (same order), laid out as one WeasyPrint document."""
-    results = list(results)
-    if not results:
-        return []
-    with pdf.collector_relaxed(), fixed_font_timestamps():
-        document = _layout(results)
-        return [_write(document, pages, result) for pages, result in zip(_split(document, len(results)), results)]
+def flowables(result: AccountYear) -> list:
+    """The account's statements as platypus flowables (HTML from the templates, then converted)."""
+    charts: dict = {}
+    html = render_html([result], charts=charts)
+    return Converter(style_sheet(), pages.STATEMENTS.frame_width, charts).convert(parse(html))
 
 
 def render_statements(result: AccountYear) -> bytes:
     """statements.pdf for one account and year."""
-    return render_many([result])[0]
+    name = result.account.get("name") or result.account_id
+    return pages.render(flowables(result), pages.STATEMENTS,
+                        f"Form 990-T {result.tax_year} supporting statements — {name}",
+                        (name, result.account.get("ein") or "", result.tax_year))
+
+
+def render_many(results: list[AccountYear]) -> list[bytes]:
+    """statements.pdf for each of `results` (same order); each account is its own document."""
+    return [render_statements(result) for result in results]

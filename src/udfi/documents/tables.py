@@ -1,0 +1,228 @@
+"""HTML tables (udfi's templates) as platypus Tables: the grid with its row and column spans, column
+widths as CSS lays them out, each cell's font, padding, alignment, background and borders, header
+rows repeated on every page a table runs onto."""
+
+from __future__ import annotations
+
+import re
+
+from udfi.documents import fonts
+from udfi.documents.flow import _SPACE, _bold, _colour, _italic, _size
+from udfi.documents.styles import border, hex_colour, length
+
+_WIDTH = re.compile(r"width:\s*([\d.]+%|[\d.]+pt)")
+VALIGN = {"top": "TOP", "middle": "MIDDLE", "bottom": "BOTTOM"}
+
+
+def _rows(converter, element, chain):
+    """(tr, its chain, section) in print order (a table's footer rows last) and the <col> widths."""
+    heads, bodies, feet, columns = [], [], [], []
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        if child.tag == "colgroup":
+            group = converter.chain_of(chain, child)
+            for col in child:
+                if isinstance(col.tag, str):
+                    col_chain = converter.chain_of(group, col)
+                    inline = _WIDTH.search(col.get("style", ""))
+                    width = inline.group(1) if inline else converter.sheet.computed(col_chain).get("width")
+                    columns += [width] * int(col.get("span", "1"))
+        elif child.tag in ("thead", "tbody", "tfoot"):
+            section = converter.chain_of(chain, child)
+            target = {"thead": heads, "tbody": bodies, "tfoot": feet}[child.tag]
+            target += [(row, converter.chain_of(section, row)) for row in child if row.tag == "tr"]
+        elif child.tag == "tr":
+            bodies.append((child, converter.chain_of(chain + (("tbody", frozenset()),), child)))
+    return heads + bodies + feet, len(heads), columns
+
+
+def _grid(converter, rows):
+    """Cells as (row, column, element, chain, style, colspan, rowspan), and the number of columns."""
+    taken: set[tuple[int, int]] = set()
+    cells = []
+    count = 0
+    for number, (row, row_chain) in enumerate(rows):
+        column = 0
+        for cell in row:
+            if cell.tag not in ("td", "th"):
+                continue
+            while (number, column) in taken:
+                column += 1
+            across, down = int(cell.get("colspan", "1")), int(cell.get("rowspan", "1"))
+            for extra_row in range(down):
+                for extra_column in range(across):
+                    taken.add((number + extra_row, column + extra_column))
+            cell_chain = converter.chain_of(row_chain, cell)
+            cells.append((number, column, cell, cell_chain, converter.sheet.computed(cell_chain), across, down))
+            column += across
+            count = max(count, column)
+    return cells, count
+
+
+def _text_width(text: str, style: dict) -> float:
+    from reportlab.pdfbase.pdfmetrics import stringWidth  # noqa: PLC0415
+
+    return stringWidth(text, fonts.face(_bold(style), _italic(style)), _size(style))
+
+
+def _padding(style: dict) -> tuple[float, float, float, float]:
+    size = _size(style)
+    return tuple(length(style.get(f"padding-{side}", "0"), size) for side in ("top", "right", "bottom", "left"))
+
+
+def _plain(cell) -> str | None:
+    """The cell's text when it has no markup of its own (no child elements)."""
+    return None if len(cell) else _SPACE.sub(" ", cell.text or "").strip()
+
+
+def widths(cells, count: int, columns: list, style: dict, available: float) -> list[float]:
+    """Column widths: <col>s, else the first row's cells (a spanning cell's width shared by its columns),
+    the rest sharing what is left (a full-width table) or as wide as their content (an auto-width one).
+    A CSS width is the content's: the cell's horizontal padding is added; a column that may not wrap
+    is never narrower than its text."""
+    full = style.get("width") == "100%"
+    spec: list[float | None] = [None] * count
+    for index, width in enumerate(columns[:count]):
+        if width and width.endswith(("%", "pt")):
+            spec[index] = length(width, 10, available)
+    for number, column, _, _, cell_style, across, _ in cells:
+        if number != 0:
+            break
+        width = cell_style.get("width")
+        if width and width != "auto" and all(spec[column + k] is None for k in range(across)):
+            pad = _padding(cell_style)
+            for k in range(across):
+                spec[column + k] = (length(width, _size(cell_style), available) + pad[1] + pad[3]) / across
+    natural = [0.0] * count
+    minimum = [0.0] * count
+    for _, column, cell, _, cell_style, across, _ in cells:
+        if across == 1:
+            text = _plain(cell)
+            if text is None:
+                text = _SPACE.sub(" ", cell.text_content()).strip()
+            pad = _padding(cell_style)
+            need = _text_width(text, cell_style) + pad[1] + pad[3] + 1
+            natural[column] = max(natural[column], need)
+            if cell_style.get("white-space") == "nowrap":
+                minimum[column] = max(minimum[column], need)
+    spec = [None if width is None else max(width, minimum[index]) for index, width in enumerate(spec)]
+    fixed = sum(width for width in spec if width is not None)
+    free = [index for index, width in enumerate(spec) if width is None]
+    if full:
+        room = max(available - fixed, 0.0)
+        wanted = sum(minimum[index] for index in free)
+        result = list(spec)
+        if free:
+            extra = max(room - wanted, 12.0 * len(free)) / len(free)
+            for index in free:
+                result[index] = minimum[index] + extra
+    else:
+        result = [width if width is not None else natural[index] for index, width in enumerate(spec)]
+        over = sum(result) - available
+        shrinkable = [index for index in free if natural[index] > minimum[index]]
+        if over > 0 and shrinkable:
+            room = sum(natural[index] - minimum[index] for index in shrinkable)
+            for index in shrinkable:
+                cut = min(over * (natural[index] - minimum[index]) / room, natural[index] - minimum[index])
+                result[index] = max(result[index] - cut, 12.0)
+    scale = available / sum(result) if sum(result) > available else 1.0
+    return [width * scale for width in result]
+
+
+def table(converter, element, chain, style):
+    """The platypus Table of one HTML table."""
+    from reportlab.lib.colors import HexColor  # noqa: PLC0415
+    from reportlab.platypus import Paragraph, Table  # noqa: PLC0415
+
+    rows, head_rows, columns = _rows(converter, element, chain)
+    cells, count = _grid(converter, rows)
+    column_widths = widths(cells, count, columns, style, converter.width)
+    data = [[""] * count for _ in rows]
+    size = _size(style)
+    # every cell's font (Table's own default is Helvetica, set even for empty and Paragraph cells)
+    commands: list[tuple] = [("FONT", (0, 0), (-1, -1), fonts.face(), size, size * _line(style))]
+    for number, column, cell, cell_chain, cell_style, across, down in cells:
+        at = ((column, number), (column, number))
+        pad = _padding(cell_style)
+        room = sum(column_widths[column:column + across]) - pad[1] - pad[3]
+        text = _plain(cell)
+        if text is not None and (cell_style.get("white-space") == "nowrap" or _text_width(text, cell_style) <= room) \
+                and fonts.covered(text):
+            data[number][column] = text.replace("\u00a0", " ") if cell_style.get("white-space") != "nowrap" else text
+            size = _size(cell_style)
+            commands += [("FONT", *at, fonts.face(_bold(cell_style), _italic(cell_style)), size,
+                          size * _line(cell_style)),
+                         ("TEXTCOLOR", *at, HexColor(_colour(cell_style))),
+                         ("ALIGN", *at, cell_style.get("text-align", "left").upper())]
+        else:
+            markup = converter.inline(cell, cell_chain, cell_style)
+            if markup.strip():
+                paragraph_style = converter.paragraph_style({**cell_style, "margin-top": "0", "margin-bottom": "0",
+                                                             "padding-left": "0", "break-after": "auto"})
+                data[number][column] = Paragraph(markup, paragraph_style)
+        cell_commands = [("LEFTPADDING", pad[3]), ("RIGHTPADDING", pad[1]), ("TOPPADDING", pad[0]),
+                         ("BOTTOMPADDING", pad[2]),
+                         ("VALIGN", VALIGN.get(cell_style.get("vertical-align", "middle"), "MIDDLE"))]
+        if cell_style.get("background"):
+            cell_commands.append(("BACKGROUND", HexColor(hex_colour(cell_style["background"]))))
+        for side, command in (("bottom", "LINEBELOW"), ("top", "LINEABOVE"), ("left", "LINEBEFORE"),
+                              ("right", "LINEAFTER")):
+            rule = border(cell_style.get(f"border-{side}"))
+            if rule:
+                cell_commands.append((command, rule[0], HexColor(rule[1])))
+        for command in cell_commands:
+            commands.append((command[0], (column, number), (column + across - 1, number + down - 1), *command[1:]))
+        if across > 1 or down > 1:
+            commands.append(("SPAN", (column, number), (column + across - 1, number + down - 1)))
+    for side, command, row in (("top", "LINEABOVE", 0), ("bottom", "LINEBELOW", -1)):
+        rule = border(style.get(f"border-{side}"))
+        if rule and rows:
+            commands.append((command, (0, row), (-1, row), rule[0], HexColor(rule[1])))
+    built = Table(data, colWidths=column_widths, repeatRows=head_rows, hAlign="LEFT",
+                  spaceBefore=length(style.get("margin-top", "0"), size),
+                  spaceAfter=length(style.get("margin-bottom", "0"), size))
+    built.setStyle(_merged(commands))
+    return built
+
+
+def _line(style: dict) -> float:
+    line = style.get("line-height", "1.2")
+    return length(line, 1.0) if line.endswith(("pt", "em", "px")) else float(line)
+
+
+def _merged(commands: list[tuple]) -> list[tuple]:
+    """Per-cell commands merged into runs along a row (ReportLab applies each command to its range)."""
+    out: list[tuple] = []
+    runs: dict[tuple, list] = {}
+    for command in commands:
+        name, start, end, *rest = command
+        if name == "SPAN" or start != end:
+            out.append(command)
+            continue
+        key = (name, start[1], tuple(rest))
+        run = runs.get(key)
+        if run is not None and run[-1][2][0] == start[0] - 1:
+            run[-1] = (name, run[-1][1], end, *rest)
+        else:
+            runs.setdefault(key, []).append(command)
+    for run in runs.values():
+        out += run
+    return out
+
+
+def boxed(flowables: list, style: dict, width: float):
+    """Blocks inside a bordered, padded box (a one-cell table)."""
+    from reportlab.lib.colors import HexColor  # noqa: PLC0415
+    from reportlab.platypus import Table  # noqa: PLC0415
+
+    rule = border(style.get("border-top")) or (0.75, "#000000")
+    size = _size(style)
+    pad = [length(style.get(f"padding-{side}", "0"), size) for side in ("top", "right", "bottom", "left")]
+    box = Table([[flowables]], colWidths=[width], hAlign="LEFT",
+                spaceBefore=length(style.get("margin-top", "0"), size),
+                spaceAfter=length(style.get("margin-bottom", "0"), size))
+    box.setStyle([("BOX", (0, 0), (-1, -1), rule[0], HexColor(rule[1])), ("TOPPADDING", (0, 0), (-1, -1), pad[0]),
+                  ("RIGHTPADDING", (0, 0), (-1, -1), pad[1]), ("BOTTOMPADDING", (0, 0), (-1, -1), pad[2]),
+                  ("LEFTPADDING", (0, 0), (-1, -1), pad[3]), ("VALIGN", (0, 0), (-1, -1), "TOP")])
+    return box
