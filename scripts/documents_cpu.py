@@ -1,11 +1,16 @@
-"""CPU per account of each PDF document udfi renders with WeasyPrint, by phase.
+"""CPU per account of each PDF document udfi renders (ReportLab, udfi.documents), by phase.
 
     .venv/bin/python scripts/documents_cpu.py BOOK YEAR [ACCOUNTS]
 
 Computes the book's YEAR, takes the first ACCOUNTS (default 20) accounts that must file, renders them
 once to warm fonts and stylesheets, then times (time.process_time, this process only) the statements
-(HTML + chart, layout, PDF writing) and the attachments + letter document, best of three rounds. A
-shared machine is noisy: compare figures taken in the same run, not across runs.
+and the attachments + letter documents, best of three rounds:
+
+    html   the Jinja templates (and, for the statements, the chart's geometry);
+    layout the HTML read into platypus flowables and laid out on pages (udfi.documents.flow/pages);
+    write  ReportLab writing the PDF (font subsets, compression, the file's objects).
+
+A shared machine is noisy: compare figures taken in the same run, not across runs.
 """
 
 from __future__ import annotations
@@ -14,34 +19,60 @@ import sys
 import time
 from pathlib import Path
 
+from reportlab.pdfgen.canvas import Canvas
+
 from udfi.attachments import render as attachments
+from udfi.documents import pages
+from udfi.documents.flow import Converter, parse
 from udfi.engine.compute import compute_book
-from udfi.reproducible import fixed_font_timestamps
-from udfi.statements import pdf
 from udfi.statements import render as statements
 from udfi.validate import validate_book
 
+_WRITING = [0.0]
+_SAVE = Canvas.save
+
+
+def _timed_save(self):
+    start = time.process_time()
+    try:
+        return _SAVE(self)
+    finally:
+        _WRITING[0] += time.process_time() - start
+
+
+def _page_count(pdf: bytes) -> int:
+    return pdf.count(b"/Type /Page\n") or pdf.count(b"/Type /Page ") or pdf.count(b"/Type /Page>")
+
 
 def _round(results) -> tuple[list[float], int, int]:
-    count = len(results)
-    with pdf.collector_relaxed(), fixed_font_timestamps():
-        marks = [time.process_time()]
-        charts: dict[str, bytes] = {}
-        html = statements.render_html(results, charts=charts)
-        marks.append(time.process_time())
-        document = pdf.layout(html, (statements.STYLESHEET,), charts)
-        marks.append(time.process_time())
-        for pages, result in zip(statements._split(document, count), results):  # noqa: SLF001
-            statements._write(document, pages, result)  # noqa: SLF001
-        marks.append(time.process_time())
-        html = attachments.render_html(results)
-        marks.append(time.process_time())
-        other = pdf.layout(html, attachments.STYLESHEETS)
-        marks.append(time.process_time())
-        for key, pages in pdf.split_by_anchor(other, attachments.ANCHOR).items():
-            pdf.write_pdf(other, pages, key, key)
-        marks.append(time.process_time())
-    return [later - earlier for earlier, later in zip(marks, marks[1:])], len(document.pages), len(other.pages)
+    spent = [0.0] * 6
+    statement_pages = other_pages = 0
+    for result in results:
+        start = time.process_time()
+        charts: dict = {}
+        html = statements.render_html([result], charts=charts)
+        middle = time.process_time()
+        _WRITING[0] = 0.0
+        flowables = Converter(statements.style_sheet(), pages.STATEMENTS.frame_width, charts).convert(parse(html))
+        pdf = pages.render(flowables, pages.STATEMENTS, "timing", (result.account_id, "", result.tax_year))
+        end = time.process_time()
+        spent[0] += middle - start
+        spent[1] += end - middle - _WRITING[0]
+        spent[2] += _WRITING[0]
+        statement_pages += _page_count(pdf)
+
+        start = time.process_time()
+        found = attachments.sections(result)
+        middle = time.process_time()
+        _WRITING[0] = 0.0
+        for kind, setup in ((attachments.ATTACHMENTS, pages.ATTACHMENTS), (attachments.LETTER, pages.LETTER_PAGE)):
+            if kind in found:
+                other_pages += _page_count(attachments._document(found[kind], setup, "timing", None))  # noqa: SLF001
+        end = time.process_time()
+        spent[3] += middle - start
+        spent[4] += end - middle - _WRITING[0]
+        spent[5] += _WRITING[0]
+    return spent, statement_pages, other_pages
 
 
 def main(argv: list[str]) -> int:
@@ -54,10 +85,11 @@ def main(argv: list[str]) -> int:
         return 1
     statements.render_many(results[:2])
     attachments.render_many(results[:2])
+    Canvas.save = _timed_save
     rounds = [_round(results) for _ in range(3)]
     best = [min(spent[phase] for spent, _, _ in rounds) * 1000 / len(results) for phase in range(6)]
-    _, pages, other_pages = rounds[0]
-    print(f"{len(results)} accounts, {year}: statements {pages} pages, attachments + letter {other_pages} pages")
+    _, statement_pages, other_pages = rounds[0]
+    print(f"{len(results)} accounts, {year}: statements {statement_pages} pages, attachments + letter {other_pages} pages")
     print(f"statements.pdf           html+chart {best[0]:5.0f}  layout {best[1]:5.0f}  write {best[2]:5.0f}"
           f"  = {sum(best[:3]):5.0f} ms CPU per account")
     print(f"attachments + letter.pdf html       {best[3]:5.0f}  layout {best[4]:5.0f}  write {best[5]:5.0f}"

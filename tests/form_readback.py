@@ -91,10 +91,14 @@ def read_forms(pages: list) -> dict[str, dict[str, list[dict[str, Decimal]]]]:
             first = row[0]
             numbered = first[0] < LINE_COLUMN_RIGHT and LINE.match(first[4])
             if not numbered and (heads := _headings(row)):
-                if not in_heading:  # a heading's wrapped lines may name other columns: keep its first line
+                # a heading's wrapped lines may name other columns ("subtract (e) from (d)"): a row naming
+                # only some of the columns just set is such a line, wherever the cells wrap it
+                labels = {label for _, label in columns}
+                if not (in_heading and {label for _, label in heads} <= labels and len(heads) < len(columns)):
                     columns, in_heading = heads, True
                 continue
-            in_heading = False
+            if numbered:
+                in_heading = False
             if not columns:
                 continue
             cells: dict[str, Decimal] = {}

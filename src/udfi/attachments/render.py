@@ -1,5 +1,5 @@
-"""attachments.pdf and letter.pdf for many accounts, laid out as ONE WeasyPrint document and split
-per account and file (templates/attachments/, templates/letter/).
+"""attachments.pdf and letter.pdf of an account (templates/attachments/, templates/letter/), laid out
+with ReportLab (udfi.documents): the template's two sections, each its own document.
 
 attachments.pdf holds, in this order, Schedule D (Form 1041), Form 8949, the Schedule D Tax Worksheet,
 Form 4797 and Form 2220 — each when the return has it; an account with none gets no attachments.pdf.
@@ -16,8 +16,9 @@ from udfi.attachments.model import FormPage, cents, dollars
 from udfi.attachments.schedule_d import form_8949_page, schedule_d_page, tax_worksheet_page
 from udfi.engine.compute import AccountYear
 from udfi.engine.report import account_object
-from udfi.reproducible import fixed_font_timestamps
-from udfi.statements import pdf
+from udfi.documents import markup, pages
+from udfi.documents.flow import Converter, parse
+from udfi.documents.styles import StyleSheet
 
 TEMPLATE = "attachments/attachments.html.j2"
 STYLESHEETS = ("attachments/attachments.css", "letter/letter.css")
@@ -31,7 +32,7 @@ _ENVIRONMENT: jinja2.Environment | None = None
 def _environment() -> jinja2.Environment:
     global _ENVIRONMENT
     if _ENVIRONMENT is None:
-        _ENVIRONMENT = pdf.template_environment(whole=dollars, cents=cents)
+        _ENVIRONMENT = markup.template_environment(whole=dollars, cents=cents)
     return _ENVIRONMENT
 
 
@@ -58,32 +59,52 @@ def account_context(result: AccountYear, index: int) -> dict:
 
 def render_html(results: list[AccountYear]) -> str:
     accounts = [account_context(result, index) for index, result in enumerate(results)]
-    return pdf.keep_together(_environment().get_template(TEMPLATE).render(accounts=accounts, anchor=ANCHOR))
+    return markup.keep_together(_environment().get_template(TEMPLATE).render(accounts=accounts, anchor=ANCHOR))
+
+
+_SHEET: StyleSheet | None = None
+
+
+def style_sheet() -> StyleSheet:
+    global _SHEET
+    if _SHEET is None:
+        _SHEET = StyleSheet(STYLESHEETS)
+    return _SHEET
+
+
+def sections(result: AccountYear) -> dict[str, object]:
+    """The account's parsed sections by kind ("attachments" when it has attached forms, "letter")."""
+    body = parse(render_html([result]))
+    found = {}
+    for section in body.iter("section"):
+        kind = section.get("class", "")
+        if kind in (ATTACHMENTS, LETTER):
+            found[kind] = section
+    return found
+
+
+def _document(section, setup, title: str, identity) -> bytes:
+    converter = Converter(style_sheet(), setup.frame_width)
+    chain = (("html", frozenset()), ("body", frozenset()), ("section", frozenset(section.get("class", "").split())))
+    return pages.render(converter.blocks(section, chain), setup, title, identity)
+
+
+def render_account(result: AccountYear) -> dict[str, bytes]:
+    """{"attachments.pdf"?: bytes, "letter.pdf": bytes} of one account."""
+    name = result.account.get("name") or result.account_id
+    found = sections(result)
+    if LETTER not in found:
+        raise RuntimeError("letter: the account's letter is missing from the rendered document")
+    files: dict[str, bytes] = {}
+    if ATTACHMENTS in found:
+        files["attachments.pdf"] = _document(found[ATTACHMENTS], pages.ATTACHMENTS,
+                                             f"Form 990-T {result.tax_year} attached forms — {name}",
+                                             (name, result.account.get("ein") or "", result.tax_year))
+    files["letter.pdf"] = _document(found[LETTER], pages.LETTER_PAGE,
+                                    f"Form 990-T {result.tax_year} filing letter — {name}", None)
+    return files
 
 
 def render_many(results: list[AccountYear]) -> list[dict[str, bytes]]:
     """{"attachments.pdf"?: bytes, "letter.pdf": bytes} for each of `results` (same order)."""
-    results = list(results)
-    if not results:
-        return []
-    with pdf.collector_relaxed(), fixed_font_timestamps():
-        document = pdf.layout(render_html(results), STYLESHEETS)
-        parts = pdf.split_by_anchor(document, ANCHOR)
-        files = []
-        for index, result in enumerate(results):
-            name = result.account.get("name") or result.account_id
-            found: dict[str, bytes] = {}
-            for kind, filename, title in ((ATTACHMENTS, "attachments.pdf", "attached forms"),
-                                          (LETTER, "letter.pdf", "filing letter")):
-                pages = parts.get(f"{index}-{kind}")
-                if pages is not None:
-                    found[filename] = pdf.write_pdf(document, pages, f"Form 990-T {result.tax_year} {title} — {name}",
-                                                    f"udfi-{kind}-{result.account_id}-{result.tax_year}")
-            if "letter.pdf" not in found:
-                raise RuntimeError("letter: could not find the account's letter in the batch document")
-            files.append(found)
-        return files
-
-
-def render_account(result: AccountYear) -> dict[str, bytes]:
-    return render_many([result])[0]
+    return [render_account(result) for result in results]

@@ -39,8 +39,24 @@ def parse(html: str):
 
 
 def _classes(element) -> frozenset[str]:
+    """The element's classes, and the structural pseudo-classes it has (styles.PSEUDO)."""
     value = element.get("class")
-    return frozenset(value.split()) if value else frozenset()
+    names = set(value.split()) if value else set()
+    before = element.getprevious()
+    while before is not None and not isinstance(before.tag, str):
+        before = before.getprevious()
+    after = element.getnext()
+    while after is not None and not isinstance(after.tag, str):
+        after = after.getnext()
+    if before is None:
+        names.add(":first-child")
+    if after is None:
+        names.add(":last-child")
+    while before is not None and before.tag != element.tag:
+        before = before.getprevious()
+    if before is None:
+        names.add(":first-of-type")
+    return frozenset(names)
 
 
 def _bold(style: dict) -> bool:
@@ -234,8 +250,16 @@ class Converter:
                     body.append(para)
             self._placed(body)
         elif tag in ("section", "header", "div") and not _has_text(element):
-            body = self.blocks(element, chain)
             box = border(style.get("border-top"))
+            saved = self.width
+            if box:  # what the box holds is as wide as its inside
+                size = _size(style)
+                self.width -= (length(style.get("padding-left", "0"), size) + length(style.get("padding-right", "0"), size)
+                               + 2 * box[0])
+            try:
+                body = self.blocks(element, chain)
+            finally:
+                self.width = saved
             if box and body:
                 from udfi.documents.tables import boxed  # noqa: PLC0415
 

@@ -4,6 +4,9 @@ another installed TrueType face that has it (fontconfig), one run of text at a t
 
 from __future__ import annotations
 
+import hashlib
+import io
+import os
 import subprocess
 import threading
 from pathlib import Path
@@ -37,6 +40,42 @@ def find_font(filename: str) -> Path | None:
     return Path(found) if found.endswith(filename) and Path(found).is_file() else None
 
 
+def unhinted(source: Path) -> Path:
+    """`source` without its hinting programs and layout tables (every glyph kept), made once into the
+    user's cache: ReportLab copies a face's hinting into every subset it embeds (≈ 35 KB a face)."""
+    data = source.read_bytes()
+    key = hashlib.sha256(data + b"unhinted-2").hexdigest()[:16]
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "udfi" / "fonts"
+    target = folder / f"{source.stem}-unhinted-{key}.ttf"
+    if target.is_file():
+        return target
+    try:
+        from fontTools import subset  # noqa: PLC0415
+        from fontTools.ttLib import TTFont as ToolsFont  # noqa: PLC0415
+
+        options = subset.Options()
+        options.hinting = False
+        options.layout_features = []
+        options.name_IDs = [0, 1, 2, 3, 4, 5, 6]  # not the license text (nameID 13), which each subset would carry
+        options.glyph_names = False
+        options.notdef_outline = True
+        options.recalc_timestamp = False
+        options.drop_tables += ["GSUB", "GPOS", "GDEF", "kern", "FFTM", "MATH"]
+        font = ToolsFont(io.BytesIO(data))
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=list(font.getBestCmap()))
+        subsetter.subset(font)
+        buffer = io.BytesIO()
+        font.save(buffer)
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = folder / f".{target.name}.{os.getpid()}.tmp"
+        temporary.write_bytes(buffer.getvalue())
+        os.replace(temporary, target)
+    except Exception:  # noqa: BLE001 — no fontTools or an unwritable cache: the hinted face, larger files
+        return source
+    return target
+
+
 def register() -> None:
     """Register the family (once per process); the regular face is required, the others fall back to it."""
     global _REGISTERED, _CMAP
@@ -55,7 +94,7 @@ def register() -> None:
                     raise FontMissing("DejaVu Sans is not installed (Debian: fonts-dejavu-core; scripts/system-deps.sh)")
                 names[weight] = names["bold"] if weight == "boldItalic" and "bold" in names else FACES["normal"][0]
                 continue
-            font = TTFont(name, str(path))
+            font = TTFont(name, str(unhinted(path)))
             pdfmetrics.registerFont(font)
             names[weight] = name
             if weight == "normal":

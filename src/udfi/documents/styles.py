@@ -35,7 +35,9 @@ ELEMENTS = frozenset((
 
 _RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 _COMMENT = re.compile(r"/\*.*?\*/", re.S)
-_COMPOUND = re.compile(r"^([a-z0-9]*|\*)((?:\.[\w-]+)*)$")
+_COMPOUND = re.compile(r"^([a-z0-9]*|\*)((?:\.[\w-]+)*)((?::[\w-]+)*)$")
+# The structural pseudo-classes the stylesheets use: an element's chain carries them as ":name".
+PSEUDO = frozenset((":first-child", ":last-child", ":first-of-type"))
 
 
 @dataclass(frozen=True)
@@ -80,17 +82,15 @@ def parse_css(text: str, order_base: int = 0) -> list[Rule]:
             declarations.append((name.strip().lower(), value.replace("!important", "").strip(), important))
         for selector in match.group(1).split(","):
             compounds = []
+            if "+" in selector:  # adjacent siblings: the page flow handles them (flow.Converter.fresh)
+                continue
             for part in selector.split():
-                if part == "+":  # adjacent sibling: read as the later element alone (break-after only)
-                    compounds = []
-                    continue
-                found = _COMPOUND.match(part.split(":", 1)[0])
-                if found is None:
+                found = _COMPOUND.match(part)
+                pseudo = {f":{name}" for name in (found.group(3) if found else "").split(":") if name}
+                if found is None or not pseudo <= PSEUDO:
                     raise ValueError(f"stylesheet selector outside the supported subset: {selector.strip()!r}")
                 tag = "" if found.group(1) in ("", "*") else found.group(1)
-                compounds.append((tag, frozenset(name for name in found.group(2).split(".") if name)))
-            if not compounds:
-                continue
+                compounds.append((tag, frozenset(name for name in found.group(2).split(".") if name) | pseudo))
             classes = sum(len(names) for _, names in compounds)
             tags = sum(1 for tag, _ in compounds if tag)
             for important in (False, True):

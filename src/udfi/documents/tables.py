@@ -76,7 +76,15 @@ def _plain(cell) -> str | None:
     return None if len(cell) else _SPACE.sub(" ", cell.text or "").strip()
 
 
-def widths(cells, count: int, columns: list, style: dict, available: float) -> list[float]:
+def _widest_word(markup: str, style: dict) -> float:
+    """The widest run the markup may not break inside (no-break spaces join words)."""
+    from udfi.documents.flow import para_text  # noqa: PLC0415
+
+    words = para_text(markup.replace("\u00a0", "\u2060")).split()
+    return max((_text_width(word.replace("\u2060", " "), style) for word in words), default=0.0)
+
+
+def widths(cells, count: int, columns: list, style: dict, available: float, markups: dict) -> list[float]:
     """Column widths: <col>s, else the first row's cells (a spanning cell's width shared by its columns),
     the rest sharing what is left (a full-width table) or as wide as their content (an auto-width one).
     A CSS width is the content's: the cell's horizontal padding is added; a column that may not wrap
@@ -86,12 +94,18 @@ def widths(cells, count: int, columns: list, style: dict, available: float) -> l
     for index, width in enumerate(columns[:count]):
         if width and width.endswith(("%", "pt")):
             spec[index] = length(width, 10, available)
+    from_cols = {index for index, width in enumerate(spec) if width is not None}
+    for _, column, _, _, cell_style, across, _ in cells:
+        if across == 1 and column in from_cols:  # a <col>'s width is its cells' content width too
+            pad = _padding(cell_style)
+            spec[column] += pad[1] + pad[3]
+            from_cols.discard(column)
     for number, column, _, _, cell_style, across, _ in cells:
         if number != 0:
             break
+        pad = _padding(cell_style)
         width = cell_style.get("width")
         if width and width != "auto" and all(spec[column + k] is None for k in range(across)):
-            pad = _padding(cell_style)
             for k in range(across):
                 spec[column + k] = (length(width, _size(cell_style), available) + pad[1] + pad[3]) / across
     natural = [0.0] * count
@@ -106,17 +120,27 @@ def widths(cells, count: int, columns: list, style: dict, available: float) -> l
             natural[column] = max(natural[column], need)
             if cell_style.get("white-space") == "nowrap":
                 minimum[column] = max(minimum[column], need)
+            elif id(cell) in markups and cell_style.get("overflow-wrap") != "anywhere":
+                word = _widest_word(markups[id(cell)], cell_style) + pad[1] + pad[3] + 1
+                minimum[column] = max(minimum[column], word)
     spec = [None if width is None else max(width, minimum[index]) for index, width in enumerate(spec)]
     fixed = sum(width for width in spec if width is not None)
     free = [index for index, width in enumerate(spec) if width is None]
     if full:
         room = max(available - fixed, 0.0)
-        wanted = sum(minimum[index] for index in free)
         result = list(spec)
-        if free:
-            extra = max(room - wanted, 12.0 * len(free)) / len(free)
-            for index in free:
-                result[index] = minimum[index] + extra
+        # equal shares (CSS fixed layout), a column whose text may not break at least as wide as it
+        while free:
+            share = max(room / len(free), 12.0)
+            narrow = [index for index in free if minimum[index] > share]
+            if not narrow:
+                for index in free:
+                    result[index] = share
+                break
+            for index in narrow:
+                result[index] = minimum[index]
+                room -= minimum[index]
+            free = [index for index in free if index not in narrow]
     else:
         result = [width if width is not None else natural[index] for index, width in enumerate(spec)]
         over = sum(result) - available
@@ -137,7 +161,9 @@ def table(converter, element, chain, style):
 
     rows, head_rows, columns = _rows(converter, element, chain)
     cells, count = _grid(converter, rows)
-    column_widths = widths(cells, count, columns, style, converter.width)
+    markups = {id(cell): converter.inline(cell, cell_chain, cell_style)
+               for _, _, cell, cell_chain, cell_style, _, _ in cells if len(cell)}
+    column_widths = widths(cells, count, columns, style, converter.width, markups)
     data = [[""] * count for _ in rows]
     size = _size(style)
     # every cell's font (Table's own default is Helvetica, set even for empty and Paragraph cells)
@@ -156,7 +182,7 @@ def table(converter, element, chain, style):
                          ("TEXTCOLOR", *at, HexColor(_colour(cell_style))),
                          ("ALIGN", *at, cell_style.get("text-align", "left").upper())]
         else:
-            markup = converter.inline(cell, cell_chain, cell_style)
+            markup = markups.get(id(cell)) or converter.inline(cell, cell_chain, cell_style)
             if markup.strip():
                 paragraph_style = converter.paragraph_style({**cell_style, "margin-top": "0", "margin-bottom": "0",
                                                              "padding-left": "0", "break-after": "auto"})
@@ -222,7 +248,7 @@ def boxed(flowables: list, style: dict, width: float):
     box = Table([[flowables]], colWidths=[width], hAlign="LEFT",
                 spaceBefore=length(style.get("margin-top", "0"), size),
                 spaceAfter=length(style.get("margin-bottom", "0"), size))
-    box.setStyle([("BOX", (0, 0), (-1, -1), rule[0], HexColor(rule[1])), ("TOPPADDING", (0, 0), (-1, -1), pad[0]),
+    box.setStyle([("FONT", (0, 0), (-1, -1), fonts.face(), size), ("BOX", (0, 0), (-1, -1), rule[0], HexColor(rule[1])), ("TOPPADDING", (0, 0), (-1, -1), pad[0]),
                   ("RIGHTPADDING", (0, 0), (-1, -1), pad[1]), ("BOTTOMPADDING", (0, 0), (-1, -1), pad[2]),
                   ("LEFTPADDING", (0, 0), (-1, -1), pad[3]), ("VALIGN", (0, 0), (-1, -1), "TOP")])
     return box
