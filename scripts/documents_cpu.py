@@ -50,7 +50,7 @@ def _round(results) -> tuple[list[float], int, int]:
     for result in results:
         start = time.process_time()
         charts: dict = {}
-        html = statements.render_html([result], charts=charts)
+        html = statements.render_html([result], charts=charts, spans=False)
         middle = time.process_time()
         _WRITING[0] = 0.0
         flowables = Converter(statements.style_sheet(), pages.STATEMENTS.frame_width, charts).convert(parse(html))

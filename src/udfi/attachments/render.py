@@ -57,9 +57,12 @@ def account_context(result: AccountYear, index: int) -> dict:
             "pages": pages, "letter": letter}
 
 
-def render_html(results: list[AccountYear]) -> str:
+def render_html(results: list[AccountYear], spans: bool = True) -> str:
+    """The attachments and letters as HTML; `spans`: form names and citations in no-break spans (the
+    PDF layout joins them itself, `markup.no_break`)."""
     accounts = [account_context(result, index) for index, result in enumerate(results)]
-    return markup.keep_together(_environment().get_template(TEMPLATE).render(accounts=accounts, anchor=ANCHOR))
+    html = _environment().get_template(TEMPLATE).render(accounts=accounts, anchor=ANCHOR)
+    return markup.keep_together(html) if spans else html
 
 
 _SHEET: StyleSheet | None = None
@@ -74,7 +77,7 @@ def style_sheet() -> StyleSheet:
 
 def sections(result: AccountYear) -> dict[str, object]:
     """The account's parsed sections by kind ("attachments" when it has attached forms, "letter")."""
-    body = parse(render_html([result]))
+    body = parse(render_html([result], spans=False))
     found = {}
     for section in body.iter("section"):
         kind = section.get("class", "")

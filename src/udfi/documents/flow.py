@@ -15,6 +15,7 @@ import re
 from xml.sax.saxutils import escape
 
 from udfi.documents import fonts
+from udfi.documents.markup import no_break
 from udfi.documents.styles import ELEMENTS, StyleSheet, border, hex_colour, length
 
 BLOCKS = frozenset(("section", "header", "div", "h1", "h2", "h3", "p", "ul", "li", "table", "img"))
@@ -78,6 +79,7 @@ def _colour(style: dict, name: str = "color", default: str = "#000000") -> str:
 def text_markup(text: str, nowrap: bool = False, upper: bool = False) -> str:
     """Plain text as paragraph markup: escaped, whitespace collapsed, no-break spaces where it may
     not wrap, and each run of characters DejaVu Sans lacks in a face that has them."""
+    text = no_break(text)
     if upper:
         text = text.upper()
     if nowrap:
@@ -130,6 +132,11 @@ class Converter:
                 backColor=HexColor(hex_colour(style["background"])) if style.get("background") else None)
             self._styles[key] = found
         return found
+
+    def cell_style(self, style: dict):
+        """The paragraph style of a table cell's text (the cell's padding is the Table's)."""
+        return self.paragraph_style({**style, "margin-top": "0", "margin-bottom": "0", "padding-left": "0",
+                                     "margin-left": "0", "break-after": "auto"})
 
     def chain_of(self, chain: tuple, element) -> tuple:
         tag = element.tag

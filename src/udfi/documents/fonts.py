@@ -18,7 +18,7 @@ FACES = {"normal": ("DejaVuSans", "DejaVuSans.ttf"), "bold": ("DejaVuSans-Bold",
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/local/share/fonts/dejavu")
 _LOCK = threading.Lock()
 _REGISTERED = False
-_CMAP: frozenset[int] = frozenset()
+_CMAP: frozenset[str] = frozenset()
 _FALLBACKS: dict[int, str | None] = {}  # code point → registered fallback face (None: no face has it)
 
 
@@ -98,7 +98,7 @@ def register() -> None:
             pdfmetrics.registerFont(font)
             names[weight] = name
             if weight == "normal":
-                _CMAP = frozenset(font.face.charToGlyph)
+                _CMAP = frozenset(map(chr, font.face.charToGlyph)) | frozenset("\n\t")
         for bold, italic, weight in ((0, 0, "normal"), (1, 0, "bold"), (0, 1, "italic"), (1, 1, "boldItalic")):
             addMapping(FAMILY, bold, italic, names[weight])
         _REGISTERED = True
@@ -111,7 +111,9 @@ def face(bold: bool = False, italic: bool = False) -> str:
 
 def covered(text: str) -> bool:
     """Whether DejaVu Sans has every character of `text` (whitespace aside)."""
-    return all(ord(char) in _CMAP or char in "\n\t" for char in text)
+    if text.isascii():  # DejaVu Sans has every printable ASCII character
+        return True
+    return _CMAP.issuperset(text)
 
 
 def fallback_face(char: str) -> str | None:

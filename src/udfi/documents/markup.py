@@ -40,6 +40,23 @@ def keep_together(html: str) -> str:
     return "".join(out)
 
 
+_BLANKS = re.compile(r"\s")
+
+
+def _joined(match: re.Match) -> str:
+    return _BLANKS.sub("\u00a0", match.group(1))
+
+
+def no_break(text: str) -> str:
+    """Plain `text` with the spaces inside each form name and citation made no-break spaces (what
+    `keep_together`'s spans do, for text the PDF layout reads directly)."""
+    if "Form" in text or "Schedule" in text:
+        text = FORM_NAME.sub(_joined, text)
+    if "§" in text:
+        text = CITATION.sub(_joined, text)
+    return text
+
+
 def template_environment(**filters):
     """The Jinja environment of the PDF documents (templates/, autoescaped, strict): the `dollars` and
     `date` filters every document prints with, plus each document's own `filters`."""

@@ -8,6 +8,7 @@ import re
 
 from udfi.documents import fonts
 from udfi.documents.flow import _SPACE, _bold, _colour, _italic, _size
+from udfi.documents.markup import no_break
 from udfi.documents.styles import border, hex_colour, length
 
 _WIDTH = re.compile(r"width:\s*([\d.]+%|[\d.]+pt)")
@@ -72,8 +73,9 @@ def _padding(style: dict) -> tuple[float, float, float, float]:
 
 
 def _plain(cell) -> str | None:
-    """The cell's text when it has no markup of its own (no child elements)."""
-    return None if len(cell) else _SPACE.sub(" ", cell.text or "").strip()
+    """The cell's text when it has no markup of its own (no child elements); form names and
+    citations held together by no-break spaces."""
+    return None if len(cell) else no_break(_SPACE.sub(" ", cell.text or "").strip())
 
 
 def _widest_word(markup: str, style: dict) -> float:
@@ -154,9 +156,37 @@ def widths(cells, count: int, columns: list, style: dict, available: float, mark
     return [width * scale for width in result]
 
 
+_LOOKS: dict[int, tuple] = {}  # id(computed style) → (style, settable, lines, string commands, face, size)
+
+
+def _look(style: dict) -> tuple:
+    """What a cell's computed style asks of the Table, worked out once per style: the settable
+    commands (padding, alignment), its rules, and the font commands of a plain-string cell."""
+    found = _LOOKS.get(id(style))
+    if found is not None and found[0] is style:
+        return found
+    from reportlab.lib.colors import HexColor  # noqa: PLC0415
+
+    pad = _padding(style)
+    size, face = _size(style), fonts.face(_bold(style), _italic(style))
+    settable = [("LEFTPADDING", pad[3]), ("RIGHTPADDING", pad[1]), ("TOPPADDING", pad[0]), ("BOTTOMPADDING", pad[2]),
+                ("VALIGN", VALIGN.get(style.get("vertical-align", "middle"), "MIDDLE"))]
+    lines = []
+    if style.get("background"):
+        lines.append(("BACKGROUND", HexColor(hex_colour(style["background"]))))
+    for side, command in (("bottom", "LINEBELOW"), ("top", "LINEABOVE"), ("left", "LINEBEFORE"), ("right", "LINEAFTER")):
+        rule = border(style.get(f"border-{side}"))
+        if rule:
+            lines.append((command, rule[0], HexColor(rule[1])))
+    strings = (("FONT", face, size, size * _line(style)), ("TEXTCOLOR", HexColor(_colour(style))),
+               ("ALIGN", style.get("text-align", "left").upper()))
+    found = (style, tuple(settable), tuple(lines), strings, face, size, pad)
+    _LOOKS[id(style)] = found
+    return found
+
+
 def table(converter, element, chain, style):
     """The platypus Table of one HTML table."""
-    from reportlab.lib.colors import HexColor  # noqa: PLC0415
     from reportlab.platypus import Paragraph, Table  # noqa: PLC0415
 
     rows, head_rows, columns = _rows(converter, element, chain)
@@ -168,48 +198,49 @@ def table(converter, element, chain, style):
     size = _size(style)
     # every cell's font (Table's own default is Helvetica, set even for empty and Paragraph cells)
     commands: list[tuple] = [("FONT", (0, 0), (-1, -1), fonts.face(), size, size * _line(style))]
-    for number, column, cell, cell_chain, cell_style, across, down in cells:
-        at = ((column, number), (column, number))
-        pad = _padding(cell_style)
+    looks = [_look(cell_style) for _, _, _, _, cell_style, _, _ in cells]
+    # settable commands: the most common look's for the whole table, then each cell that differs
+    common: dict[tuple, int] = {}
+    for look in looks:
+        common[look[1]] = common.get(look[1], 0) + 1
+    default = max(common, key=common.get) if common else ()
+    commands += [(name, (0, 0), (-1, -1), *rest) for name, *rest in default]
+    per_cell: list[tuple] = []
+    for (number, column, cell, cell_chain, cell_style, across, down), look in zip(cells, looks):
+        start, end = (column, number), (column + across - 1, number + down - 1)
+        pad = look[6]
         room = sum(column_widths[column:column + across]) - pad[1] - pad[3]
         text = _plain(cell)
-        if text is not None and (cell_style.get("white-space") == "nowrap" or _text_width(text, cell_style) <= room) \
-                and fonts.covered(text):
-            data[number][column] = text.replace("\u00a0", " ") if cell_style.get("white-space") != "nowrap" else text
-            size = _size(cell_style)
-            commands += [("FONT", *at, fonts.face(_bold(cell_style), _italic(cell_style)), size,
-                          size * _line(cell_style)),
-                         ("TEXTCOLOR", *at, HexColor(_colour(cell_style))),
-                         ("ALIGN", *at, cell_style.get("text-align", "left").upper())]
+        nowrap = cell_style.get("white-space") == "nowrap"
+        if text is not None and fonts.covered(text) and (nowrap or _width(text, look[4], look[5]) <= room):
+            data[number][column] = text
+            per_cell += [(name, start, end, *rest) for name, *rest in look[3]]
         else:
             markup = markups.get(id(cell)) or converter.inline(cell, cell_chain, cell_style)
             if markup.strip():
-                paragraph_style = converter.paragraph_style({**cell_style, "margin-top": "0", "margin-bottom": "0",
-                                                             "padding-left": "0", "break-after": "auto"})
-                data[number][column] = Paragraph(markup, paragraph_style)
-        cell_commands = [("LEFTPADDING", pad[3]), ("RIGHTPADDING", pad[1]), ("TOPPADDING", pad[0]),
-                         ("BOTTOMPADDING", pad[2]),
-                         ("VALIGN", VALIGN.get(cell_style.get("vertical-align", "middle"), "MIDDLE"))]
-        if cell_style.get("background"):
-            cell_commands.append(("BACKGROUND", HexColor(hex_colour(cell_style["background"]))))
-        for side, command in (("bottom", "LINEBELOW"), ("top", "LINEABOVE"), ("left", "LINEBEFORE"),
-                              ("right", "LINEAFTER")):
-            rule = border(cell_style.get(f"border-{side}"))
-            if rule:
-                cell_commands.append((command, rule[0], HexColor(rule[1])))
-        for command in cell_commands:
-            commands.append((command[0], (column, number), (column + across - 1, number + down - 1), *command[1:]))
+                data[number][column] = Paragraph(markup, converter.cell_style(cell_style))
+        if look[1] is not default:
+            per_cell += [(name, start, end, *rest) for name, *rest in look[1] if (name, *rest) not in default]
+        per_cell += [(name, start, end, *rest) for name, *rest in look[2]]
         if across > 1 or down > 1:
-            commands.append(("SPAN", (column, number), (column + across - 1, number + down - 1)))
+            commands.append(("SPAN", start, end))
     for side, command, row in (("top", "LINEABOVE", 0), ("bottom", "LINEBELOW", -1)):
         rule = border(style.get(f"border-{side}"))
         if rule and rows:
-            commands.append((command, (0, row), (-1, row), rule[0], HexColor(rule[1])))
+            from reportlab.lib.colors import HexColor  # noqa: PLC0415
+
+            per_cell.append((command, (0, row), (-1, row), rule[0], HexColor(rule[1])))
     built = Table(data, colWidths=column_widths, repeatRows=head_rows, hAlign="LEFT",
                   spaceBefore=length(style.get("margin-top", "0"), size),
                   spaceAfter=length(style.get("margin-bottom", "0"), size))
-    built.setStyle(_merged(commands))
+    built.setStyle(commands + _merged(per_cell))
     return built
+
+
+def _width(text: str, face: str, size: float) -> float:
+    from reportlab.pdfbase.pdfmetrics import stringWidth  # noqa: PLC0415
+
+    return stringWidth(text, face, size)
 
 
 def _line(style: dict) -> float:
@@ -218,23 +249,44 @@ def _line(style: dict) -> float:
 
 
 def _merged(commands: list[tuple]) -> list[tuple]:
-    """Per-cell commands merged into runs along a row (ReportLab applies each command to its range)."""
-    out: list[tuple] = []
-    runs: dict[tuple, list] = {}
+    """Per-cell commands merged into rectangles: runs along a row, then the same run on the rows
+    below (ReportLab applies each command to its range; order kept where later ones override)."""
+    rows: dict[tuple, list] = {}
+    order: list[tuple] = []
+    out_of_grid: list[tuple] = []
     for command in commands:
         name, start, end, *rest = command
-        if name == "SPAN" or start != end:
-            out.append(command)
+        if start[1] != end[1] or end[0] < 0 or end[1] < 0:
+            out_of_grid.append(command)
             continue
-        key = (name, start[1], tuple(rest))
-        run = runs.get(key)
-        if run is not None and run[-1][2][0] == start[0] - 1:
-            run[-1] = (name, run[-1][1], end, *rest)
+        key = (name, start[1], end[1], *rest)
+        run = rows.get(key)
+        if run is not None and run[-1][1] == start[0] - 1:
+            run[-1][1] = end[0]
         else:
-            runs.setdefault(key, []).append(command)
-    for run in runs.values():
-        out += run
-    return out
+            if run is None:
+                rows[key] = run = []
+                order.append(key)
+            run.append([start[0], end[0]])
+    blocks: dict[tuple, list] = {}
+    block_order: list[tuple] = []
+    for key in order:
+        name, top, bottom, *rest = key
+        for first, last in rows[key]:
+            block_key = (name, first, last, bottom - top, *rest)
+            found = blocks.get(block_key)
+            if found is not None and found[-1][1] == top - 1:
+                found[-1][1] = bottom
+            else:
+                if found is None:
+                    blocks[block_key] = found = []
+                    block_order.append(block_key)
+                found.append([top, bottom])
+    out = []
+    for key in block_order:
+        name, first, last, _, *rest = key
+        out += [(name, (first, top), (last, bottom), *rest) for top, bottom in blocks[key]]
+    return out + out_of_grid
 
 
 def boxed(flowables: list, style: dict, width: float):

@@ -290,9 +290,12 @@ def section_numbers(property_ids: list[str], has_sales: bool, has_chart: bool, h
     return numbers
 
 
-def render_html(results: list[AccountYear], chart: bool = True, charts: dict | None = None) -> str:
+def render_html(results: list[AccountYear], chart: bool = True, charts: dict | None = None, spans: bool = True) -> str:
+    """The statements as HTML; `spans`: form names and citations in no-break spans (the PDF layout
+    joins them itself, `markup.no_break`)."""
     accounts = [statement_context(result, index, chart, charts) for index, result in enumerate(results)]
-    return markup.keep_together(_environment().get_template(TEMPLATE).render(accounts=accounts))
+    html = _environment().get_template(TEMPLATE).render(accounts=accounts)
+    return markup.keep_together(html) if spans else html
 
 
 # ---------------------------------------------------------------------------------------------
@@ -312,7 +315,7 @@ def style_sheet() -> StyleSheet:
 def flowables(result: AccountYear) -> list:
     """The account's statements as platypus flowables (HTML from the templates, then converted)."""
     charts: dict = {}
-    html = render_html([result], charts=charts)
+    html = render_html([result], charts=charts, spans=False)
     return Converter(style_sheet(), pages.STATEMENTS.frame_width, charts).convert(parse(html))
 
 
