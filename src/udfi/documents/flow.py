@@ -170,6 +170,8 @@ class Converter:
         inner = self.inline(element, chain, style)
         if "ln" in chain[-1][1]:  # a line number set in a fixed-width cell: its number, then a gap
             inner += "\u00a0\u00a0\u00a0"
+        if style.get("display") == "block":  # a line of its own
+            inner += "<br/>"
         if _bold(style) and not _bold(parent):
             inner = f"<b>{inner}</b>"
         if _italic(style) and not _italic(parent):

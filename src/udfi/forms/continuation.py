@@ -1,7 +1,8 @@
 """The Schedule A Part V continuation statement (more than four debt-financed properties).
 
-Rendered from templates/continuation.html.j2 with jinja2 + WeasyPrint. The PDF has fixed
-metadata (no dates, fixed identifier) so a given account always renders to the same bytes.
+Rendered from templates/continuation.html.j2 with jinja2, laid out with ReportLab (udfi.documents,
+templates/continuation.css). The PDF has fixed metadata (no dates, fixed identifier) so a given
+account always renders to the same bytes.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from decimal import Decimal
 import jinja2
 
 from udfi.forms.lines import PART_V_AMOUNT_LINES, PART_V_COLUMNS, _amount, _dollars, _percent, part_v_properties
-from udfi.reproducible import fixed_font_timestamps
 from udfi.resources import templates_dir
 
 TEMPLATE = "continuation.html.j2"
@@ -73,12 +73,18 @@ def render_html(account: dict, tax_year: int) -> str:
     )
 
 
-def render_continuation(account: dict, tax_year: int) -> bytes:
-    from weasyprint import CSS, HTML
+_SHEET = None
 
-    html = render_html(account, tax_year)
-    stylesheet = CSS(filename=str(templates_dir() / STYLESHEET))
-    with fixed_font_timestamps():
-        document = HTML(string=html, base_url=str(templates_dir())).render(stylesheets=[stylesheet])
-        # Only the pages are reused by fill_return, but keep this PDF reproducible on its own too.
-        return document.write_pdf(pdf_identifier=b"udfi-continuation", uncompressed_pdf=False)
+
+def render_continuation(account: dict, tax_year: int) -> bytes:
+    """The continuation statement as PDF bytes (landscape letter, "Page x of N" at the foot)."""
+    global _SHEET
+    from udfi.documents import pages  # noqa: PLC0415
+    from udfi.documents.flow import Converter, parse  # noqa: PLC0415
+    from udfi.documents.styles import StyleSheet  # noqa: PLC0415
+
+    if _SHEET is None:
+        _SHEET = StyleSheet((STYLESHEET,))
+    body = parse(render_html(account, tax_year))
+    flowables = Converter(_SHEET, pages.CONTINUATION.frame_width).convert(body)
+    return pages.render(flowables, pages.CONTINUATION, f"Schedule A (Form 990-T) {tax_year} Part V continuation statement")
