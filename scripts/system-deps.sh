@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
 # Debian packages the project needs beyond Python: Poppler (pdftoppm/pdftotext, used by tests to
-# check that filled values render), qpdf (structural PDF checks), Pango and DejaVu fonts (WeasyPrint).
+# check that filled values render), qpdf (structural PDF checks), DejaVu fonts and fontconfig (the PDF
+# documents embed DejaVu Sans; fc-match finds a face for a character it lacks).
 set -euo pipefail
 need=()
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 command -v qpdf >/dev/null 2>&1 || need+=(qpdf)
-dpkg -s libpango-1.0-0 >/dev/null 2>&1 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 dpkg -s fonts-dejavu-core >/dev/null 2>&1 || need+=(fonts-dejavu-core)
-# HarfBuzz's subsetter makes WeasyPrint's font embedding much faster than its fontTools fallback.
-dpkg -s libharfbuzz-subset0 >/dev/null 2>&1 || need+=(libharfbuzz-subset0)
+command -v fc-match >/dev/null 2>&1 || need+=(fontconfig)
 # Headless Chromium and its driver, for the browser tests of `udfi serve` (selenium never downloads a browser).
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)

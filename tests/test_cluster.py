@@ -188,10 +188,10 @@ def test_worker_identity_names_what_differs():
     identity = batch_cluster.worker_identity((YEAR,))
     assert identity["parameters"][str(YEAR)] and len(identity["code"]) == 64
     assert batch_cluster.identity_differences(identity, identity) == []
-    other = {**identity, "code": "0" * 64, "libraries": {**identity["libraries"], "weasyprint": "1.0"}}
+    other = {**identity, "code": "0" * 64, "libraries": {**identity["libraries"], "reportlab": "1.0"}}
     differences = batch_cluster.identity_differences(identity, other)
     assert any("another build of udfi" in text for text in differences)
-    assert any(text.startswith("libraries weasyprint: 1.0") for text in differences)
+    assert any(text.startswith("libraries reportlab: 1.0") for text in differences)
 
 
 @pytest.mark.parametrize("address, expected", [("local:3", 3), ("tcp://10.0.0.5:8786", "tcp://10.0.0.5:8786"),

@@ -247,9 +247,9 @@ def test_chart_percent_labels_do_not_collide_with_six_properties(tmp_path):
         assert label.text == f"{expected}%"
 
 
-def test_chart_svg_is_small_and_carries_every_text(tmp_path):
-    """The SVG carries every title, tick, year, label and legend entry of the geometry as text, draws
-    few nodes (WeasyPrint pays per node: the matplotlib SVG had ~260), and is the same bytes twice."""
+def test_chart_svg_carries_every_text(tmp_path):
+    """The SVG (the statements' HTML for a browser) carries every title, tick, year, label and legend
+    entry of the geometry as text, and is the same bytes twice."""
     import xml.etree.ElementTree as ElementTree
 
     from udfi.statements.chart import chart_geometry, debt_chart_svg
@@ -263,72 +263,119 @@ def test_chart_svg_is_small_and_carries_every_text(tmp_path):
     assert any(text.startswith("Acquisition indebtedness on the first day of each month held") for text in shown)
     assert any(text.startswith("Debt/basis percentage by year, Part V line 6") for text in shown)
     assert "$0" in shown and "100%" in shown
-    nodes = sum(1 for _ in root.iter())
-    assert nodes < 2 * len(shown) + 20, nodes
 
 
-def _tree_items(root) -> list[tuple]:
-    """Every node's tag, text, tail and attributes; the whitespace after the body's last element
-    (which the two parsers keep differently, and which never renders) left out."""
-    body = root.find("body")
-    last = body[-1] if body is not None and len(body) else None
-    return [(node.tag, node.text or "", "" if node is last and not (node.tail or "").strip() else node.tail or "",
-             sorted(node.attrib.items())) for node in root.iter()]
-
-
-def test_documents_parse_to_the_tree_weasyprints_own_parser_builds(shared_documents):
-    """pdf.html_tree (libxml2) builds for our documents exactly the tree WeasyPrint's HTML5 parser
-    (tinyhtml5) builds — so the faster parser changes no byte of any PDF — for the statements, the
-    attachments and the letters of the sample book (a sale, an NOL), the K-1 book and six properties."""
-    import tinyhtml5
-
+def _documents_html(shared_documents):
+    """(name, HTML, style sheet) of every document the layout tests render."""
     from udfi.attachments import render as attachments
-    from udfi.statements import pdf
     from udfi.statements import render as statements
 
-    sets = [("sample", 2023), ("sample", 2022), (REPO / "fixtures" / "k1", 2022), ("six", 2023)]
-    for book, year in sets:
-        results = (list(shared_documents.results(book, year)) if isinstance(book, str)  # the shared compute_book
-                   else compute_book(validate_book(book).book, year, keep_history=True))
-        for html in (statements.render_html(results, charts={}), attachments.render_html(results)):
-            expected = tinyhtml5.parse(html, namespace_html_elements=False)
-            assert _tree_items(pdf.html_tree(html)) == _tree_items(expected), (book, year)
-            # our user-agent stylesheet covers every element, and no presentational hint is needed
-            assert {node.tag for node in expected.iter()} <= pdf.UA_ELEMENTS, (book, year)
-            assert not PRESENTATIONAL & {name for node in expected.iter() for name in node.attrib}, (book, year)
+    for book, year in [("sample", year) for year in (2022, 2023, 2025)] + [("six", 2023)]:
+        results = list(shared_documents.results(book, year))
+        yield f"{book}-{year}-statements", statements.render_html(results, charts={}, spans=False), \
+            statements.style_sheet()
+        yield f"{book}-{year}-attachments", attachments.render_html(results, spans=False), attachments.style_sheet()
 
 
-# Attributes WeasyPrint's presentational-hints stylesheet styles (documents built by pdf.layout skip it)
-PRESENTATIONAL = {"align", "valign", "width", "height", "bgcolor", "background", "border", "cellpadding",
-                  "cellspacing", "color", "face", "size", "hidden", "dir", "frame", "rules", "nowrap", "hspace",
-                  "vspace", "type", "start", "clear", "text", "link"}
+def test_every_element_and_class_the_documents_use_is_styled(shared_documents):
+    """The PDF layout styles a closed set of elements (documents.styles.ELEMENTS; another is an error
+    when converting) and every class a template sets has a rule in the document's stylesheets, or is
+    one of the few marker classes that only name what a row or cell is."""
+    import lxml.html
+
+    from udfi.documents.flow import Converter, UnstyledElement, parse
+    from udfi.documents.styles import ELEMENTS, MARKER_CLASSES, MARKER_PATTERN, StyleSheet
+    from udfi.forms.continuation import STYLESHEET, render_html
+
+    six = next(result for result in shared_documents.results("six", 2023) if len(result.property_years) == 6)
+    documents = list(_documents_html(shared_documents))
+    documents.append(("continuation", render_html(account_object(six), 2023), StyleSheet((STYLESHEET,))))
+    for name, html, sheet in documents:
+        root = lxml.html.document_fromstring(html)
+        tags = {node.tag for node in root.iter() if isinstance(node.tag, str)}
+        assert tags <= ELEMENTS, (name, tags - ELEMENTS)
+        classes = {word for node in root.iter() if isinstance(node.tag, str) for word in (node.get("class") or "").split()}
+        unstyled = {word for word in classes - sheet.classes - MARKER_CLASSES if not MARKER_PATTERN.match(word)}
+        assert not unstyled, (name, unstyled)
+    with pytest.raises(UnstyledElement, match="<blink>"):
+        Converter(StyleSheet(("statements/statements.css",)), 500).convert(parse("<p>a <blink>b</blink></p>"))
 
 
-def test_our_parser_and_user_agent_stylesheet_change_no_byte(monkeypatch):
-    """The statements, attachments and letter of the sample book's IRA-CHEN for 2023 (a sale: every
-    attached form) are the same bytes laid out by pdf.layout (libxml2 tree, templates/documents-ua.css)
-    as by WeasyPrint's own HTML(string=...) (its HTML5 parser, its whole user-agent stylesheet and
-    presentational hints)."""
-    from weasyprint import HTML
-
-    from udfi.statements import pdf
-
-    results = [result for result in compute_book(validate_book(SAMPLE).book, 2023, keep_history=True)
-               if result.account_id == "IRA-CHEN"]
-
-    def documents() -> list[bytes]:
-        return list(render_many(results)) + [data for files in render_attachments(results) for data in files.values()]
-
-    ours = documents()
-    monkeypatch.setattr(pdf, "_html_document", lambda html, base_url, fetcher: HTML(
-        string=html, base_url=base_url, **({"url_fetcher": fetcher} if fetcher else {})))
-    assert documents() == ours
+def _words(text: str) -> list[str]:
+    """Words, case folded (a kicker prints upper-case: text-transform)."""
+    return text.replace("\u00a0", " ").casefold().split()
 
 
-def test_text_xml_cannot_carry_is_laid_out_by_the_html5_parser():
-    """A noncharacter (U+FFFE) in an account's name is not well-formed XML: pdf.layout falls back to
-    WeasyPrint's HTML5 parser instead of failing the account."""
-    from udfi.statements import pdf
+def _html_words(html: str) -> list[str]:
+    """The words of the HTML's body as a reader sees them: blocks and cells apart, inline runs joined."""
+    import lxml.html
 
-    document = pdf.layout("<html><body><p>Trust FBO A\ufffeB IRA</p></body></html>", ("statements/statements.css",))
-    assert len(document.pages) == 1
+    body = lxml.html.document_fromstring(html).find("body")
+    for node in body.iter("td", "th", "p", "li", "h1", "h2", "h3", "div", "br", "tr", "table", "section"):
+        node.tail = " " + (node.tail or "")
+        node.text = " " + (node.text or "")
+    for node in body.find_class("ln"):  # a line number: an inline block of its own before its caption
+        node.tail = " " + (node.tail or "")
+    return _words(body.text_content())
+
+
+def test_no_text_is_clipped_every_word_of_the_html_is_printed(shared_documents, tmp_path):
+    """Every word of the HTML the templates produce appears, whole, in the text the PDF prints
+    (pdftotext): nothing clipped, overflowing out of sight or broken inside a word — statements,
+    attached forms and letters of the six-property book and of the sample book's 2023."""
+    for book, year in (("six", 2023), ("sample", 2023)):
+        results = list(shared_documents.results(book, year))
+        from udfi.attachments import render as attachments
+        from udfi.statements import render as statements
+
+        for index, result in enumerate(results):
+            html = statements.render_html([result], charts={}, spans=False)
+            printed = set(_words(pdftotext(shared_documents.statements(book, year)[index], tmp_path, f"w-{book}-{index}")))
+            missing = [word for word in _html_words(html) if word not in printed]
+            assert not missing, (book, result.account_id, missing[:10])
+            files = shared_documents.attachments(book, year)[index]
+            printed = set()
+            for name, pdf in files.items():
+                printed |= set(_words(pdftotext(pdf, tmp_path, f"w-{book}-{index}-{name}")))
+            missing = [word for word in _html_words(attachments.render_html([result], spans=False))
+                       if word not in printed]
+            assert not missing, (book, result.account_id, missing[:10])
+
+
+def test_attached_forms_are_headed_and_the_letter_is_footed(shared_documents, tmp_path):
+    """attachments.pdf: every page headed with the account's name, EIN, tax year and "Page x of N"
+    counted within the file; letter.pdf: one page, no page number, the footer line."""
+    for result, files in zip(shared_documents.results("sample", 2023), shared_documents.attachments("sample", 2023)):
+        if "attachments.pdf" in files:
+            pages = _text(files["attachments.pdf"], tmp_path, f"{result.account_id}-heads")
+            for number, page in enumerate(pages, start=1):
+                assert result.account["name"] in page and f"EIN {result.account['ein']}" in page
+                assert f"Tax year {result.tax_year}" in page and f"Page {number} of {len(pages)}" in page
+        letter = _text(files["letter.pdf"], tmp_path, f"{result.account_id}-letter")
+        assert len(letter) == 1 and "Page 1 of" not in letter[0]
+        assert "Prepared with udfi from the account's ledger" in letter[0]
+
+
+def test_attachments_letter_and_continuation_render_to_the_same_bytes_twice(shared_documents):
+    from udfi.forms.continuation import render_continuation
+
+    results = shared_documents.results("six", 2023)
+    assert render_attachments([results[0]])[0] == dict(shared_documents.attachments("six", 2023)[0])
+    six = next(result for result in results if len(result.property_years) == 6)
+    assert render_continuation(account_object(six), 2023) == render_continuation(account_object(six), 2023)
+
+
+def test_text_xml_cannot_carry_and_characters_outside_the_face_still_print(tmp_path):
+    """A noncharacter (U+FFFE) in a name cannot be parsed as XML: it prints as U+FFFD, the rest of
+    the name intact. A character DejaVu Sans lacks is printed from another installed face that has
+    it; the paragraph markup stays well-formed either way (user text is escaped)."""
+    from udfi.documents import pages
+    from udfi.documents.flow import Converter, parse, text_markup
+    from udfi.documents.styles import StyleSheet
+
+    sheet = StyleSheet(("statements/statements.css",))
+    html = "<html><body><p>Trust FBO A\ufffeB &lt;IRA&gt; &amp; co \u4e2d</p></body></html>"
+    pdf = pages.render(Converter(sheet, 500).convert(parse(html)), pages.LETTER_PAGE, "t")
+    text = pdftotext(pdf, tmp_path, "odd")
+    assert "Trust FBO A\ufffdB <IRA> & co" in text
+    assert text_markup("a < b & c") == "a &lt; b &amp; c"

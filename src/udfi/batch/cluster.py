@@ -48,9 +48,9 @@ INSTALL_HINT = "pip install 'udfi[dask]'"
 CONNECT_SECONDS = 30
 WORKERS_SECONDS = 60
 # Libraries whose version can change an output byte (PDF writing, fonts, XML, frames, figures).
-BYTE_LIBRARIES = ("weasyprint", "pydyf", "fonttools", "pdfrw", "lxml", "pandas", "numpy", "matplotlib", "pillow",
+BYTE_LIBRARIES = ("reportlab", "rl_accel", "fonttools", "pdfrw", "lxml", "pandas", "numpy", "matplotlib", "pillow",
                   "jinja2", "pyyaml", "openpyxl")
-STATEMENT_FONTS = ("DejaVu Sans", "DejaVu Sans:bold")
+STATEMENT_FONTS = ("DejaVu Sans", "DejaVu Sans:bold", "DejaVu Sans:oblique", "DejaVu Sans:bold:oblique")
 CODE_SUFFIXES = (".py", ".yaml", ".yml", ".json", ".xsd", ".html", ".css", ".j2", ".txt", ".csv", ".xsl")
 
 

@@ -23,8 +23,8 @@ from udfi.engine.report import account_object
 
 DIAGNOSTICS = "diagnostics"  # the stage that gathers and renders diagnostics.html
 
-# Accounts per WeasyPrint document (render_many). Measured on the 200-account bench book, seconds
-# per account: 1 → 1.04, 5 → 0.95, 10 → 0.89, 20 → 0.91, 40 → 1.02.
+# Accounts per render_many call. ReportLab lays out each account's documents on their own (no fixed
+# per-document cost to share), so the batch only bounds what one failing account makes redo singly.
 STATEMENTS_BATCH = 10
 
 

@@ -15,7 +15,7 @@ from udfi.resources import templates_dir
 # Properties inherited from the parent, as CSS has them.
 INHERITED = frozenset(("font-size", "font-weight", "font-style", "color", "line-height", "text-align", "white-space",
                        "text-transform", "letter-spacing", "font-variant-numeric", "overflow-wrap"))
-# The HTML defaults of the elements the documents use (templates/documents-ua.css is no longer read).
+# The HTML defaults of the elements the documents use (what a browser gives them, in points).
 UA_RULES = """
 h1 { font-size: 2em; font-weight: bold; margin: .67em 0 }
 h2 { font-size: 1.5em; font-weight: bold; margin: .83em 0 }
@@ -32,6 +32,11 @@ ELEMENTS = frozenset((
     "html", "head", "meta", "title", "body", "section", "header", "div", "h1", "h2", "h3", "p", "ul", "li",
     "table", "colgroup", "col", "thead", "tbody", "tfoot", "tr", "td", "th", "span", "strong", "b", "em", "i",
     "br", "img"))
+
+# Classes the templates set to name what a cell or row is, with no look of their own: a row's kind
+# ("line" in a form part), a caption cell, a form part's kind and column count, a column's field.
+MARKER_CLASSES = frozenset(("label", "cap", "line", "lines", "properties"))
+MARKER_PATTERN = re.compile(r"^(?:cols-\d+|c-[a-z_0-9]+)$")
 
 _RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 _COMMENT = re.compile(r"/\*.*?\*/", re.S)

@@ -5,6 +5,7 @@ rows repeated on every page a table runs onto."""
 from __future__ import annotations
 
 import re
+from xml.sax.saxutils import escape
 
 from udfi.documents import fonts
 from udfi.documents.flow import _SPACE, _bold, _colour, _italic, _size
@@ -122,8 +123,9 @@ def widths(cells, count: int, columns: list, style: dict, available: float, mark
             natural[column] = max(natural[column], need)
             if cell_style.get("white-space") == "nowrap":
                 minimum[column] = max(minimum[column], need)
-            elif id(cell) in markups and cell_style.get("overflow-wrap") != "anywhere":
-                word = _widest_word(markups[id(cell)], cell_style) + pad[1] + pad[3] + 1
+            elif cell_style.get("overflow-wrap") != "anywhere":  # words never break inside
+                words = markups[id(cell)] if id(cell) in markups else escape(text)
+                word = _widest_word(words, cell_style) + pad[1] + pad[3] + 1
                 minimum[column] = max(minimum[column], word)
     spec = [None if width is None else max(width, minimum[index]) for index, width in enumerate(spec)]
     fixed = sum(width for width in spec if width is not None)

@@ -1,13 +1,10 @@
 """The statements' picture: each property's first-of-month acquisition debt and its debt/basis
-percentage across the years of the book, drawn as a small hand-built SVG.
+percentage across the years of the book.
 
-`chart_geometry` places every element (pure: points, no drawing library) and `debt_chart_svg` writes
-it out. The SVG is kept small on purpose: WeasyPrint draws an SVG node by node, and the matplotlib
-figure this replaces had ~260 nodes per chart (ticks as <use>, styles to parse), which cost more to
-draw than the rest of the page. Here each property's debt is one path, the gridlines of a panel one
-path, and presentation attributes are set once on groups. Text boxes come from the embedded font's
-advance widths, so the collision tests measure what the PDF shows.
-"""
+`chart_geometry` places every element (pure: points, no drawing library); statements.pdf draws that
+geometry straight onto the page (udfi.documents.drawing.ChartFlowable) and `debt_chart_svg` writes it
+out as a small SVG for a browser (the HTML of the statements without a PDF). Text boxes come from the
+embedded font's advance widths, so the collision tests measure what the PDF shows."""
 
 from __future__ import annotations
 
@@ -49,9 +46,9 @@ def _advances() -> dict[str, float]:
     with _WIDTH_LOCK:
         if _ADVANCES is None:
             _ADVANCES = {}
-            from udfi.statements.pdf import FONT_FILES, _find_font  # noqa: PLC0415
+            from udfi.documents.fonts import FACES, find_font  # noqa: PLC0415
 
-            source = _find_font(*FONT_FILES["normal"])
+            source = find_font(FACES["normal"][1])
             if source is not None:
                 from fontTools.ttLib import TTFont  # noqa: PLC0415
 
