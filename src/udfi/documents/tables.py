@@ -154,6 +154,11 @@ def widths(cells, count: int, columns: list, style: dict, available: float, mark
             for index in shrinkable:
                 cut = min(over * (natural[index] - minimum[index]) / room, natural[index] - minimum[index])
                 result[index] = max(result[index] - cut, 12.0)
+    over = sum(result) - available
+    slack = [max(width - minimum[index], 0.0) for index, width in enumerate(result)]
+    if over > 0 and sum(slack) > 0:  # too wide: narrow the columns that can wrap, in proportion
+        cut = min(over / sum(slack), 1.0)
+        result = [width - room * cut for width, room in zip(result, slack)]
     scale = available / sum(result) if sum(result) > available else 1.0
     return [width * scale for width in result]
 
