@@ -379,3 +379,18 @@ def test_text_xml_cannot_carry_and_characters_outside_the_face_still_print(tmp_p
     text = pdftotext(pdf, tmp_path, "odd")
     assert "Trust FBO A\ufffdB <IRA> & co" in text
     assert text_markup("a < b & c") == "a &lt; b &amp; c"
+
+
+def test_the_embedded_face_is_the_same_bytes_from_any_cache(tmp_path, monkeypatch):
+    """The unhinted copy of DejaVu Sans the PDFs embed from is made the same, byte for byte, in any
+    user's cache (no timestamp): a cluster worker writes the same PDF bytes as this machine."""
+    from udfi.documents import fonts
+
+    source = fonts.find_font(fonts.FACES["normal"][1])
+    if source is None:
+        pytest.skip("DejaVu Sans not installed")
+    made = []
+    for name in ("one", "two"):
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / name))
+        made.append(fonts.unhinted(source))
+    assert made[0] != source and made[0].read_bytes() == made[1].read_bytes()

@@ -40,31 +40,32 @@ def find_font(filename: str) -> Path | None:
     return Path(found) if found.endswith(filename) and Path(found).is_file() else None
 
 
+# Tables ReportLab neither reads nor needs in what it embeds: hinting programs, layout, kerning.
+UNUSED_TABLES = ("fpgm", "prep", "cvt ", "hdmx", "LTSH", "VDMX", "GSUB", "GPOS", "GDEF", "kern", "FFTM", "MATH")
+
+
 def unhinted(source: Path) -> Path:
     """`source` without its hinting programs and layout tables (every glyph kept), made once into the
     user's cache: ReportLab copies a face's hinting into every subset it embeds (≈ 35 KB a face)."""
     data = source.read_bytes()
-    key = hashlib.sha256(data + b"unhinted-2").hexdigest()[:16]
+    key = hashlib.sha256(data + b"unhinted-3").hexdigest()[:16]
     folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "udfi" / "fonts"
     target = folder / f"{source.stem}-unhinted-{key}.ttf"
     if target.is_file():
         return target
     try:
-        from fontTools import subset  # noqa: PLC0415
         from fontTools.ttLib import TTFont as ToolsFont  # noqa: PLC0415
 
-        options = subset.Options()
-        options.hinting = False
-        options.layout_features = []
-        options.name_IDs = [0, 1, 2, 3, 4, 5, 6]  # not the license text (nameID 13), which each subset would carry
-        options.glyph_names = False
-        options.notdef_outline = True
-        options.recalc_timestamp = False
-        options.drop_tables += ["GSUB", "GPOS", "GDEF", "kern", "FFTM", "MATH"]
-        font = ToolsFont(io.BytesIO(data))
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes=list(font.getBestCmap()))
-        subsetter.subset(font)
+        font = ToolsFont(io.BytesIO(data), recalcTimestamp=False)  # the same bytes on every machine
+        for tag in UNUSED_TABLES:
+            if tag in font:
+                del font[tag]
+        glyphs = font["glyf"]
+        for name in font.getGlyphOrder():
+            glyphs[name].removeHinting()
+        font["maxp"].maxSizeOfInstructions = 0
+        font["name"].names = [entry for entry in font["name"].names if entry.nameID <= 6]  # not the license text
+        font["post"].formatType = 3.0  # no glyph names
         buffer = io.BytesIO()
         font.save(buffer)
         folder.mkdir(parents=True, exist_ok=True)
