@@ -54,9 +54,10 @@ def arrow_frame(path: Path, header: list[str], names: list[str]) -> pd.DataFrame
 def _categorical(column) -> pd.Categorical:
     """A dictionary-encoded column as the categorical `ChunkedArray.to_pandas` gives (same categories in
     the same order, same codes) at half its cost: the chunks' dictionaries are unified once by
-    concatenating them, and the codes are not checked again against the categories."""
+    concatenating them, and the codes are not checked again against the categories. The categories are
+    Python strings (object dtype): the cell parser reads each distinct value as one, so it is converted once."""
     combined = column.combine_chunks()   # one dictionary, its values distinct, in order of first appearance
-    categories = pd.Index(combined.dictionary.to_pandas())
+    categories = pd.Index(combined.dictionary.to_numpy(zero_copy_only=False), dtype=object)
     return pd.Categorical.from_codes(combined.indices.to_numpy(zero_copy_only=False), categories=categories,
                                      validate=False)
 
