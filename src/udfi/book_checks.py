@@ -19,6 +19,9 @@ _TOTAL_KEYS = {"ledger": "property_id", "loans": "property_id", "depreciation": 
                "payments": "account_id"}
 
 
+_ROWS_SUMMED_EXACTLY = (2**63 - 1) // MAX_AMOUNT_CENTS   # int64 sums of this many |amounts| cannot wrap
+
+
 def _map(values: pd.Series, mapping: pd.Series) -> pd.Series:
     """`values.map(mapping)`, also when `mapping` is empty (pandas then fails to cast a datetime
     mapping to float: a header-only loans or properties table)."""
@@ -294,12 +297,19 @@ def _check_totals(typed: dict[str, pd.DataFrame], specs: dict[str, TableSpec], c
             known = (values.notna().to_numpy(dtype=bool) & (owner_codes >= 0))
             if not known.any():
                 continue
-            magnitude = values[known].astype("int64").abs().to_numpy()
+            magnitude = np.abs(values.to_numpy(dtype=np.int64, na_value=0)[known])
+            # No owner can pass the bound when all owners together do not (a sum that cannot wrap:
+            # fewer rows than 2^63 / MAX_AMOUNT_CENTS) — every small table.
+            if len(magnitude) <= _ROWS_SUMMED_EXACTLY and int(magnitude.sum()) <= MAX_AMOUNT_CENTS:
+                continue
             keys = owner_codes[known]   # the owner's code: equal codes, equal owners
             parts = pd.DataFrame({"key": keys, "high": magnitude >> 32, "low": magnitude & 0xFFFFFFFF})
             sums = parts.groupby("key", sort=False)[["high", "low"]].sum()
+            # only groups whose approximate total comes near the bound are recombined exactly
+            approximate = sums["high"].to_numpy(dtype=np.float64) * 2.0**32 + sums["low"].to_numpy(dtype=np.float64)
+            near = np.flatnonzero(approximate > MAX_AMOUNT_CENTS * (1 - 1e-9))
             totals = {code: (int(high) << 32) + int(low)
-                      for code, high, low in zip(sums.index, sums["high"], sums["low"])}
+                      for code, high, low in zip(sums.index[near], sums["high"].iloc[near], sums["low"].iloc[near])}
             over = [code for code, total in totals.items() if total > MAX_AMOUNT_CENTS]
             for code in over:
                 owner = owners[code]

@@ -123,9 +123,16 @@ def _drop_blank(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty or not len(frame.columns):
         return frame
     blank = np.ones(len(frame), dtype=bool)
-    for column in frame.columns:
-        blank &= (frame[column] == "").to_numpy(dtype=bool)
-    return frame[~blank] if blank.any() else frame
+    for _, values in frame.items():
+        if isinstance(values.dtype, pd.CategoricalDtype):   # the fast reader's: compare codes, not text
+            categories = values.cat.categories
+            empty = categories.get_loc("") if "" in categories else -2
+            blank &= values.array.codes == empty
+        else:
+            blank &= values.to_numpy(dtype=object) == ""
+        if not blank.any():
+            return frame
+    return frame[~blank]
 
 
 def _unnamed_empty_columns(frame: pd.DataFrame) -> pd.DataFrame:

@@ -97,8 +97,8 @@ def validate_book(source: str | Path, date_format: str = "ISO") -> ValidationRep
             ledger_duplicated = duplicated_rows(raw)   # on the text, as written
         frame, failed = _parse_table(spec, raw, collect, date_format, consume=True, column_codes=column_codes)
         del raw
-        _apply_pandera(spec, frame, failed, collect)
         typed[name] = frame
+        _apply_pandera(spec, frame, failed, collect, column_codes)
     _check_totals(typed, specs, collect, column_codes)
     if all(name in typed for name in ("accounts", "properties", "loans", "ledger")):
         typed["_ledger_duplicated"] = ledger_duplicated

@@ -308,28 +308,36 @@ def _parse_table(spec: TableSpec, raw: pd.DataFrame, collect: Collector, date_fo
             collect.add(WARNING, spec.table, None, name, "",
                         f"a known column ({', '.join(spec.column_names)}); this column is ignored")
     before = len(collect.problems)
+    index = raw.index
+    # The raw columns by name; with `consume` the frame lets go of them at once (one drop, not a
+    # DataFrame.pop per column) and each is released as soon as it is parsed.
+    raw_columns = {name: raw[name] for name in raw.columns if name in known}
+    if consume:
+        raw.drop(columns=raw.columns, inplace=True)
     typed = {}
     for column in spec.columns:
-        if column.name in raw.columns:
-            text = raw.pop(column.name) if consume else raw[column.name]
+        if column.name in raw_columns:
+            text = raw_columns.pop(column.name)
             typed[column.name] = _parse_column(spec, column, text, collect, date_format, column_codes)
             del text
         else:
             # An absent column parses as empty cells (typed NA, or the default); a missing required
             # column was reported once above, not once per row.
             absent = ColumnSpec(**{**column.__dict__, "required": False})
-            typed[column.name] = _parse_column(spec, absent, pd.Series([""] * len(raw), index=raw.index, dtype=object),
+            typed[column.name] = _parse_column(spec, absent, pd.Series([""] * len(index), index=index, dtype=object),
                                                collect, date_format)
-    frame = pd.DataFrame(typed, index=raw.index, copy=False)   # the parsed columns as they are, not copied into blocks
+    frame = pd.DataFrame(typed, index=index, copy=False)   # the parsed columns as they are, not copied into blocks
     failed = {(problem.row - 2, problem.column) for problem in collect.problems[before:] if problem.row}
     return frame, failed
 
 
-def _constraint_failures(spec: TableSpec, frame: pd.DataFrame) -> list[tuple[str, str, np.ndarray]]:
+def _constraint_failures(spec: TableSpec, frame: pd.DataFrame,
+                         column_codes: ColumnCodes | None = None) -> list[tuple[str, str, np.ndarray]]:
     """(column, check, row labels) of every value that breaks a constraint of the table's schema —
     the checks `schemas.pandera_schema` declares, run as whole-column operations: uniqueness (every
     occurrence of a repeated value), enumerations, money bounds. Empty cells pass every check, as
-    in pandera (presence is the parser's)."""
+    in pandera (presence is the parser's). `column_codes` (holding `frame` as its table): an
+    enumeration is checked once per distinct value."""
     failures = []
     for column in spec.columns:
         if column.name not in frame.columns:
@@ -341,7 +349,13 @@ def _constraint_failures(spec: TableSpec, frame: pd.DataFrame) -> list[tuple[str
             if len(repeated):
                 failures.append((column.name, "field_uniqueness", repeated))
         checks = []
-        if column.type == "enum":
+        if column.type == "enum" and column_codes is not None:
+            codes, uniques = column_codes.codes(spec.table, column.name)
+            allowed = pd.Series(uniques, dtype=object).isin(list(column.values)).to_numpy(dtype=bool)
+            outside = (codes >= 0) & ~allowed[np.maximum(codes, 0)] if len(uniques) else np.zeros(len(codes), bool)
+            if outside.any():
+                failures.append((column.name, "isin", frame.index[outside].to_numpy()))
+        elif column.type == "enum":
             checks.append(("isin", lambda v, allowed=list(column.values): v.isin(allowed)))
         if column.type == "money":
             if column.min is not None:
@@ -363,9 +377,10 @@ def _constraint_failures(spec: TableSpec, frame: pd.DataFrame) -> list[tuple[str
     return failures
 
 
-def _apply_pandera(spec: TableSpec, frame: pd.DataFrame, failed: set, collect: Collector) -> None:
+def _apply_pandera(spec: TableSpec, frame: pd.DataFrame, failed: set, collect: Collector,
+                   column_codes: ColumnCodes | None = None) -> None:
     """Constraint checks (bounds, enumerations, uniqueness) of the table's schema, vectorized."""
-    for column, check, rows in _constraint_failures(spec, frame):
+    for column, check, rows in _constraint_failures(spec, frame, column_codes):
         column_spec = spec.column(column)
         if check == "field_uniqueness":
             expected = f"a unique {column} (this value appears more than once)"
