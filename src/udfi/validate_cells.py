@@ -202,9 +202,12 @@ def _parse_column(spec: TableSpec, column: ColumnSpec, raw: pd.Series, collect: 
     typed = _parse_distinct(spec, column, pd.Series(uniques, dtype=object), rows, date_format)
     if column_codes is not None and typed.dtype == object:
         column_codes.keep(spec.table, column.name, *canonical_codes(codes, typed.to_numpy(dtype=object)))
-    spread = typed.take(codes)
-    spread.index = raw.index
-    return spread
+    if typed.dtype == object:
+        spread = typed.take(codes)
+        spread.index = raw.index
+        return spread
+    # money, dates, booleans: the array's own take (a tenth of Series.take's cost on a million rows)
+    return pd.Series(typed.array.take(codes), index=raw.index, copy=False)
 
 
 def _parse_distinct(spec: TableSpec, column: ColumnSpec, raw: pd.Series, collect: _DistinctRows,
