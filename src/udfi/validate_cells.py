@@ -297,26 +297,28 @@ def _parse_columnwise(spec: TableSpec, column: ColumnSpec, raw: pd.Series, colle
     raise ValueError(f"unknown column type {column.type!r} in schema {table}")
 
 
-def _parse_table(spec: TableSpec, raw: pd.DataFrame, collect: Collector, date_format: str = "ISO",
-                 consume: bool = False, column_codes: ColumnCodes | None = None) -> tuple[pd.DataFrame, set]:
+def _parse_table(spec: TableSpec, raw: pd.DataFrame | dict[str, pd.Series], collect: Collector,
+                 date_format: str = "ISO", consume: bool = False, column_codes: ColumnCodes | None = None,
+                 index: pd.Index | None = None) -> tuple[pd.DataFrame, set]:
     """Parse every column; returns (typed frame, set of (row, column) that failed to parse).
-    `consume`: drop each raw column from `raw` once it is parsed (the caller's frame is emptied).
-    `column_codes`: keeps each text column's codes for the book checks."""
-    missing = [column.name for column in spec.columns if column.required and column.name not in raw.columns]
+    `raw`: the text table, or its columns by name (then `index` is the rows' labels).
+    `consume` (with columns by name): each is popped from the dict once it is parsed, so a million-row
+    table's raw text is released column by column. `column_codes`: keeps each text column's codes for
+    the book checks."""
+    if isinstance(raw, pd.DataFrame):
+        index, raw_columns = raw.index, dict(raw.items())
+    else:
+        raw_columns = raw if consume else dict(raw)
+    missing = [column.name for column in spec.columns if column.required and column.name not in raw_columns]
     for name in missing:
         collect.add(ERROR, spec.table, None, name, "", f"a column named {name!r} (required)")
     known = set(spec.column_names)
-    for name in raw.columns:
+    for name in list(raw_columns):
         if name not in known:
+            del raw_columns[name]
             collect.add(WARNING, spec.table, None, name, "",
                         f"a known column ({', '.join(spec.column_names)}); this column is ignored")
     before = len(collect.problems)
-    index = raw.index
-    # The raw columns by name; with `consume` the frame lets go of them at once (one drop, not a
-    # DataFrame.pop per column) and each is released as soon as it is parsed.
-    raw_columns = {name: raw[name] for name in raw.columns if name in known}
-    if consume:
-        raw.drop(columns=raw.columns, inplace=True)
     typed = {}
     for column in spec.columns:
         if column.name in raw_columns:
