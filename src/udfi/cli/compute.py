@@ -65,7 +65,7 @@ def account_warnings(result, report) -> list[str]:
     return found + [flag for flag in result.flags if flag not in found]
 
 
-def _validated(book: Path, strict: bool, date_format: str):
+def validated_book(book: Path, strict: bool, date_format: str = "ISO"):
     """The book validated, and the accounts without errors. A book with book-wide errors (or, when
     `strict`, any error) prints its problems and exits 1."""
     report = load_or_exit(book, date_format)
@@ -80,7 +80,7 @@ def compute_valid_accounts(book: Path, year: int, settings: Settings, strict: bo
     """Validate, then compute every account without errors. Returns (results, report).
 
     A book with book-wide errors (or, when `strict`, any error) prints its problems and exits 1."""
-    report, clean = _validated(book, strict, date_format)
+    report, clean = validated_book(book, strict, date_format)
     if not clean:  # every account has errors: nothing to compute (the engine expects at least one)
         return [], report
     try:
@@ -94,15 +94,24 @@ def stream_valid_accounts(book: Path, year: int, settings: Settings, strict: boo
                           only: list[str] | None = None, jobs: int = 1, reduce_with=None):
     """`compute_valid_accounts` for a consumer that reduces each result as it comes (`check`,
     `compute`): returns (an iterator over the accounts in the book's order, the accounts it yields,
-    report). The results are computed a chunk of accounts at a time (`engine.stream`), on `jobs`
-    worker processes, so they are never all held. `reduce_with(report)`, when given, is the function
-    each AccountYear is reduced to where it is computed (what is yielded); an account that cannot be
-    computed yields an `AccountFailure` (isolated, as `udfi prepare` isolates it). Parameters are
-    checked for the whole book first (exit 2 as before), and `only` — account ids, each checked
-    against the computable accounts (exit 2 with near matches) — limits the accounts computed."""
-    report, clean = _validated(book, strict, date_format)
+    report); see `stream_accounts`."""
+    report, clean = validated_book(book, strict, date_format)
+    results, known = stream_accounts(report, clean, year, settings, only, jobs, reduce_with)
+    return results, known, report
+
+
+def stream_accounts(report, clean: set, year: int, settings: Settings, only: list[str] | None = None, jobs: int = 1,
+                    reduce_with=None):
+    """The validated book's accounts without errors (`clean`), computed a chunk of accounts at a time
+    (`engine.stream`) on `jobs` worker processes, so the results are never all held: returns (an
+    iterator in the book's order, the accounts it yields). `reduce_with(report)`, when given, is the
+    function each AccountYear is reduced to where it is computed (what is yielded); an account that
+    cannot be computed yields an `AccountFailure` (isolated, as `udfi prepare` isolates it).
+    Parameters are checked for the whole book first (exit 2 as before), and `only` — account ids,
+    each checked against the computable accounts (exit 2 with near matches) — limits the accounts
+    computed."""
     if not clean:  # every account has errors: nothing to compute (the engine expects at least one)
-        return iter(()), [], report
+        return iter(()), []
     computable = report.book.for_accounts(clean)
     known = computable.accounts["account_id"].tolist()
     try:
@@ -114,8 +123,8 @@ def stream_valid_accounts(book: Path, year: int, settings: Settings, strict: boo
             computable = computable.for_accounts(set(only))
             known = computable.accounts["account_id"].tolist()
         reduce = None if reduce_with is None else reduce_with(report)
-        results = iter_compute_book(computable, year, settings, jobs=jobs, reduce=reduce, isolate=True)
-        return results, known, report   # the years it computes are checked by this call
+        # the years it computes are checked by this call
+        return iter_compute_book(computable, year, settings, jobs=jobs, reduce=reduce, isolate=True), known
     except MissingParameterError as exc:
         raise fail(str(exc), EXIT_USAGE) from exc
 
@@ -247,7 +256,7 @@ def register(app: typer.Typer) -> None:
         # it: a chunk of AccountYears is held at a time, and one summary row (and its lines) per account.
         results, _, report = stream_valid_accounts(book, year, Settings(), strict=False, date_format=date_format,
                                                    jobs=jobs or usable_cores(),
-                                                   reduce_with=lambda report: _Triage(format, report))
+                                                   reduce_with=lambda report: Triage(format, report))
         rows, warnings, sources, lines = [], {}, {}, []
         accounts = {row["account_id"]: row for row in report.book.accounts.to_dict("records")}
         failed = False
@@ -298,7 +307,7 @@ def _csv_rows(result) -> list[dict]:
             for key, value in flatten(data)]
 
 
-class _Triage:
+class Triage:
     """What `check` prints of one account, in the format asked for: (summary row, its warnings, the
     sources of its tax, its printed lines), None where the format does not print it. Called where
     the account is computed (a worker inherits it with the validation report when it is forked)."""

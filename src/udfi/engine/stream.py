@@ -53,6 +53,8 @@ def iter_compute_book(book: Book, tax_year: int, settings: Settings | None = Non
         return _chunked_results(book, tax_year, settings, chunk_accounts, keep_history)
     from udfi.engine import parallel  # noqa: PLC0415 — the worker machinery only when asked for
 
+    if jobs > 1:   # chunks small enough that every worker gets several (the last ones finish together)
+        chunk_accounts = max(1, min(chunk_accounts, -(-len(book.accounts) // (jobs * parallel.UNITS_PER_JOB))))
     job = parallel.Job(Chunking(book, chunk_accounts), tax_year, settings, keep_history, reduce, isolate)
     return parallel.run(job, jobs)
 
