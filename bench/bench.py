@@ -1,22 +1,27 @@
 """`make bench`: how fast udfi is on this machine, against the project's goals (issue #16).
 
 1. compute  — import + validate + compute every account and every year (tax year = the book's last
-              year, so the whole history is rolled forward) of a 10,000-account synthetic book, in
-              one process; versus the floor: plain `pandas.read_csv` of the same files plus one
-              `groupby().sum()` over the ledger, measured in the same run.
+              year, so the whole history is rolled forward) of a 10,000-account synthetic book, as
+              `udfi check` does with its default --jobs (the cores); versus the floor: plain
+              `pandas.read_csv` of the same files plus one `groupby().sum()` over the ledger, in one
+              process, measured in the same run.
 2. packages — `udfi prepare` (filled Form 990-T + Schedule A, statements, return.json, 990-T.xml) on
               a 1,000-account sample book (`--full`: the 10,000-account book).
 3. json+xml — `udfi prepare ... --only json,xml` on the same sample: packages without PDFs.
 
-The compute child validates the whole book, then computes every account without errors as `udfi
-check` does: `engine.stream.iter_compute_book` (a chunk of accounts at a time), each AccountYear
-reduced as it comes to its summary row (what `check --format csv` prints); it keeps one summary row
-per account, not every AccountYear. Its peak RSS is that of "validate + compute every account of the
-book" for a consumer that prints each result, not one that holds them all.
+The compute child validates the whole book, then computes every account without errors through the
+code `udfi check --format csv` runs (`cli.compute.stream_accounts`): `engine.stream.iter_compute_book`
+a chunk of accounts at a time on forked worker processes, each AccountYear reduced in its worker to
+its summary row; it keeps one summary row per account, not every AccountYear.
 
-Each measurement runs in its own child process; peak RSS comes from that child's rusage (and, for
-`prepare`, its worker processes'). Synthetic books are cached in bench/out/ (gitignored). Every goal is
-printed with its figure and OK or MISSED; the wall time of the whole run is one of them.
+Each measurement runs in its own child process. Wall seconds are printed beside CPU seconds of every
+process of the measurement (the child's rusage from wait4, which includes the workers it waited
+for), so a reader sees what the cores did. Memory of the compute child is the peak, over samples
+taken every 50 ms, of the summed proportional set size (Pss, /proc/PID/smaps_rollup) of the child and
+all its descendants — pages the forked workers share with the child are counted once — or the
+child's own peak RSS if that is larger; the floor's and prepare's are peak RSS from rusage (for
+`prepare`, also its largest worker's). Synthetic books are cached in bench/out/ (gitignored). Every
+goal is printed with its figure and OK or MISSED; the wall time of the whole run is one of them.
 
     python bench/bench.py [--full] [--accounts N] [--jobs J] [--skip-compute] [--skip-packages]
     python bench/bench.py --scaling      # 1k, 10k, 50k accounts: validate+compute and floor, a table
@@ -31,7 +36,9 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -45,34 +52,39 @@ SAMPLE_ACCOUNTS = 1_000
 SCALING_ACCOUNTS = (1_000, 10_000, 50_000)
 
 GOAL_FLOOR_RATIO = 5.0                  # validate + compute within 5× read_csv + groupby
-GOAL_RSS_BYTES = 600 << 20              # peak RSS of validate + compute, 10,000 accounts
+GOAL_RSS_BYTES = 600 << 20              # peak memory (process tree) of validate + compute, 10,000 accounts
 GOAL_PACKAGES_PER_SECOND = 6.0          # complete packages (PDFs included) on 2 cores
 GOAL_JSON_XML_PER_SECOND = 100.0        # `--only json,xml`
 GOAL_BENCH_SECONDS = 600.0              # the default `make bench`
+PSS_SAMPLE_SECONDS = 0.05               # how often the compute child's process tree is measured
 
 
 # --------------------------------------------------------------------------------------------
 # Children (run as `python bench/bench.py --child KIND ...`); each prints one JSON line
 # --------------------------------------------------------------------------------------------
 
-def child_compute(book: str, year: int) -> dict:
-    """Validate the whole book, then compute every account without errors the way `udfi check` does:
-    `engine.stream.iter_compute_book` (a chunk of accounts at a time), each AccountYear reduced to its
-    summary row (`udfi.summary.summary_row`, what `check --format csv` prints) as it comes. What is
-    kept until the end is one summary row per account, not every AccountYear."""
+def child_compute(book: str, year: int, jobs: int | None = None) -> dict:
+    """Validate the whole book, then compute every account without errors the way `udfi check
+    --format csv` does, with its default `--jobs` (the cores): `cli.compute.stream_accounts` —
+    `engine.stream.iter_compute_book` a chunk of accounts at a time on the worker processes, each
+    AccountYear reduced in its worker to what check prints (`cli.compute.Triage`: the summary row).
+    What is kept until the end is one summary row per account, not every AccountYear."""
     started = time.perf_counter()
-    from udfi.engine.stream import iter_compute_book
-    from udfi.summary import summary_row
-    from udfi.validate import validate_book
+    from udfi.cli.common import OutputFormat
+    from udfi.cli.compute import Triage, stream_accounts, validated_book
+    from udfi.engine.compute import Settings
+    from udfi.engine.parallel import usable_cores
 
     imported = time.perf_counter()
-    report = validate_book(book)
+    report, clean = validated_book(Path(book), strict=False)
     validated = time.perf_counter()
-    clean = set(report.book.accounts["account_id"]) - report.accounts_with_errors
-    rows = [summary_row(result) for result in iter_compute_book(report.book.for_accounts(clean), year)]
+    jobs = jobs or usable_cores()
+    results, _ = stream_accounts(report, clean, year, Settings(), jobs=jobs,
+                                 reduce_with=lambda report: Triage(OutputFormat.csv, report))
+    rows = [item[0] for item in results]
     computed = time.perf_counter()
     return {"import": imported - started, "validate": validated - imported, "compute": computed - validated,
-            "rows": report.ledger_rows, "accounts": len(rows), "errors": len(report.errors)}
+            "rows": report.ledger_rows, "accounts": len(rows), "errors": len(report.errors), "jobs": jobs}
 
 
 def child_floor(book: str) -> dict:
@@ -102,19 +114,79 @@ def child_packages(book: str, out: str, year: int, jobs: int) -> dict:
             "worker_rss": workers, "exit_code": outcome.exit_code}
 
 
-def run_child(*args: str) -> tuple[dict, float, int]:
-    """Run a child measurement; returns (its JSON, wall seconds, peak RSS bytes of the child itself)."""
+@dataclass
+class Measured:
+    """A child measurement: its JSON, wall seconds, CPU seconds of the child and of every process it
+    waited for (its workers), the child's own peak RSS, and the peak of the tree's summed Pss."""
+
+    result: dict
+    wall: float
+    cpu: float
+    rss: int
+    tree_pss: int
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                children = [int(child) for child in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            found += children
+            todo += children
+    return found
+
+
+def tree_pss(pid: int) -> int:
+    """Proportional set size of `pid` and its descendants, summed (bytes): a page shared by forked
+    workers is counted once in all, split between them. 0 where /proc has no smaps_rollup."""
+    total = 0
+    for process in [pid, *_descendants(pid)]:
+        try:
+            for line in Path(f"/proc/{process}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) * 1024
+                    break
+        except (OSError, ValueError):
+            pass
+    return total
+
+
+def run_measured(*args: str) -> Measured:
+    """Run a child measurement, sampling its process tree's Pss every PSS_SAMPLE_SECONDS."""
+    peak = [0]
     with tempfile.TemporaryFile() as stdout:
         started = time.perf_counter()
         process = subprocess.Popen([sys.executable, __file__, "--child", *args], stdout=stdout)
+        finished = threading.Event()
+
+        def sample() -> None:
+            while not finished.wait(PSS_SAMPLE_SECONDS):
+                peak[0] = max(peak[0], tree_pss(process.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        # wait4's usage is the child's and that of every process the child waited for (its workers)
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
+        finished.set()
+        sampler.join()
         process.returncode = os.waitstatus_to_exitcode(status)
         stdout.seek(0)
         text = stdout.read().decode()
     if process.returncode != 0:
         raise SystemExit(f"bench child {args[0]} failed (exit {process.returncode}):\n{text}")
-    return json.loads(text.strip().splitlines()[-1]), wall, usage.ru_maxrss * 1024
+    return Measured(json.loads(text.strip().splitlines()[-1]), wall, usage.ru_utime + usage.ru_stime,
+                    usage.ru_maxrss * 1024, peak[0])
+
+
+def run_child(*args: str) -> tuple[dict, float, int]:
+    """Run a child measurement; returns (its JSON, wall seconds, peak RSS bytes of the child itself)."""
+    measured = run_measured(*args)
+    return measured.result, measured.wall, measured.rss
 
 
 # --------------------------------------------------------------------------------------------
@@ -159,18 +231,23 @@ def verdict(ok: bool) -> str:
 
 def bench_compute(book: Path) -> dict:
     year = YEARS[1]
-    print(f"\n== compute: import + validate + compute, tax year {year} (rolls {YEARS[0]}–{year} forward), one process")
-    floor, floor_wall, floor_rss = run_child("floor", str(book))
-    result, wall, rss = run_child("compute", str(book), str(year))
+    print(f"\n== compute: import + validate + compute, tax year {year} (rolls {YEARS[0]}–{year} forward), as "
+          f"`udfi check --format csv` with its default --jobs")
+    floor = run_measured("floor", str(book))
+    measured = run_measured("compute", str(book), str(year))
+    result, wall = measured.result, measured.wall
     rows = result["rows"]
-    print(f"compute : {wall:6.2f} s wall  (import {result['import']:.2f} s, validate {result['validate']:.2f} s, "
-          f"compute {result['compute']:.2f} s)  {rows:,} ledger rows, {result['accounts']:,} accounts  "
-          f"→ {rows / wall:,.0f} rows/s; peak RSS {mib(rss)}")
-    print(f"floor   : {floor_wall:6.2f} s wall  (import {floor['import']:.2f} s, read_csv {floor['read_csv']:.2f} s, "
-          f"groupby {floor['groupby']:.2f} s)  → {rows / floor_wall:,.0f} rows/s; peak RSS {mib(floor_rss)}")
-    ratio = wall / floor_wall
-    print(f"ratio compute/floor: {ratio:.2f}×")
-    return {"ratio": ratio, "rss": rss}
+    print(f"compute : {wall:6.2f} s wall, {measured.cpu:6.2f} s CPU (all processes; --jobs {result['jobs']})  "
+          f"(import {result['import']:.2f} s, validate {result['validate']:.2f} s, compute {result['compute']:.2f} s)  "
+          f"{rows:,} ledger rows, {result['accounts']:,} accounts → {rows / wall:,.0f} rows/s")
+    print(f"          peak memory of the process tree {mib(measured.tree_pss)} (summed Pss, sampled every "
+          f"{1000 * PSS_SAMPLE_SECONDS:.0f} ms); peak RSS of the main process {mib(measured.rss)}")
+    print(f"floor   : {floor.wall:6.2f} s wall, {floor.cpu:6.2f} s CPU  (import {floor.result['import']:.2f} s, "
+          f"read_csv {floor.result['read_csv']:.2f} s, groupby {floor.result['groupby']:.2f} s)  "
+          f"→ {rows / floor.wall:,.0f} rows/s; peak RSS {mib(floor.rss)}")
+    ratio = wall / floor.wall
+    print(f"ratio compute/floor: {ratio:.2f}× wall, {measured.cpu / floor.cpu:.2f}× CPU")
+    return {"ratio": ratio, "rss": max(measured.tree_pss, measured.rss)}
 
 
 GOAL_EFILE_MS = 5.0  # issue #11: the XML step under 5 ms of CPU per package
@@ -248,35 +325,33 @@ def bench_json_xml(book: Path, jobs: int) -> float | None:
     return rate
 
 
-def child_peak(kind: str, *args: str) -> tuple[float, int]:
-    _, wall, rss = run_child(kind, *args)
-    return wall, rss
-
-
 def bench_scaling() -> None:
-    """Seconds and peak RSS of validate + compute and of the floor as the book grows."""
+    """Seconds (wall and CPU of every process) and peak memory of validate + compute, and of the
+    floor, as the book grows."""
     year = YEARS[1]
     rows = []
     for accounts in SCALING_ACCOUNTS:
         book = cached_book(accounts)
-        floor_wall, floor_rss = child_peak("floor", str(book))
-        result, wall, rss = run_child("compute", str(book), str(year))
-        rows.append((accounts, result["rows"], wall, rss, floor_wall, floor_rss))
+        floor = run_measured("floor", str(book))
+        measured = run_measured("compute", str(book), str(year))
+        rows.append((accounts, measured.result["rows"], measured.wall, measured.cpu,
+                     max(measured.tree_pss, measured.rss), floor.wall, floor.rss))
     print(f"\n== scaling: validate + compute (tax year {year}, {YEARS[0]}–{year} rolled forward; results consumed "
-          "as `udfi check` does, see child_compute) and the floor")
-    print(f"{'accounts':>9} {'ledger rows':>12} {'compute s':>10} {'peak RSS':>10} {'floor s':>8} {'floor RSS':>10} "
-          f"{'ratio':>7} {'growth':>14} {'floor growth':>14}")
+          "as `udfi check` does with its default --jobs, see child_compute) and the floor; peak memory: the "
+          "process tree's summed Pss (or the main process's RSS, if larger)")
+    print(f"{'accounts':>9} {'ledger rows':>12} {'compute s':>10} {'CPU s':>7} {'peak mem':>10} {'floor s':>8} "
+          f"{'floor RSS':>10} {'ratio':>7} {'growth':>14} {'floor growth':>14}")
     previous = None
-    for accounts, ledger_rows, wall, rss, floor_wall, floor_rss in rows:
-        # growth: peak RSS added per account since the previous (smaller) book
+    for accounts, ledger_rows, wall, cpu, peak, floor_wall, floor_rss in rows:
+        # growth: peak memory added per account since the previous (smaller) book
         growth = floor_growth = ""
         if previous is not None:
             added = accounts - previous[0]
-            growth = f"{(rss - previous[1]) / added / 1024:,.1f} KiB/acct"
+            growth = f"{(peak - previous[1]) / added / 1024:,.1f} KiB/acct"
             floor_growth = f"{(floor_rss - previous[2]) / added / 1024:,.1f} KiB/acct"
-        print(f"{accounts:>9,} {ledger_rows:>12,} {wall:>10.2f} {mib(rss):>10} {floor_wall:>8.2f} {mib(floor_rss):>10} "
-              f"{wall / floor_wall:>6.2f}× {growth:>14} {floor_growth:>14}")
-        previous = (accounts, rss, floor_rss)
+        print(f"{accounts:>9,} {ledger_rows:>12,} {wall:>10.2f} {cpu:>7.2f} {mib(peak):>10} {floor_wall:>8.2f} "
+              f"{mib(floor_rss):>10} {wall / floor_wall:>6.2f}× {growth:>14} {floor_growth:>14}")
+        previous = (accounts, peak, floor_rss)
 
 
 def print_goals(compute: dict | None, packages: float | None, json_xml: float | None, json_xml_known: bool,
@@ -285,7 +360,7 @@ def print_goals(compute: dict | None, packages: float | None, json_xml: float | 
     if compute is not None:
         print(f"compute/floor   : {compute['ratio']:6.2f}×      goal ≤ {GOAL_FLOOR_RATIO:.0f}×        "
               f"{verdict(compute['ratio'] <= GOAL_FLOOR_RATIO)}")
-        print(f"peak RSS        : {mib(compute['rss']):>10}  goal ≤ {mib(GOAL_RSS_BYTES)}   "
+        print(f"peak memory     : {mib(compute['rss']):>10}  goal ≤ {mib(GOAL_RSS_BYTES)}   "
               f"{verdict(compute['rss'] <= GOAL_RSS_BYTES)}")
     if packages is not None:
         print(f"packages        : {packages:6.2f}/s     goal ≥ {GOAL_PACKAGES_PER_SECOND:.0f}/s       "

@@ -376,3 +376,25 @@ def test_the_yaml_files_read_through_libyaml_give_the_same_data():
     for path in files:
         text = path.read_text(encoding="utf-8")
         assert read_yaml(text) == yaml.safe_load(text), path
+
+
+_cells = st.lists(st.sampled_from(list("aZ9 ,;\"'\n\r-=+@") + ["123-45-6789", "é"]), max_size=6).map("".join)
+
+
+@settings(max_examples=100, deadline=None)
+@given(account_id=_cells, items=st.lists(st.tuples(st.sampled_from(KINDS), _cells, _cells, _cells, _cells, _cells),
+                                         max_size=5))
+def test_an_accounts_csv_rows_are_those_of_the_whole_file(account_id, items):
+    # a worker writes each account's rows of diagnostics.csv (csv_body); joined after the header they
+    # must be the file the run would write from the rows alone (DictWriter over safe_row: masked, no formula)
+    from udfi.diagnostics.render import CSV_USER_COLUMNS, csv_body, csv_bytes
+    from udfi.diagnostics.model import CSV_COLUMNS
+    from udfi.safety import spreadsheet_csv_bytes
+
+    diagnostics = Diagnostics(account_id, 2022, "name", "must_file",
+                              tuple(Item(kind, topic, message, where, line, authority, "book")
+                                    for kind, topic, message, where, line, authority in items))
+    whole = spreadsheet_csv_bytes(CSV_COLUMNS, diagnostics.csv_rows(), CSV_USER_COLUMNS)
+    assert csv_bytes([diagnostics], bodies=[csv_body(diagnostics)]) == whole
+    masked = Diagnostics("123-45-6789", 2022, items=(Item(FLAG, "t", "=SUM 123-45-6789", "where 123-45-6789"),))
+    assert "123-45-6789" not in csv_body(masked) and "'=SUM ***-**-6789" in csv_body(masked)

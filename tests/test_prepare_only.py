@@ -4,9 +4,11 @@ that `--resume` with other parts redoes the account."""
 
 from __future__ import annotations
 
+import enum
 import json
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -154,3 +156,32 @@ _json_values = st.recursive(_json_leaves, lambda children: st.lists(children, ma
 @given(_json_values)
 def test_return_json_bytes_are_json_dumps_indented_by_two(value):
     assert json_document_bytes(value) == (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+class _Colour(enum.Enum):
+    RED = "red"
+
+
+class _Text(str):
+    pass
+
+
+@pytest.mark.parametrize("value", [
+    {"ratio": 1.5e-7, "big": 1e16, "cents": "10523.36"},  # orjson writes 1.5e-7 and 1e16; json 1.5e-07, 1e+16
+    {"nan": float("nan"), "inf": [float("inf"), float("-inf")]},  # orjson would write null
+    {"pair": (1, "two"), "nested": [(), {}, []]},  # tuples are JSON arrays, as in json
+    {"subclass": _Text("kept as text"), 3: "int key", None: "null key"},
+    {"escapes": "a\x00\x1f\x7f\u2028\"\\\b\f\n\r\t é 中 😀", "key\n\"": ["x\": 1.5"]},
+    {"huge": 10**40, "negative": -(2**64)},
+])
+def test_return_json_bytes_for_values_orjson_writes_differently(value):
+    assert json_document_bytes(value) == (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def test_return_json_refuses_what_json_refuses():
+    # json raises for an Enum or a UUID; orjson would write their values — the package must fail the same way
+    for value in ({"colour": _Colour.RED}, {"id": uuid.UUID(int=7)}):
+        with pytest.raises(TypeError):
+            json.dumps(value)
+        with pytest.raises(TypeError):
+            json_document_bytes(value)

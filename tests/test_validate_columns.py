@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from udfi.schemas import pandera_schema, table_specs
+from udfi.column_codes import ColumnCodes
 from udfi.validate_cells import _constraint_failures
 
 SPECS = table_specs()
@@ -53,6 +54,9 @@ def test_column_checks_match_pandera(table):
     spec, frame = table
     ours = [(column, check, int(row)) for column, check, rows in _constraint_failures(spec, frame) for row in rows]
     assert ours == _pandera_failures(spec, frame)
+    # the same with the parser's column codes (an enumeration checked once per distinct value)
+    by_codes = _constraint_failures(spec, frame, ColumnCodes({spec.table: frame}))
+    assert [(column, check, int(row)) for column, check, rows in by_codes for row in rows] == ours
 
 
 def test_repeated_id_is_reported_at_every_occurrence_but_empty_ids_are_not():

@@ -19,6 +19,9 @@ _TOTAL_KEYS = {"ledger": "property_id", "loans": "property_id", "depreciation": 
                "payments": "account_id"}
 
 
+_ROWS_SUMMED_EXACTLY = (2**63 - 1) // MAX_AMOUNT_CENTS   # int64 sums of this many |amounts| cannot wrap
+
+
 def _map(values: pd.Series, mapping: pd.Series) -> pd.Series:
     """`values.map(mapping)`, also when `mapping` is empty (pandas then fails to cast a datetime
     mapping to float: a header-only loans or properties table)."""
@@ -197,29 +200,48 @@ def _holding_periods(ledger: pd.DataFrame, properties: pd.DataFrame, collect: Co
 
 def _principal_balances(ledger: pd.DataFrame, by_id: pd.DataFrame, collect: Collector,
                         column_codes: ColumnCodes) -> None:
-    """Principal repayments that take a loan below zero, or precede its origination."""
+    """Principal repayments that take a loan below zero, or precede its origination.
+
+    The repayments in the order of (loan_id as text, date, row), on the loan_id column's integer codes:
+    each distinct loan's principal and origination are looked up once, not once per row."""
     principal_rows = (column_codes.where("ledger", "category", lambda v: v == "principal")
                       & column_codes.where("ledger", "loan_id", lambda v: v.notna()))
-    # only the columns the checks read (half a synthetic ledger's rows are repayments)
-    payments = ledger.loc[principal_rows & ledger["amount"].notna() & ledger["date"].notna(),
-                          ["loan_id", "date", "amount"]]
-    if len(payments):
-        ordered = payments.sort_values(["loan_id", "date"], kind="stable")
-        paid = ordered.groupby("loan_id", sort=False)["amount"].cumsum()
-        principal = _map(ordered["loan_id"], by_id["principal"])
-        remaining = principal - paid
-        negative = (remaining.notna() & (remaining < 0)).to_numpy(dtype=bool)
-        first_negative = ordered[negative].groupby("loan_id", sort=False).head(1)
-        for row in first_negative.index:
-            loan_id = ordered.at[row, "loan_id"]
-            balance = int(remaining[row])
-            collect.add(ERROR, "ledger", row, "amount", f"{int(ordered.at[row, 'amount']) / 100:.2f}",
-                        f"principal repayments that leave loan {loan_id} at or above zero "
-                        f"(this row brings it to {balance / 100:.2f})")
-        before_origination = ordered["date"] < _map(ordered["loan_id"], by_id["originated_on"])
-        collect.add_rows(ERROR, "ledger", ordered.index[before_origination.to_numpy(dtype=bool)], "date",
-                         ordered.loc[before_origination, "date"].dt.strftime("%Y-%m-%d"),
-                         "a principal repayment dated on or after the loan's origination")
+    at = np.flatnonzero((principal_rows & ledger["amount"].notna() & ledger["date"].notna()).to_numpy(dtype=bool))
+    if not len(at):
+        return
+    loan_codes, loan_ids = column_codes.codes("ledger", "loan_id")
+    rank = np.empty(len(loan_ids), dtype=np.int64)   # each distinct loan_id's place in text order
+    rank[np.argsort(loan_ids, kind="stable")] = np.arange(len(loan_ids))
+    codes = loan_codes[at]
+    days = ledger["date"].to_numpy(dtype="datetime64[ns]")[at]
+    order = np.lexsort((days, rank[codes]))   # stable: rows of one loan and day stay in file order
+    at, codes, days = at[order], codes[order], days[order]
+    amounts = ledger["amount"].to_numpy(dtype=np.int64, na_value=0)[at]
+    paid = pd.Series(amounts).groupby(codes, sort=False).cumsum().to_numpy(dtype=np.int64)
+    if by_id.empty:
+        return
+    where = by_id.index.get_indexer(pd.Index(loan_ids, dtype=object))
+    known = where >= 0
+    of_loan = np.maximum(where, 0)   # (position 0 stands in for an unknown loan; `known` masks it)
+    principal = by_id["principal"]
+    has_principal = known & ~principal.isna().to_numpy(dtype=bool).take(of_loan)
+    remaining = principal.to_numpy(dtype=np.int64, na_value=0).take(of_loan)[codes] - paid
+    negative = has_principal[codes] & (remaining < 0)
+    first = np.flatnonzero(negative)
+    first = first[~pd.Series(codes[first]).duplicated(keep="first").to_numpy(dtype=bool)] if len(first) else first
+    labels = ledger.index.to_numpy()
+    for position in first.tolist():
+        loan_id = loan_ids[codes[position]]
+        collect.add(ERROR, "ledger", labels[at[position]], "amount", f"{int(amounts[position]) / 100:.2f}",
+                    f"principal repayments that leave loan {loan_id} at or above zero "
+                    f"(this row brings it to {int(remaining[position]) / 100:.2f})")
+    originated = by_id["originated_on"].to_numpy(dtype="datetime64[ns]").take(of_loan)
+    originated = np.where(known, originated, np.datetime64("NaT"))
+    before_origination = days < originated[codes]   # NaT compares False
+    rows = at[before_origination]
+    collect.add_rows(ERROR, "ledger", ledger.index[rows], "date",
+                     pd.Series(days[before_origination]).dt.strftime("%Y-%m-%d"),
+                     "a principal repayment dated on or after the loan's origination")
 
 
 def _attribute_accounts(problems: list[Problem], tables: dict[str, pd.DataFrame], file_of: dict[str, str]) -> list[Problem]:
@@ -275,12 +297,19 @@ def _check_totals(typed: dict[str, pd.DataFrame], specs: dict[str, TableSpec], c
             known = (values.notna().to_numpy(dtype=bool) & (owner_codes >= 0))
             if not known.any():
                 continue
-            magnitude = values[known].astype("int64").abs().to_numpy()
+            magnitude = np.abs(values.to_numpy(dtype=np.int64, na_value=0)[known])
+            # No owner can pass the bound when all owners together do not (a sum that cannot wrap:
+            # fewer rows than 2^63 / MAX_AMOUNT_CENTS) — every small table.
+            if len(magnitude) <= _ROWS_SUMMED_EXACTLY and int(magnitude.sum()) <= MAX_AMOUNT_CENTS:
+                continue
             keys = owner_codes[known]   # the owner's code: equal codes, equal owners
             parts = pd.DataFrame({"key": keys, "high": magnitude >> 32, "low": magnitude & 0xFFFFFFFF})
             sums = parts.groupby("key", sort=False)[["high", "low"]].sum()
+            # only groups whose approximate total comes near the bound are recombined exactly
+            approximate = sums["high"].to_numpy(dtype=np.float64) * 2.0**32 + sums["low"].to_numpy(dtype=np.float64)
+            near = np.flatnonzero(approximate > MAX_AMOUNT_CENTS * (1 - 1e-9))
             totals = {code: (int(high) << 32) + int(low)
-                      for code, high, low in zip(sums.index, sums["high"], sums["low"])}
+                      for code, high, low in zip(sums.index[near], sums["high"].iloc[near], sums["low"].iloc[near])}
             over = [code for code, total in totals.items() if total > MAX_AMOUNT_CENTS]
             for code in over:
                 owner = owners[code]

@@ -129,7 +129,6 @@ def _years_without_ledger_rows(tables, add_rows, warning, column_codes: ColumnCo
     year_of_row = days.astype("datetime64[Y]").astype(np.int64) + 1970
     last_book_year = int(year_of_row.max())
     pairs = np.unique(codes * 1_000_000 + year_of_row)   # dates end in 2100: a year fits in 6 digits
-    years = pd.DataFrame({"property_id": property_ids[pairs // 1_000_000], "year": pairs % 1_000_000})
     pair_codes, code_of = pairs // 1_000_000, {property_id: code for code, property_id in enumerate(property_ids)}
 
     def years_with_rows(property_id) -> set:
@@ -147,7 +146,7 @@ def _years_without_ledger_rows(tables, add_rows, warning, column_codes: ColumnCo
         account_of = first_by_property.index.map(property_account.groupby(level=0).first())
         first_account_year = first_by_property.groupby(account_of).min().dt.year.to_dict()
     held = properties.dropna(subset=["property_id", "acquired_on"])
-    for index, row in held.loc[_with_missing_years(held, years, last_book_year)].iterrows():
+    for index, row in held.loc[_with_missing_years(held, pairs, property_ids, last_book_year)].iterrows():
         start = int(row["acquired_on"].year)
         end = last_book_year if pd.isna(row.get("disposed_on")) else min(int(row["disposed_on"].year), last_book_year)
         present = years_with_rows(row["property_id"])
@@ -167,18 +166,20 @@ def _years_without_ledger_rows(tables, add_rows, warning, column_codes: ColumnCo
                  f"ledger rows in every year the property is held — none in {_years(missing)}: " + "; ".join(parts))
 
 
-def _with_missing_years(held: pd.DataFrame, years: pd.DataFrame, last_book_year: int) -> pd.Index:
+def _with_missing_years(held: pd.DataFrame, pairs: np.ndarray, property_ids: np.ndarray, last_book_year: int) -> pd.Index:
     """Row labels of the properties with at least one held year (acquisition to disposal or the book's
-    last year) that has no ledger row: the distinct ledger years in that span are counted per row."""
+    last year) that has no ledger row: the distinct ledger years in that span are counted per row.
+
+    `pairs`: the ledger's distinct (property code × 1,000,000 + year), sorted — so a property's years
+    in a span are one range of it, found by binary search; `property_ids`: the property of each code."""
     start = held["acquired_on"].dt.year.to_numpy(dtype=np.int64)
     disposed = held["disposed_on"].dt.year if "disposed_on" in held.columns else pd.Series(np.nan, index=held.index)
     end = np.minimum(disposed.fillna(last_book_year).to_numpy(dtype=np.int64), last_book_year)
     span = np.maximum(end - start + 1, 0)
-    rows = pd.DataFrame({"position": np.arange(len(held)), "property_id": held["property_id"].to_numpy(dtype=object),
-                         "start": start, "end": end})
-    joined = rows.merge(years.astype({"property_id": object}), on="property_id", how="inner")
-    inside = joined[(joined["year"] >= joined["start"]) & (joined["year"] <= joined["end"])]
-    covered = np.bincount(inside["position"].to_numpy(dtype=np.int64), minlength=len(held))
+    code = pd.Index(property_ids, dtype=object).get_indexer(held["property_id"].to_numpy(dtype=object))
+    base = np.maximum(code, 0).astype(np.int64) * 1_000_000
+    covered = np.searchsorted(pairs, base + end, side="right") - np.searchsorted(pairs, base + start, side="left")
+    covered = np.where((code >= 0) & (span > 0), np.maximum(covered, 0), 0)
     return held.index[covered < span]
 
 

@@ -33,6 +33,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from udfi.reading_arrow import arrow_frame as _arrow_frame
+from udfi.reading_arrow import give_back_free_memory
 from udfi.safety import mask_ssn
 
 ERROR = "error"
@@ -121,9 +123,16 @@ def _drop_blank(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty or not len(frame.columns):
         return frame
     blank = np.ones(len(frame), dtype=bool)
-    for column in frame.columns:
-        blank &= (frame[column] == "").to_numpy(dtype=bool)
-    return frame[~blank] if blank.any() else frame
+    for _, values in frame.items():
+        if isinstance(values.dtype, pd.CategoricalDtype):   # the fast reader's: compare codes, not text
+            categories = values.cat.categories
+            empty = categories.get_loc("") if "" in categories else -2
+            blank &= values.array.codes == empty
+        else:
+            blank &= values.to_numpy(dtype=object) == ""
+        if not blank.any():
+            return frame
+    return frame[~blank]
 
 
 def _unnamed_empty_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -211,53 +220,6 @@ def _scan_records(path: Path, encoding: str, file: str, width: int) -> tuple[pd.
             labels.append(position)
     frame = pd.DataFrame(rows, index=pd.Index(labels, dtype="int64"), columns=range(width), dtype=object)
     return frame, problems
-
-
-def _has_quote(path: Path) -> bool:
-    with open(path, "rb") as handle:
-        return any(b'"' in block for block in iter(lambda: handle.read(1 << 23), b""))
-
-
-def _arrow_frame(path: Path, header: list[str], names: list[str]) -> pd.DataFrame | None:
-    """The fast path for a plain UTF-8 file: pyarrow's CSV reader, every column dictionary-encoded (a
-    categorical of text: a million-row ledger holds each distinct date or id once, not a million strings).
-
-    None, and pandas' reader decides, for anything else: a file with a quote character anywhere (the
-    two parsers differ on an unterminated or stray quote), a short or a long row, bytes that are not
-    UTF-8, a header pyarrow splits differently from the csv module. On the files it accepts the cells
-    are the text pandas' C parser gives (tests/test_reading_fast.py compares both on generated files)."""
-    import pyarrow as pa  # noqa: PLC0415 — pandas has loaded it already
-    import pyarrow.csv as pa_csv  # noqa: PLC0415
-
-    if len(set(header)) != len(header) or _has_quote(path):
-        return None
-    text = pa.dictionary(pa.int32(), pa.string())
-    try:
-        table = pa_csv.read_csv(
-            path,
-            parse_options=pa_csv.ParseOptions(quote_char=False, ignore_empty_lines=False),
-            convert_options=pa_csv.ConvertOptions(column_types={name: text for name in header},
-                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
-    except (pa.ArrowException, OSError, ValueError):
-        return None
-    if table.column_names != header:
-        return None
-    columns = {name: table.column(position).to_pandas() for position, name in enumerate(names)}
-    del table
-    # The parsed file's buffers are free now: give their pages back, or the rest of validation runs
-    # beside them instead of in them.
-    give_back_free_memory()
-    return pd.DataFrame(columns, copy=False)
-
-
-def give_back_free_memory() -> None:
-    """Return freed heap pages to the system: Arrow's pool (malloc's, which udfi/__init__.py selects:
-    there this is glibc's malloc_trim). After a large table is read or validated, the freed pages of its
-    intermediates are scattered between live blocks, and later large arrays would otherwise be mapped
-    beside them rather than in them."""
-    import pyarrow as pa  # noqa: PLC0415 — pandas has loaded it already
-
-    pa.default_memory_pool().release_unused()
 
 
 def read_csv_table(path: Path, file: str, required: bool) -> tuple[pd.DataFrame | None, list[Problem]]:

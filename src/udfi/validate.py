@@ -95,10 +95,12 @@ def validate_book(source: str | Path, date_format: str = "ISO") -> ValidationRep
         raw = raw_tables.pop(name)
         if name == "ledger":
             ledger_duplicated = duplicated_rows(raw)   # on the text, as written
-        frame, failed = _parse_table(spec, raw, collect, date_format, consume=True, column_codes=column_codes)
-        del raw
-        _apply_pandera(spec, frame, failed, collect)
+        columns, index = dict(raw.items()), raw.index
+        del raw   # the parser releases each column's text as soon as it is parsed
+        frame, failed = _parse_table(spec, columns, collect, date_format, consume=True, column_codes=column_codes,
+                                     index=index)
         typed[name] = frame
+        _apply_pandera(spec, frame, failed, collect, column_codes)
     _check_totals(typed, specs, collect, column_codes)
     if all(name in typed for name in ("accounts", "properties", "loans", "ledger")):
         typed["_ledger_duplicated"] = ledger_duplicated

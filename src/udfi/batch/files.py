@@ -24,6 +24,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+import orjson
+
 from udfi.safety import looks_like_ssn, spreadsheet_csv_bytes
 
 FORM_FILE = "990-T.pdf"
@@ -409,8 +411,33 @@ def _key_text(key) -> str:
 _encode_string = json.encoder.encode_basestring  # the C encoder when available (ensure_ascii=False)
 
 
+# orjson writes the same text as json.dumps(indent=2, ensure_ascii=False) for str, int, bool, None, dict
+# and list (its string escapes are json's), not for floats (1.5e-7 vs 1.5e-07, NaN as null) nor for
+# what json refuses and orjson writes (Enum, UUID).
+_ORJSON_OPTIONS = (orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE | orjson.OPT_PASSTHROUGH_SUBCLASS
+                   | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS)
+
+
+class _HasFloat(Exception):
+    pass
+
+
+def _refuse_float(text: str):
+    raise _HasFloat(text)
+
+
 def json_document_bytes(value) -> bytes:
-    """return.json's bytes: indented by two spaces, UTF-8, a final newline."""
+    """return.json's bytes: indented by two spaces, UTF-8, a final newline — json.dumps's text.
+
+    orjson writes it; its text is kept when it holds no float and reads back (json's C scanner)
+    equal to `value` — which rules out NaN, Enum, UUID and tuples. Otherwise the pure-Python writer
+    decides (and raises what json raises). Twice as quick as that writer alone on a package."""
+    try:
+        text = orjson.dumps(value, option=_ORJSON_OPTIONS)
+        if json.loads(text, parse_float=_refuse_float, parse_constant=_refuse_float) == value:
+            return text
+    except (TypeError, _HasFloat):  # orjson.JSONEncodeError is a TypeError
+        pass
     return (_json_text(value, "") + "\n").encode("utf-8")
 
 

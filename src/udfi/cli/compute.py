@@ -17,8 +17,10 @@ from udfi.cli.common import (EXIT_EXCEPTIONS, EXIT_INVALID, EXIT_USAGE, ITEM_KEY
 from udfi import plain_words
 from udfi.cli.validate import date_format_option, load_or_exit, print_problems_stderr
 from udfi.engine.compute import Settings, compute_book
+from udfi.engine.parallel import AccountFailure, usable_cores
 from udfi.engine.stream import check_parameters, iter_compute_book
-from udfi.engine.report import account_object, compute_document
+from udfi.batch.records import blank_summary
+from udfi.engine.report import account_document, account_object
 from udfi.engine.report_silos import tax_sources
 from udfi.money import format_dollars
 from udfi.parameters import MissingParameterError
@@ -63,7 +65,7 @@ def account_warnings(result, report) -> list[str]:
     return found + [flag for flag in result.flags if flag not in found]
 
 
-def _validated(book: Path, strict: bool, date_format: str):
+def validated_book(book: Path, strict: bool, date_format: str = "ISO"):
     """The book validated, and the accounts without errors. A book with book-wide errors (or, when
     `strict`, any error) prints its problems and exits 1."""
     report = load_or_exit(book, date_format)
@@ -78,7 +80,7 @@ def compute_valid_accounts(book: Path, year: int, settings: Settings, strict: bo
     """Validate, then compute every account without errors. Returns (results, report).
 
     A book with book-wide errors (or, when `strict`, any error) prints its problems and exits 1."""
-    report, clean = _validated(book, strict, date_format)
+    report, clean = validated_book(book, strict, date_format)
     if not clean:  # every account has errors: nothing to compute (the engine expects at least one)
         return [], report
     try:
@@ -89,16 +91,27 @@ def compute_valid_accounts(book: Path, year: int, settings: Settings, strict: bo
 
 
 def stream_valid_accounts(book: Path, year: int, settings: Settings, strict: bool, date_format: str = "ISO",
-                          only: list[str] | None = None):
+                          only: list[str] | None = None, jobs: int = 1, reduce_with=None):
     """`compute_valid_accounts` for a consumer that reduces each result as it comes (`check`,
-    `compute`): returns (an iterator of AccountYears in the book's order, the accounts it yields,
-    report). The results are computed a chunk of accounts at a time (`engine.stream`), so they are never
-    all held. Parameters are checked for the whole book first (exit 2 as before), and `only` — account
-    ids, each checked against the computable accounts (exit 2 with near matches) — limits the accounts
+    `compute`): returns (an iterator over the accounts in the book's order, the accounts it yields,
+    report); see `stream_accounts`."""
+    report, clean = validated_book(book, strict, date_format)
+    results, known = stream_accounts(report, clean, year, settings, only, jobs, reduce_with)
+    return results, known, report
+
+
+def stream_accounts(report, clean: set, year: int, settings: Settings, only: list[str] | None = None, jobs: int = 1,
+                    reduce_with=None):
+    """The validated book's accounts without errors (`clean`), computed a chunk of accounts at a time
+    (`engine.stream`) on `jobs` worker processes, so the results are never all held: returns (an
+    iterator in the book's order, the accounts it yields). `reduce_with(report)`, when given, is the
+    function each AccountYear is reduced to where it is computed (what is yielded); an account that
+    cannot be computed yields an `AccountFailure` (isolated, as `udfi prepare` isolates it).
+    Parameters are checked for the whole book first (exit 2 as before), and `only` — account ids,
+    each checked against the computable accounts (exit 2 with near matches) — limits the accounts
     computed."""
-    report, clean = _validated(book, strict, date_format)
     if not clean:  # every account has errors: nothing to compute (the engine expects at least one)
-        return iter(()), [], report
+        return iter(()), []
     computable = report.book.for_accounts(clean)
     known = computable.accounts["account_id"].tolist()
     try:
@@ -109,9 +122,20 @@ def stream_valid_accounts(book: Path, year: int, settings: Settings, strict: boo
                     raise unknown_account(wanted, known)
             computable = computable.for_accounts(set(only))
             known = computable.accounts["account_id"].tolist()
-        return iter_compute_book(computable, year, settings), known, report   # checks the years it computes
+        reduce = None if reduce_with is None else reduce_with(report)
+        # the years it computes are checked by this call
+        return iter_compute_book(computable, year, settings, jobs=jobs, reduce=reduce, isolate=True), known
     except MissingParameterError as exc:
         raise fail(str(exc), EXIT_USAGE) from exc
+
+
+def jobs_option():
+    return typer.Option(0, "--jobs", min=0, help="Worker processes computing the accounts (default: the number of "
+                                                   "cores; 1: in this process). The output is the same for any number.")
+
+
+def _failure_text(failure: AccountFailure) -> str:
+    return f"account {_shown(failure.account_id)} could not be computed ({failure.stage}): {_shown(failure.problem)}"
 
 
 def unknown_account(account: str, known: list[str], year: int | None = None) -> typer.Exit:
@@ -161,6 +185,7 @@ def register(app: typer.Typer) -> None:
         output: Path = output_option(),
         quiet: bool = quiet_option(),
         date_format: str = date_format_option(),
+        jobs: int = jobs_option(),
     ) -> None:
         """Every account's Form 990-T / Schedule A figures for a tax year, computed from the ledgers.
 
@@ -169,34 +194,46 @@ def register(app: typer.Typer) -> None:
 
         Example: udfi compute fixtures/sample --year 2022 --format csv -o figures.csv
         """
+        # Each account is reduced, where it is computed, to what this format prints of it (a chunk of
+        # AccountYears is held at a time, by each worker); the CSV, the largest output, is spooled to an
+        # unnamed temporary file until every account is computed, so nothing is half-written and its
+        # rows are not held in memory.
+        reduce_with = (lambda report: _csv_rows) if format is OutputFormat.csv else (lambda report: account_object)
         results, _, _ = stream_valid_accounts(book, year, Settings(activity_code=activity_code), strict=True,
-                                              date_format=date_format, only=account)
-        # Each result is reduced to its account object as it comes (a chunk of AccountYears is held at
-        # a time); the CSV, the largest output, is spooled to an unnamed temporary file until every
-        # account is computed, so nothing is half-written and its rows are not held in memory.
+                                              date_format=date_format, only=account, jobs=jobs or usable_cores(),
+                                              reduce_with=reduce_with)
+        failures: list[AccountFailure] = []
+
+        def computed():
+            for item in results:
+                if isinstance(item, AccountFailure):
+                    failures.append(item)
+                else:
+                    yield item
+
         if format is OutputFormat.csv:
             with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as spool:
                 writer = csv.DictWriter(spool, fieldnames=list(COMPUTE_CSV_FIELDS), lineterminator="\n",
                                         extrasaction="ignore")
                 writer.writeheader()
-                for result in results:
-                    data = account_object(result)
-                    # A spreadsheet file: user text (ids, names, descriptions) masked and never a formula.
-                    writer.writerows({"account_id": safe_cell(data["account_id"]), "key": key, "value": safe_cell(value)}
-                                     for key, value in flatten(data))
+                for rows in computed():
+                    writer.writerows(rows)
                 spool.seek(0)
                 with open_output(output, csv_for_excel=True) as out:
                     shutil.copyfileobj(spool, out.stream)
-            return
-        if format is OutputFormat.json:
-            document = compute_document(results, year)
+        elif format is OutputFormat.json:
+            document = account_document(list(computed()), year)
             with open_output(output) as out:
                 write_json(out.stream, document)
-            return
-        objects = [account_object(result) for result in results]
-        with open_output(output) as out:
-            for data in objects:
-                print_account(out, data, year)
+        else:
+            objects = list(computed())
+            with open_output(output) as out:
+                for data in objects:
+                    print_account(out, data, year)
+        for failure in failures:
+            typer.echo(f"error: {_failure_text(failure)}; the other accounts are in the output", err=True)
+        if failures:
+            raise typer.Exit(EXIT_EXCEPTIONS)
 
     @app.command()
     def check(
@@ -206,6 +243,7 @@ def register(app: typer.Typer) -> None:
         output: Path = output_option(),
         quiet: bool = quiet_option(),
         date_format: str = date_format_option(),
+        jobs: int = jobs_option(),
     ) -> None:
         """Per account, in plain words: must it file, why, the tax, and the due date.
 
@@ -214,18 +252,27 @@ def register(app: typer.Typer) -> None:
 
         Example: udfi check fixtures/sample --year 2022 --format csv -o triage.csv
         """
-        results, _, report = stream_valid_accounts(book, year, Settings(), strict=False, date_format=date_format)
-        # Each result is reduced, as it comes, to what this format prints of it: a chunk of AccountYears
-        # is held at a time, and one summary row (and its printed lines) per account.
+        # Each account is reduced, where it is computed (`--jobs` workers), to what this format prints of
+        # it: a chunk of AccountYears is held at a time, and one summary row (and its lines) per account.
+        results, _, report = stream_valid_accounts(book, year, Settings(), strict=False, date_format=date_format,
+                                                   jobs=jobs or usable_cores(),
+                                                   reduce_with=lambda report: Triage(format, report))
         rows, warnings, sources, lines = [], {}, {}, []
-        for result in results:
-            rows.append(summary_row(result))
-            if format is OutputFormat.json:
-                warnings[result.account_id] = account_warnings(result, report)
-                sources[result.account_id] = tax_sources(result)
-            elif format is not OutputFormat.csv:
-                lines.append(_check_lines(result, report))
         accounts = {row["account_id"]: row for row in report.book.accounts.to_dict("records")}
+        failed = False
+        for item in results:
+            if isinstance(item, AccountFailure):   # isolated: listed as an exception, as prepare lists it
+                failed = True
+                rows.append(blank_summary(accounts.get(item.account_id, {"account_id": item.account_id}), "exception",
+                                          item.problem))
+                continue
+            row, account_warning_lines, account_sources, account_lines = item
+            rows.append(row)
+            if format is OutputFormat.json:
+                warnings[row["account_id"]] = account_warning_lines
+                sources[row["account_id"]] = account_sources
+            elif format is not OutputFormat.csv:
+                lines.append(account_lines)
         for account_id in sorted(report.accounts_with_errors):
             first = next(p for p in report.errors if p.account_id == account_id)
             # The account may be known only from another table (a property of an unknown account).
@@ -248,8 +295,33 @@ def register(app: typer.Typer) -> None:
         for problem in report.unattributed_errors[:20]:
             typer.echo(f"left out: {problem.file} row {problem.row} column {problem.column}: expected {problem.expected} "
                        "(belongs to no known account)", err=True)
-        if report.accounts_with_errors or report.unattributed_errors:
+        if report.accounts_with_errors or report.unattributed_errors or failed:
             raise typer.Exit(EXIT_EXCEPTIONS)
+
+
+def _csv_rows(result) -> list[dict]:
+    """`compute --format csv`'s rows of one account: user text (ids, names, descriptions) masked and never
+    a spreadsheet formula."""
+    data = account_object(result)
+    return [{"account_id": safe_cell(data["account_id"]), "key": key, "value": safe_cell(value)}
+            for key, value in flatten(data)]
+
+
+class Triage:
+    """What `check` prints of one account, in the format asked for: (summary row, its warnings, the
+    sources of its tax, its printed lines), None where the format does not print it. Called where
+    the account is computed (a worker inherits it with the validation report when it is forked)."""
+
+    def __init__(self, format: OutputFormat, report):
+        self.format, self.report = format, report
+
+    def __call__(self, result) -> tuple:
+        row = summary_row(result)
+        if self.format is OutputFormat.json:
+            return row, account_warnings(result, self.report), tax_sources(result), None
+        if self.format is OutputFormat.csv:
+            return row, None, None, None
+        return row, None, None, _check_lines(result, self.report)
 
 
 def _check_lines(result, report) -> list[str]:

@@ -133,6 +133,7 @@ def _layout(tax_year: int):
         return None  # a pre-2020 year: the 2020+ numbers are used (the return header says so)
 
 
+@lru_cache(maxsize=4096)  # a few dozen line keys, asked for every item of every account
 def in_year(line: str, tax_year: int) -> str:
     """A canonical Form 990-T line key in `tax_year`'s own numbering; "" when the revision lacks it."""
     prefix = next((prefix for prefix in F990T_PREFIXES if line.startswith(prefix)), None)

@@ -8,6 +8,7 @@ text is an error (two lines sharing one element must agree).
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from lxml import etree
@@ -104,14 +105,47 @@ class Document:
         root = etree.Element(Q + (tag or self.name))
         for key in sorted(self.attributes):
             root.set(key, self.attributes[key])
+        self._write(root, self._tree(), "")
+        return root
+
+    def _tree(self) -> dict:
         tree: dict = {}
         for steps, text in self.values.items():
             node = tree
             for step in steps[:-1]:
                 node = node.setdefault(step, {})
             node[steps[-1]] = (text, steps)
-        self._write(root, tree, "")
-        return root
+        return tree
+
+    def write_text(self, lines: list[str], indent: str, tag: str | None = None) -> None:
+        """Append this document's lines (indented by `indent`, two spaces a level) to `lines`: the text
+        `serialize` writes for `element(tag)` when no value holds a character XML_TEXT_FALLBACK names."""
+        name = tag or self.name
+        attributes = "".join(f' {key}="{_attribute_text(self.attributes[key])}"' for key in sorted(self.attributes))
+        if not self.values:
+            lines.append(f"{indent}<{name}{attributes}/>")
+            return
+        lines.append(f"{indent}<{name}{attributes}>")
+        self._write_text(lines, self._tree(), "", indent + "  ")
+        lines.append(f"{indent}</{name}>")
+
+    def _write_text(self, lines: list[str], tree: dict, prefix: str, indent: str) -> None:
+        rank = self._rank
+        for step in sorted(tree, key=lambda step: (rank.get(prefix + step[0], 1 << 30), step[1])):
+            name = step[0]
+            value = tree[step]
+            if isinstance(value, tuple):
+                text, steps = value
+                attributes = self.element_attributes.get(steps)
+                attributes = "".join(f' {key}="{_attribute_text(attr)}"'
+                                     for key, attr in sorted(attributes.items())) if attributes else ""
+                lines.append(f"{indent}<{name}{attributes}>{_element_text(text)}</{name}>" if text
+                             else f"{indent}<{name}{attributes}></{name}>" if text == "" else
+                             f"{indent}<{name}{attributes}/>")
+            else:
+                lines.append(f"{indent}<{name}>")
+                self._write_text(lines, value, prefix + name + "/", indent + "  ")
+                lines.append(f"{indent}</{name}>")
 
     def _write(self, parent: etree._Element, tree: dict, prefix: str) -> None:
         def order(step: Step) -> tuple[int, int]:
@@ -133,3 +167,37 @@ def serialize(root: etree._Element) -> bytes:
     """UTF-8 with declaration, two-space indentation: the same bytes for the same tree."""
     etree.indent(root, space="  ")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8") + b"\n"
+
+
+# Characters lxml refuses (controls, surrogates, U+FFFE/U+FFFF) or that are rare enough not to be worth
+# matching its escaping for (C1 controls): a document holding one is written through lxml instead,
+# which raises or escapes as it always did.
+XML_TEXT_FALLBACK = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _element_text(text: str) -> str:
+    """Element content escaped as libxml2 escapes it: & < > and carriage return."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    return text
+
+
+def _attribute_text(text: str) -> str:
+    """An attribute value escaped as libxml2 escapes it: & < > " and tab, newline, carriage return."""
+    return (_element_text(text).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;"))
+
+
+def text_document(declaration_root: str, root_close: str, body: list[str]) -> bytes | None:
+    """`serialize`'s bytes from lines written by `Document.write_text` under a root opened by
+    `declaration_root` (its start tag) and closed by `root_close`; None when a value holds a character
+    XML_TEXT_FALLBACK names (build the lxml tree then)."""
+    text = "\n".join(["<?xml version='1.0' encoding='UTF-8'?>", declaration_root, *body, root_close, ""])
+    if XML_TEXT_FALLBACK.search(text):
+        return None
+    return text.encode("utf-8")

@@ -156,8 +156,9 @@ def account_object(result: AccountYear) -> dict:
 
 
 def compute_document(results: list[AccountYear], tax_year: int) -> dict:
-    return {
-        "tax_year": tax_year,
-        "parameters": parameter_store.for_year(tax_year).references,
-        "accounts": [account_object(result) for result in results],
-    }
+    return account_document([account_object(result) for result in results], tax_year)
+
+
+def account_document(accounts: list[dict], tax_year: int) -> dict:
+    """`udfi compute --format json`'s document around the account objects (docs/return-json.md)."""
+    return {"tax_year": tax_year, "parameters": parameter_store.for_year(tax_year).references, "accounts": accounts}

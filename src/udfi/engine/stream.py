@@ -9,7 +9,7 @@ chunk of AccountYears and of the engine's per-property facts, not the whole book
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -30,15 +30,33 @@ def check_parameters(book: Book, tax_year: int) -> None:
 
 
 def iter_compute_book(book: Book, tax_year: int, settings: Settings | None = None, *,
-                      chunk_accounts: int = CHUNK_ACCOUNTS, keep_history: bool = False) -> Iterator[AccountYear]:
-    """`compute_book(book, tax_year, settings, keep_history)`, one AccountYear at a time, in the same
+                      chunk_accounts: int = CHUNK_ACCOUNTS, keep_history: bool = False, jobs: int = 1,
+                      reduce: Callable[[AccountYear], object] | None = None, isolate: bool = False) -> Iterator:
+    """`compute_book(book, tax_year, settings, keep_history)`, one account at a time, in the same
     order (accounts.csv's), computed `chunk_accounts` accounts at a time. The parameter check runs on
     the whole book when this is called, not at the first result, so a missing year fails where
-    `compute_book` would (and a caller's `try` around the call catches it)."""
+    `compute_book` would (and a caller's `try` around the call catches it).
+
+    `reduce`: what is yielded for each account is `reduce(result)` instead of its AccountYear (run
+    where the account is computed, so a worker sends back only that). `jobs` > 1: the chunks are
+    computed in that many forked worker processes (`engine.parallel`; in this process where fork
+    is not available), the results still yielded in accounts.csv order. `isolate`: an account whose
+    computation (or reduction) raises, or whose worker process dies, yields an
+    `engine.parallel.AccountFailure` in its place and the others are computed; without it the
+    exception propagates. The same accounts yield the same values for any `jobs`."""
     if chunk_accounts < 1:
         raise ValueError(f"chunk_accounts must be at least 1, not {chunk_accounts}")
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, not {jobs}")
     check_parameters(book, tax_year)
-    return _chunked_results(book, tax_year, settings, chunk_accounts, keep_history)
+    if jobs == 1 and reduce is None and not isolate:
+        return _chunked_results(book, tax_year, settings, chunk_accounts, keep_history)
+    from udfi.engine import parallel  # noqa: PLC0415 — the worker machinery only when asked for
+
+    if jobs > 1:   # chunks small enough that every worker gets several (the last ones finish together)
+        chunk_accounts = max(1, min(chunk_accounts, -(-len(book.accounts) // (jobs * parallel.UNITS_PER_JOB))))
+    job = parallel.Job(Chunking(book, chunk_accounts), tax_year, settings, keep_history, reduce, isolate)
+    return parallel.run(job, jobs)
 
 
 def _chunked_results(book: Book, tax_year: int, settings: Settings | None, chunk_accounts: int,
@@ -51,19 +69,35 @@ def account_chunks(book: Book, chunk_accounts: int) -> Iterator[Book]:
     """`book.for_accounts(ids)` for consecutive runs of `chunk_accounts` accounts (accounts.csv order),
     without hashing the ledger's ids once per chunk: each row's chunk is found once, through the ids
     it references (property → account, loan → property)."""
-    accounts = book.accounts["account_id"].to_numpy(dtype=object)
-    if len(accounts) <= chunk_accounts:
-        yield book
-        return
-    starts = range(0, len(accounts), chunk_accounts)
-    chunk_codes = _chunk_codes(book, chunk_accounts)
-    if chunk_codes is None:   # repeated or missing ids: the general (slower) path, same rows
-        for start in starts:
-            yield book.for_accounts(list(accounts[start:start + chunk_accounts]))
-        return
-    for chunk, _ in enumerate(starts):
-        tables = {name: getattr(book, name).iloc[np.flatnonzero(codes == chunk)] for name, codes in chunk_codes.items()}
-        yield Book(source=book.source, **tables)
+    chunking = Chunking(book, chunk_accounts)
+    for chunk in range(chunking.count):
+        yield chunking.book(chunk)
+
+
+class Chunking:
+    """A book cut into consecutive runs of `chunk_accounts` accounts (accounts.csv order): chunk `n`'s
+    account ids and sub-book (the rows `book.for_accounts` keeps for them), each row's chunk found
+    once through the ids it references."""
+
+    def __init__(self, book: Book, chunk_accounts: int):
+        self.whole = book
+        self.size = chunk_accounts
+        self.accounts = book.accounts["account_id"].to_numpy(dtype=object)
+        self.count = max(1, -(-len(self.accounts) // chunk_accounts))
+        # None: one chunk (the book itself), or repeated/missing ids (the general, slower path)
+        self.codes = _chunk_codes(book, chunk_accounts) if self.count > 1 else None
+
+    def ids(self, chunk: int) -> list:
+        return list(self.accounts[chunk * self.size:(chunk + 1) * self.size])
+
+    def book(self, chunk: int) -> Book:
+        if self.count == 1:
+            return self.whole
+        if self.codes is None:
+            return self.whole.for_accounts(self.ids(chunk))
+        tables = {name: getattr(self.whole, name).iloc[np.flatnonzero(codes == chunk)]
+                  for name, codes in self.codes.items()}
+        return Book(source=self.whole.source, **tables)
 
 
 def _chunk_codes(book: Book, chunk_accounts: int) -> dict[str, np.ndarray] | None:

@@ -37,6 +37,14 @@ def _equals(value, wanted) -> bool:
     return value is not pd.NA and value == wanted
 
 
+def _is_principal(categories: np.ndarray) -> np.ndarray:
+    """Which of the categories are `principal` (a missing one is not), as a boolean mask."""
+    try:
+        return np.asarray(categories == "principal", dtype=bool)
+    except TypeError:  # pd.NA among them: compared one at a time
+        return np.fromiter((_equals(value, "principal") for value in categories), dtype=bool, count=len(categories))
+
+
 class BookColumns:
     """A book's columns as plain arrays, converted on first use (astype(str) once per column, dates
     as int64 nanoseconds). Shared by the `BookRows` of every account of a chunk."""
@@ -92,7 +100,7 @@ class BookRows:
         self.book = columns.book
         self._positions = positions
         self._equal: dict[tuple[str, tuple[str, ...]], dict[tuple, list[int]]] = {}
-        self._ledger: dict[str, dict[object, list[tuple[int, object, int]]]] | None = None
+        self._ledger: dict[int, dict[str, dict[object, list[tuple[int, object, int]]]]] = {}
         self._principal: dict[object, list[tuple[int, int]]] | None = None
 
     @classmethod
@@ -143,26 +151,30 @@ class BookRows:
 
     # ---- the ledger (figures.ledger_rows, principal rows before a day) -------------------------
 
-    def _ledger_by_property(self) -> dict[str, dict[object, list[tuple[int, object, int]]]]:
-        """property → category → (date, loan, row) of the ledger rows, in row order."""
-        if self._ledger is None:
+    def _ledger_by_property(self, tax_year: int) -> dict[str, dict[object, list[tuple[int, object, int]]]]:
+        """property → category → (date, loan, row) of the ledger rows dated in `tax_year`, in row order."""
+        grouped = self._ledger.get(tax_year)
+        if grouped is None:
             where = self._where("ledger")
             columns = self.columns
-            grouped: dict[str, dict[object, list]] = {}
+            # only the year's rows (a lookup asks for rows inside the year): a missing date (NAT) is out too
+            days = columns.dates("ledger", "date")[where]
+            where = where[(days >= _ns(dt.date(tax_year, 1, 1))) & (days <= _ns(dt.date(tax_year, 12, 31)))]
+            grouped = {}
             for pid, category, day, loan_id, row in zip(columns.raw("ledger", "property_id")[where].tolist(),
                                                          columns.raw("ledger", "category")[where].tolist(),
                                                          columns.dates("ledger", "date")[where].tolist(),
                                                          columns.raw("ledger", "loan_id")[where].tolist(),
                                                          self._source_rows("ledger", where)):
-                if (type(pid) is str or not pd.isna(pid)) and category is not pd.NA and day != NAT:
+                if (type(pid) is str or not pd.isna(pid)) and category is not pd.NA:
                     grouped.setdefault(pid, {}).setdefault(category, []).append((day, loan_id, row))
-            self._ledger = grouped
-        return self._ledger
+            self._ledger[tax_year] = grouped
+        return grouped
 
     def ledger(self, facts, tax_year: int, categories: tuple[str, ...], loan_id: str | None = None) -> list[int]:
         """The property's ledger rows of `categories` dated in `tax_year` inside the holding period
         (and of `loan_id` when given) — `figures.ledger_rows`."""
-        by_category = self._ledger_by_property().get(facts.property_id)
+        by_category = self._ledger_by_property(tax_year).get(facts.property_id)
         if not by_category:
             return []
         start = _ns(max(facts.acquired_on, dt.date(tax_year, 1, 1)))
@@ -176,6 +188,7 @@ class BookRows:
         if self._principal is None:
             where = self._where("ledger")
             columns = self.columns
+            where = where[_is_principal(columns.raw("ledger", "category")[where])]
             by_loan: dict[object, list[tuple[int, int]]] = defaultdict(list)
             for category, when, loan, row in zip(columns.raw("ledger", "category")[where].tolist(),
                                                  columns.dates("ledger", "date")[where].tolist(),
