@@ -4,7 +4,6 @@ and exit codes, the error that stops a run before it starts."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -13,6 +12,7 @@ from udfi.batch.files import ALL_PARTS, EXCEPTIONS_FILE, MANIFEST_FILE, PACKAGE_
 from udfi.batch.package import ChunkJob, run_chunk_safely
 from udfi.batch.records import ChunkResult
 from udfi.engine.compute import Settings
+from udfi.engine.parallel import usable_cores
 from udfi.safety import mask_ssn
 
 EXIT_OK = 0
@@ -103,10 +103,8 @@ class PrepareError(Exception):
 
 
 def default_jobs() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+    """prepare's and extend's default number of workers: the cores this process may run on, as check's."""
+    return usable_cores()
 
 
 def _parts(options: PrepareOptions) -> tuple[str, ...]:
