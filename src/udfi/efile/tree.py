@@ -129,9 +129,13 @@ class Document:
         self._write_text(lines, self._tree(), "", indent + "  ")
         lines.append(f"{indent}</{name}>")
 
-    def _write_text(self, lines: list[str], tree: dict, prefix: str, indent: str) -> None:
+    def _ordered(self, tree: dict, prefix: str) -> list[Step]:
+        """One level's steps in the schema's element order (unknown names last), repeats by index."""
         rank = self._rank
-        for step in sorted(tree, key=lambda step: (rank.get(prefix + step[0], 1 << 30), step[1])):
+        return sorted(tree, key=lambda step: (rank.get(prefix + step[0], 1 << 30), step[1]))
+
+    def _write_text(self, lines: list[str], tree: dict, prefix: str, indent: str) -> None:
+        for step in self._ordered(tree, prefix):
             name = step[0]
             value = tree[step]
             if isinstance(value, tuple):
@@ -148,10 +152,7 @@ class Document:
                 lines.append(f"{indent}</{name}>")
 
     def _write(self, parent: etree._Element, tree: dict, prefix: str) -> None:
-        def order(step: Step) -> tuple[int, int]:
-            return self._rank.get(prefix + step[0], 1 << 30), step[1]
-
-        for step in sorted(tree, key=order):
+        for step in self._ordered(tree, prefix):
             child = etree.SubElement(parent, Q + step[0])
             value = tree[step]
             if isinstance(value, tuple):
