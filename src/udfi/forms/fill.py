@@ -116,8 +116,12 @@ def read_filled_values(pdf: bytes) -> dict[str, dict]:
     """
     try:
         return _read_filled_values_strict(pdf)
-    except readback.Unsupported:
+    except readback.Unsupported as unsupported:
+        reason = unsupported
+    try:
         return _read_filled_values_pdfrw(pdf)
+    except Exception as error:  # pdfrw fails on broken files with anything (even NameError)
+        raise ReadBackError(f"PDF cannot be read back ({reason}; pdfrw: {type(error).__name__}: {error})") from error
 
 
 def _read_filled_values_strict(pdf: bytes) -> dict[str, dict]:
@@ -211,7 +215,12 @@ def _decoded_stream(stream: PdfDict) -> str:
 
 
 def _verify(pdf: bytes, intents: list[_Intent]) -> None:
-    found = read_filled_values(pdf)
+    try:
+        found = read_filled_values(pdf)
+    except ReadBackError:
+        raise
+    except Exception as error:  # e.g. a field tree of the wrong shape: the file is not what we wrote
+        raise ReadBackError(f"filled PDF cannot be read back: {type(error).__name__}: {error}") from error
     expected = {f"{i.form}.{i.field}": i for i in intents}
     problems = []
     for name, intent in expected.items():
