@@ -124,6 +124,9 @@ def read_filled_values(pdf: bytes) -> dict[str, dict]:
         raise ReadBackError(f"PDF cannot be read back ({reason}; pdfrw: {type(error).__name__}: {error})") from error
 
 
+_decoded: dict[str, str] = {}  # a string token as written → pdfrw's decoding of it (a pure function)
+
+
 def _read_filled_values_strict(pdf: bytes) -> dict[str, dict]:
     doc = readback.Document(pdf)
     get = doc.get
@@ -143,7 +146,12 @@ def _read_filled_values_strict(pdf: bytes) -> dict[str, dict]:
     def unicode_of(value) -> str:
         if not isinstance(value, readback.Str):
             raise readback.Unsupported(f"expected a string, found {value!r}")
-        return PdfString(value).to_unicode()
+        text = _decoded.get(value)
+        if text is None:
+            if len(_decoded) >= 20_000:
+                _decoded.clear()
+            text = _decoded[value] = PdfString(value).to_unicode()
+        return text
 
     def terminal_fields(fields, prefix: str = ""):  # as acroform.iter_terminal_fields
         for node in fields or []:
