@@ -274,6 +274,7 @@ class _MergedBlanks:
     acroform: PdfDict  # the merged AcroForm (DA, DR) text appearances are drawn against
     nodes: dict[str, dict]  # form or Schedule A copy → {full field name → terminal field dict}
     font_metrics: dict = dataclass_field(default_factory=dict)  # id(font dict of the template) → FontMetrics
+    layouts: dict = dataclass_field(default_factory=dict)  # id(widget dict of the template) → WidgetLayout
 
 
 def _page_copy(page: PdfDict, pages_dict: PdfDict, swap: dict[int, object]) -> PdfDict:
@@ -365,7 +366,9 @@ def _filled_copies(merged: _MergedBlanks, intents: list[_Intent]) -> list[tuple[
             copy_of(node).V = PdfString.from_unicode(intent.text)
             for widget in widgets_of(node):
                 target = copy_of(widget)
-                target.AP = PdfDict(N=text_appearance(target, intent.text, merged.acroform, merged.font_metrics))
+                # Drawn from the template's widget (the copy differs only in /V, /AP): its layout is cached.
+                appearance = text_appearance(widget, intent.text, merged.acroform, merged.font_metrics, merged.layouts)
+                target.AP = PdfDict(N=appearance)
     return list(copies.values())
 
 
