@@ -61,6 +61,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
+    import udfi
+
+    print("udfi from", Path(udfi.__file__).parent)
     blanks = find_blanks(2022, REPO.parent / "shared" / "irs-forms")
     sample, heavy = sample_accounts(), heavy_accounts()
     shas = {}

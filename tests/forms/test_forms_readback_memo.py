@@ -214,6 +214,6 @@ def test_the_memo_never_changes_what_is_read(two, data):
     bodies[number] = body[:at] + bytes([byte]) + body[at + 1 :]
     corrupted = _join(header, bodies, trailer)
     warm = _read_or_error(corrupted)
-    with mock.patch.object(readback, "_parsed", {}):
+    with mock.patch.object(readback, "_parsed", readback.Memo(100)), mock.patch.object(fill, "_decoded", readback.Memo(100)):
         cold = _read_or_error(corrupted)
     assert warm == cold

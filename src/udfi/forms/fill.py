@@ -124,7 +124,7 @@ def read_filled_values(pdf: bytes) -> dict[str, dict]:
         raise ReadBackError(f"PDF cannot be read back ({reason}; pdfrw: {type(error).__name__}: {error})") from error
 
 
-_decoded: dict[str, str] = {}  # a string token as written → pdfrw's decoding of it (a pure function)
+_decoded = readback.Memo(20_000)  # a string token as written → pdfrw's decoding of it (a pure function)
 
 
 def _read_filled_values_strict(pdf: bytes) -> dict[str, dict]:
@@ -148,9 +148,8 @@ def _read_filled_values_strict(pdf: bytes) -> dict[str, dict]:
             raise readback.Unsupported(f"expected a string, found {value!r}")
         text = _decoded.get(value)
         if text is None:
-            if len(_decoded) >= 20_000:
-                _decoded.clear()
-            text = _decoded[value] = PdfString(value).to_unicode()
+            text = PdfString(value).to_unicode()
+            _decoded.put(value, text)
         return text
 
     def terminal_fields(fields, prefix: str = ""):  # as acroform.iter_terminal_fields

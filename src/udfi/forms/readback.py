@@ -60,10 +60,35 @@ class Stream(dict):
     text: str | None = None  # the decoded content, once stream_text has computed it
 
 
+class Memo:
+    """A bounded memo of a pure function's results, in two generations: a result seen once is
+    young and dropped with all the young ones when they fill up (a filled file's own objects); a
+    result seen again is kept (a blank's objects) until the kept ones fill up (many blank sets)."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.young: dict = {}
+        self.kept: dict = {}
+
+    def get(self, key):
+        value = self.kept.get(key)
+        if value is None:
+            value = self.young.pop(key, None)
+            if value is not None:
+                if len(self.kept) >= self.limit:
+                    self.kept.clear()
+                self.kept[key] = value
+        return value
+
+    def put(self, key, value) -> None:
+        if len(self.young) >= self.limit:
+            self.young.clear()
+        self.young[key] = value
+
+
 # object's bytes (header to the next object) → its parsed value; shared across documents, so
-# values must never be changed by callers. Cleared when full: a blank set has a few thousand.
-_MEMO_LIMIT = 50_000
-_parsed: dict[bytes, object] = {}
+# values must never be changed by callers. A blank set has a few thousand objects.
+_parsed = Memo(20_000)
 
 
 class Document:
@@ -116,9 +141,7 @@ class Document:
         if value is None:
             value, memoizable = self._parse(number, offset, offset + len(span))
             if memoizable:
-                if len(_parsed) >= _MEMO_LIMIT:
-                    _parsed.clear()
-                _parsed[span] = value
+                _parsed.put(span, value)
         self._objects[number] = value
         return value
 
