@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import mmap
 from pathlib import Path
 
 import pandas as pd
@@ -14,13 +13,15 @@ from pandas.api.types import CategoricalDtype
 __all__ = ["arrow_frame", "give_back_free_memory"]
 
 
-def _mapped(path: Path) -> mmap.mmap | None:
-    """The file mapped read-only (None when empty or not mappable): the quote check and pyarrow's
-    parser read the same pages once, in C, instead of the file being read twice through Python."""
+def _file_bytes(path: Path) -> bytes | None:
+    """The whole file, read once (None when it cannot be read): the quote check (`bytes.find`, C) and
+    pyarrow's parser work on these bytes instead of the file being read twice. Read rather than
+    memory-mapped: a file truncated while it is read gives short bytes (a clean error later), where a
+    mapping would kill the process with SIGBUS."""
     try:
         with open(path, "rb") as handle:
-            return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError):   # ValueError: an empty file cannot be mapped
+            return handle.read()
+    except OSError:
         return None
 
 
@@ -37,20 +38,20 @@ def arrow_frame(path: Path, header: list[str], names: list[str]) -> pd.DataFrame
 
     if len(set(header)) != len(header):
         return None
-    mapped = _mapped(path)
-    if mapped is None or mapped.find(b'"') >= 0:   # an empty file: pandas' reader says what it lacks
+    data = _file_bytes(path)
+    if not data or data.find(b'"') >= 0:   # an empty file: pandas' reader says what it lacks
         return None
     text = pa.dictionary(pa.int32(), pa.string())
     try:
         table = pa_csv.read_csv(
-            pa.py_buffer(mapped),
+            pa.py_buffer(data),
             parse_options=pa_csv.ParseOptions(quote_char=False, ignore_empty_lines=False),
             convert_options=pa_csv.ConvertOptions(column_types={name: text for name in header},
                                                   strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowException, OSError, ValueError):
         return None
     finally:
-        del mapped   # unmapped once pyarrow's buffer of it is gone (the parsed table holds copies)
+        del data   # the parsed table holds copies of the cells
     if table.column_names != header:
         return None
     columns = {}
