@@ -7,6 +7,7 @@ A killed `udfi prepare` (kill -9, OOM killer) must not leave workers writing int
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import gc
@@ -60,6 +61,18 @@ def die_with_parent(parent_pid: int) -> None:
         os._exit(1)
     # Ctrl-C reaches the whole process group: the parent handles it and stops the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def collecting_seldom():
+    """This process collects cycles every WORKER_GC_THRESHOLD allocations while the block runs (the
+    run's main process: unpickling chunk results, the reports; with --jobs 1 the chunks too)."""
+    before = gc.get_threshold()
+    gc.set_threshold(*WORKER_GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def start_worker(parent_pid: int) -> None:
