@@ -16,12 +16,17 @@ its summary row; it keeps one summary row per account, not every AccountYear.
 
 Each measurement runs in its own child process. Wall seconds are printed beside CPU seconds of every
 process of the measurement (the child's rusage from wait4, which includes the workers it waited
-for), so a reader sees what the cores did. Memory of the compute child is the peak, over samples
-taken every 50 ms, of the summed proportional set size (Pss, /proc/PID/smaps_rollup) of the child and
-all its descendants — pages the forked workers share with the child are counted once — or the
-child's own peak RSS if that is larger; the floor's and prepare's are peak RSS from rusage (for
-`prepare`, also its largest worker's). Synthetic books are cached in bench/out/ (gitignored). Every
-goal is printed with its figure and OK or MISSED; the wall time of the whole run is one of them.
+for), so a reader sees what the cores did. The compute child and the floor are each timed twice, in
+turn, and the quicker run of each is compared (the same rule for both sides, against a shared
+machine's noise); both runs are printed. Time and memory of the compute child are measured in
+separate runs: its memory is the peak, over samples taken every 50 ms, of the summed proportional set
+size (Pss, /proc/PID/smaps_rollup) of the child and all its descendants — pages the forked workers
+share with the child are counted once — or the child's own peak RSS if that is larger. Sampling is
+not free: reading smaps_rollup walks the page tables of processes that are faulting pages in, and
+it slowed the timed run by about 2 s of 11 on this machine, so no sampler runs while a run is timed.
+The floor's and prepare's memory are peak RSS from rusage (for `prepare`, also its largest worker's).
+Synthetic books are cached in bench/out/ (gitignored). Every goal is printed with its figure and OK or
+MISSED; the wall time of the whole run is one of them.
 
     python bench/bench.py [--full] [--accounts N] [--jobs J] [--skip-compute] [--skip-packages]
     python bench/bench.py --scaling      # 1k, 10k, 50k accounts: validate+compute and floor, a table
@@ -155,8 +160,9 @@ def tree_pss(pid: int) -> int:
     return total
 
 
-def run_measured(*args: str) -> Measured:
-    """Run a child measurement, sampling its process tree's Pss every PSS_SAMPLE_SECONDS."""
+def run_measured(*args: str, sample_memory: bool = False) -> Measured:
+    """Run a child measurement; with `sample_memory`, sample its process tree's Pss every
+    PSS_SAMPLE_SECONDS (tree_pss is 0 otherwise — a timed run is not sampled, see the docstring)."""
     peak = [0]
     with tempfile.TemporaryFile() as stdout:
         started = time.perf_counter()
@@ -168,12 +174,14 @@ def run_measured(*args: str) -> Measured:
                 peak[0] = max(peak[0], tree_pss(process.pid))
 
         sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
+        if sample_memory:
+            sampler.start()
         # wait4's usage is the child's and that of every process the child waited for (its workers)
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
         finished.set()
-        sampler.join()
+        if sample_memory:
+            sampler.join()
         process.returncode = os.waitstatus_to_exitcode(status)
         stdout.seek(0)
         text = stdout.read().decode()
@@ -229,25 +237,51 @@ def verdict(ok: bool) -> str:
     return "OK" if ok else "MISSED"
 
 
+TIMED_RUNS = 2  # of the compute child and of the floor, alternating; the quicker of each is compared
+
+
+def timed_pair(book: Path, year: int) -> tuple[list[Measured], list[Measured]]:
+    """TIMED_RUNS runs of the floor and of the compute child, in turn, none of them sampled."""
+    floors, computes = [], []
+    for _ in range(TIMED_RUNS):
+        floors.append(run_measured("floor", str(book)))
+        computes.append(run_measured("compute", str(book), str(year)))
+    return floors, computes
+
+
+def quickest(runs: list[Measured]) -> Measured:
+    return min(runs, key=lambda run: run.wall)
+
+
+def peak_memory(book: Path, year: int) -> Measured:
+    """A run of the compute child of its own, its process tree's Pss sampled (not timed)."""
+    return run_measured("compute", str(book), str(year), sample_memory=True)
+
+
 def bench_compute(book: Path) -> dict:
     year = YEARS[1]
     print(f"\n== compute: import + validate + compute, tax year {year} (rolls {YEARS[0]}–{year} forward), as "
           f"`udfi check --format csv` with its default --jobs")
-    floor = run_measured("floor", str(book))
-    measured = run_measured("compute", str(book), str(year))
+    floors, computes = timed_pair(book, year)
+    memory = peak_memory(book, year)
+    floor, measured = quickest(floors), quickest(computes)
     result, wall = measured.result, measured.wall
     rows = result["rows"]
+    runs = lambda measured_runs: ", ".join(f"{run.wall:.2f}" for run in measured_runs)  # noqa: E731
     print(f"compute : {wall:6.2f} s wall, {measured.cpu:6.2f} s CPU (all processes; --jobs {result['jobs']})  "
           f"(import {result['import']:.2f} s, validate {result['validate']:.2f} s, compute {result['compute']:.2f} s)  "
           f"{rows:,} ledger rows, {result['accounts']:,} accounts → {rows / wall:,.0f} rows/s")
-    print(f"          peak memory of the process tree {mib(measured.tree_pss)} (summed Pss, sampled every "
-          f"{1000 * PSS_SAMPLE_SECONDS:.0f} ms); peak RSS of the main process {mib(measured.rss)}")
+    print(f"          timed runs {runs(computes)} s wall; the quicker is compared")
+    print(f"memory  : peak of the process tree {mib(memory.tree_pss)} (summed Pss, sampled every "
+          f"{1000 * PSS_SAMPLE_SECONDS:.0f} ms in a run of its own, {memory.wall:.2f} s wall with the sampler); "
+          f"peak RSS of the main process {mib(memory.rss)}")
     print(f"floor   : {floor.wall:6.2f} s wall, {floor.cpu:6.2f} s CPU  (import {floor.result['import']:.2f} s, "
           f"read_csv {floor.result['read_csv']:.2f} s, groupby {floor.result['groupby']:.2f} s)  "
           f"→ {rows / floor.wall:,.0f} rows/s; peak RSS {mib(floor.rss)}")
+    print(f"          timed runs {runs(floors)} s wall; the quicker is compared")
     ratio = wall / floor.wall
     print(f"ratio compute/floor: {ratio:.2f}× wall, {measured.cpu / floor.cpu:.2f}× CPU")
-    return {"ratio": ratio, "rss": max(measured.tree_pss, measured.rss)}
+    return {"ratio": ratio, "rss": max(memory.tree_pss, memory.rss)}
 
 
 GOAL_EFILE_MS = 5.0  # issue #11: the XML step under 5 ms of CPU per package
@@ -332,13 +366,15 @@ def bench_scaling() -> None:
     rows = []
     for accounts in SCALING_ACCOUNTS:
         book = cached_book(accounts)
-        floor = run_measured("floor", str(book))
-        measured = run_measured("compute", str(book), str(year))
+        floors, computes = timed_pair(book, year)
+        floor, measured = quickest(floors), quickest(computes)
+        memory = peak_memory(book, year)
         rows.append((accounts, measured.result["rows"], measured.wall, measured.cpu,
-                     max(measured.tree_pss, measured.rss), floor.wall, floor.rss))
+                     max(memory.tree_pss, memory.rss), floor.wall, floor.rss))
     print(f"\n== scaling: validate + compute (tax year {year}, {YEARS[0]}–{year} rolled forward; results consumed "
-          "as `udfi check` does with its default --jobs, see child_compute) and the floor; peak memory: the "
-          "process tree's summed Pss (or the main process's RSS, if larger)")
+          "as `udfi check` does with its default --jobs, see child_compute) and the floor, the quicker of "
+          f"{TIMED_RUNS} timed runs each; peak memory: the process tree's summed Pss (or the main process's RSS, "
+          "if larger), in a run of its own")
     print(f"{'accounts':>9} {'ledger rows':>12} {'compute s':>10} {'CPU s':>7} {'peak mem':>10} {'floor s':>8} "
           f"{'floor RSS':>10} {'ratio':>7} {'growth':>14} {'floor growth':>14}")
     previous = None
