@@ -246,3 +246,51 @@ def test_a_year_kept_only_for_its_carryovers_carries_what_its_schedules_a_carry(
     assert carry_forward_only(property_years, CarryIn(carry_in.nol_layers, short_term_capital_loss=1), {}, [],
                               parameters) is None
     assert carry_forward_only(property_years, CarryIn(section_1231_losses=((2019, 5),)), {}, [], parameters) is None
+
+
+_SMALL_BOOK: list = []
+
+
+def _small_book(tmp_path_factory):
+    if not _SMALL_BOOK:
+        folder = tmp_path_factory.mktemp("earliest")
+        synth(4, (2020, 2023), 7, folder)
+        _SMALL_BOOK.append(validate_book(folder).book)
+    return _SMALL_BOOK[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_earliest_ledger_year_is_the_first_of_the_accounts_first_years(tmp_path_factory, data):
+    """`earliest_ledger_year` (what `book_years` and the parameter check ask for before any chunk is
+    computed) must be `min(first_ledger_years(book).values())` — the year the earliest account's
+    roll-forward starts — on any book: rows without a readable date add no year, rows of a property
+    properties.csv does not list (or lists without an account) count for no account, a property listed
+    twice counts through its first row."""
+    import pandas as pd
+
+    from udfi.engine.book_facts import earliest_ledger_year, first_ledger_years
+
+    book = _small_book(tmp_path_factory)
+    ledger, properties = book.ledger, book.properties
+    picks = st.lists(st.integers(min_value=0, max_value=len(ledger) - 1), max_size=40, unique=True)
+    dates = ledger["date"].copy()
+    undated = data.draw(picks)
+    dates.iloc[undated] = pd.NaT
+    ids = ledger["property_id"].copy()
+    orphaned = data.draw(picks)
+    ids.iloc[orphaned] = "NOT-LISTED"
+    ledger = ledger.assign(date=dates, property_id=ids)
+    property_picks = st.lists(st.integers(min_value=0, max_value=len(properties) - 1), max_size=3, unique=True)
+    accounts = properties["account_id"].astype(object).copy()
+    accounts.iloc[data.draw(property_picks)] = None
+    properties = properties.assign(account_id=accounts)
+    if data.draw(st.booleans()):   # a property listed again under another account, after its first row
+        properties = pd.concat([properties, properties.iloc[[0]].assign(account_id=None)], ignore_index=True)
+    if data.draw(st.booleans()):   # the earliest rows all of unlisted properties
+        first_year = ledger["date"].dt.year.min()
+        ledger = ledger.assign(property_id=ledger["property_id"].where(ledger["date"].dt.year != first_year,
+                                                                       "NOT-LISTED"))
+    damaged = dataclasses.replace(book, ledger=ledger, properties=properties)
+    firsts = first_ledger_years(damaged)
+    assert earliest_ledger_year(damaged) == (min(firsts.values()) if firsts else None)

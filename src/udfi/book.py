@@ -112,7 +112,10 @@ def _answers_by_account(accounts: pd.DataFrame, account_years: pd.DataFrame) -> 
             continue
         clean = {key: _plain(key, value) for key, value in row.items() if key not in ("account_id", "tax_year")}
         by_account.setdefault(row["account_id"], {}).setdefault(str(int(row["tax_year"])), []).append(clean)
-    return [json.dumps(by_account.get(account_id, {}), sort_keys=True) for account_id in accounts["account_id"]]
+    # most accounts have no answers: their text is the same "{}", not encoded once per account
+    none = json.dumps({}, sort_keys=True)
+    return [none if (answers := by_account.get(account_id)) is None else json.dumps(answers, sort_keys=True)
+            for account_id in accounts["account_id"].tolist()]
 
 
 def _plain(key: str, value):

@@ -74,3 +74,27 @@ def test_changed_blank_with_same_path_is_not_served_from_cache(tmp_path):
     shutil.copyfile(blanks_for(2020).path("f990t"), year_dir / "f990t.pdf")
     with pytest.raises(fill.UnknownRevisionError, match="2020 revision"):
         fill_return(load_account("two_properties"), 2021, blanks)
+
+
+@pytest.mark.parametrize("name", ["two_properties", "six_properties"])
+def test_per_process_caches_do_not_change_a_byte(name):
+    # The caches that make a fill cheap (formatted template values, widget layouts, parsed and
+    # decoded read-back objects) must give exactly what computing everything afresh gives, with a
+    # continuation (six_properties) and without.
+    from unittest import mock
+
+    from udfi.forms import appearance, pdfout
+
+    blanks = blanks_for(2021)
+    fill_return(load_account("roth", 2021), 2021, blanks)  # warm every cache with another account
+    warm = fill_return(load_account(name, 2021), 2021, blanks)
+
+    def afresh(widget, value, acroform, metrics_cache=None, layouts=None):
+        return appearance.text_appearance(widget, value, acroform)
+
+    with mock.patch.object(pdfout.Template, "_known_values", lambda self, original: {}), \
+            mock.patch.object(fill, "text_appearance", afresh), \
+            mock.patch.object(readback, "_parsed", readback.Memo(0)), \
+            mock.patch.object(fill, "_decoded", readback.Memo(0)):
+        cold = fill_return(load_account(name, 2021), 2021, blanks)
+    assert cold == warm

@@ -246,6 +246,32 @@ def first_ledger_years(book: Book, ledger_years: dict[str, set[int]] | None = No
     return firsts
 
 
+def earliest_ledger_year(book: Book) -> int | None:
+    """`min(first_ledger_years(book).values())` (None when it is empty) without gathering every
+    property's years: the book's years are asked for before any chunk is computed, in the one process,
+    while the workers wait. The years with dated rows are tried from the first; the answer is the first
+    one holding a row of a property that properties.csv lists with an account (usually the first year:
+    its rows alone are hashed, not the whole ledger's)."""
+    ledger = book.ledger
+    if not len(ledger):
+        return None
+    listed_rows = book.properties.drop_duplicates("property_id")
+    listed = pd.Index([property_id for property_id, account_id in zip(listed_rows["property_id"].tolist(),
+                                                                      listed_rows["account_id"].tolist())
+                       if account_id is not None and not pd.isna(property_id)], dtype=object)
+    if not len(listed):
+        return None
+    years = ledger["date"].dt.year.to_numpy(dtype=np.float64)   # NaN: a row without a readable date
+    property_ids = ledger["property_id"].to_numpy(dtype=object)
+    candidates = years[~np.isnan(years)]
+    while len(candidates):                                       # the earliest year left first
+        year = candidates.min()
+        if (listed.get_indexer(pd.Index(property_ids[years == year], dtype=object)) >= 0).any():
+            return int(year)
+        candidates = candidates[candidates != year]
+    return None
+
+
 def property_ledger_years(book: Book) -> dict[str, set[int]]:
     """The years each property has ledger rows in (any category, any date)."""
     if not len(book.ledger):

@@ -15,7 +15,8 @@ from decimal import Decimal
 from udfi import parameters as parameter_store
 from udfi.book import Book
 from udfi.engine import calendar
-from udfi.engine.book_facts import book_flags_and_facts, dates_of, first_ledger_years, property_ledger_years
+from udfi.engine.book_facts import (book_flags_and_facts, dates_of, earliest_ledger_year, first_ledger_years,
+                                   property_ledger_years)
 from udfi.engine.carryovers import carryover_rows, seed, seed_silos
 from udfi.engine.columnar import average_acquisition_debts
 from udfi.engine.columnar_depreciation import prefill_depreciation
@@ -92,8 +93,7 @@ def account_years(first_ledger_year: int | None, tax_year: int) -> range:
 
 def book_years(book: Book, tax_year: int) -> range:
     """Every year some account of the book rolls through (for parameter fingerprints)."""
-    firsts = first_ledger_years(book)
-    return account_years(min(firsts.values()) if firsts else None, tax_year)
+    return account_years(earliest_ledger_year(book), tax_year)
 
 
 def compute_book(book: Book, tax_year: int, settings: Settings | None = None,

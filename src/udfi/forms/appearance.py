@@ -7,6 +7,7 @@ show an empty box. We draw each value ourselves with the field's own /DA font an
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 from pdfrw import IndirectPdfDict, PdfArray, PdfDict, PdfName, PdfObject
@@ -85,11 +86,24 @@ def _inherited(node: PdfDict, key: str):
     return None
 
 
-def text_appearance(widget: PdfDict, value: str, acroform: PdfDict, metrics_cache: dict | None = None) -> PdfDict:
-    """An /AP /N form XObject drawing `value` in `widget` (single line, comb when flagged).
+@dataclass(frozen=True)
+class WidgetLayout:
+    """What a text widget's appearance takes from the widget and the form, whatever its value."""
 
-    `metrics_cache` (id of a font dict → its FontMetrics) saves re-reading the widths of fonts
-    the caller keeps alive and unchanged, e.g. those of a cached blank."""
+    font_name: str
+    size: float  # the /DA size (0: auto)
+    colour: str
+    metrics: FontMetrics
+    width: float
+    height: float
+    comb: bool
+    max_len: object
+    quadding: int
+    bbox: PdfArray
+    resources: PdfDict
+
+
+def widget_layout(widget: PdfDict, acroform: PdfDict, metrics_cache: dict | None = None) -> WidgetLayout:
     da = _inherited(widget, "/DA") or acroform.DA
     font_name, size, colour = parse_da(da.to_unicode() if hasattr(da, "to_unicode") else str(da))
     fonts = acroform.DR.Font if acroform.DR is not None else None
@@ -102,10 +116,40 @@ def text_appearance(widget: PdfDict, value: str, acroform: PdfDict, metrics_cach
             metrics = metrics_cache.setdefault(id(font), FontMetrics(font))
     x1, y1, x2, y2 = (float(v) for v in widget.Rect)
     width, height = abs(x2 - x1), abs(y2 - y1)
-    encoded = encode_win_ansi(value)
     flags = int(_inherited(widget, "/Ff") or 0)
     max_len = _inherited(widget, "/MaxLen")
-    comb = bool(flags & COMB_FLAG) and max_len is not None
+    return WidgetLayout(
+        font_name=font_name,
+        size=size,
+        colour=colour,
+        metrics=metrics,
+        width=width,
+        height=height,
+        comb=bool(flags & COMB_FLAG) and max_len is not None,
+        max_len=max_len,
+        quadding=int(_inherited(widget, "/Q") or 0),
+        bbox=PdfArray([PdfObject("0"), PdfObject("0"), PdfObject(_num(width)), PdfObject(_num(height))]),
+        resources=PdfDict(Font=PdfDict({PdfName(font_name): font})) if font is not None else PdfDict(),
+    )
+
+
+def text_appearance(
+    widget: PdfDict, value: str, acroform: PdfDict, metrics_cache: dict | None = None, layouts: dict | None = None
+) -> PdfDict:
+    """An /AP /N form XObject drawing `value` in `widget` (single line, comb when flagged).
+
+    `metrics_cache` (id of a font dict → its FontMetrics) and `layouts` (id of a widget → its
+    WidgetLayout) save re-reading fonts and widgets the caller keeps alive and unchanged, e.g. those
+    of a cached blank; the streams then share their (direct, never changed) /BBox and /Resources."""
+    if layouts is None:
+        layout = widget_layout(widget, acroform, metrics_cache)
+    else:
+        layout = layouts.get(id(widget))
+        if layout is None:
+            layout = layouts.setdefault(id(widget), widget_layout(widget, acroform, metrics_cache))
+    font_name, size, colour, metrics = layout.font_name, layout.size, layout.colour, layout.metrics
+    width, height, comb, max_len, quadding = layout.width, layout.height, layout.comb, layout.max_len, layout.quadding
+    encoded = encode_win_ansi(value)
     available = width - 2 * PADDING
     if size == 0:  # auto size: as large as fits the height, then shrink to the width below
         size = min(AUTO_MAX_FONT_SIZE, (height - 2) * 1000.0 / max(metrics.cap_height, 1) * 0.7)
@@ -117,7 +161,6 @@ def text_appearance(widget: PdfDict, value: str, acroform: PdfDict, metrics_cach
                 raise AppearanceError(f"{value!r} does not fit a {width:.0f}pt wide field")
             text_width = metrics.width(encoded, size)
     baseline = (height - metrics.cap_height * size / 1000.0) / 2.0
-    quadding = int(_inherited(widget, "/Q") or 0)
     ops = [f"/{font_name} {_num(size)} Tf", colour] if colour else [f"/{font_name} {_num(size)} Tf"]
     if comb:
         cell = width / int(max_len)
@@ -136,12 +179,7 @@ def text_appearance(widget: PdfDict, value: str, acroform: PdfDict, metrics_cach
     content = (
         f"/Tx BMC q 1 1 {_num(width - 2)} {_num(height - 2)} re W n BT {' '.join(ops)} {body} ET Q EMC"
     )
-    stream = IndirectPdfDict(
-        Type=PdfName.XObject,
-        Subtype=PdfName.Form,
-        BBox=PdfArray([PdfObject("0"), PdfObject("0"), PdfObject(_num(width)), PdfObject(_num(height))]),
-        Resources=PdfDict(Font=PdfDict({PdfName(font_name): font})) if font is not None else PdfDict(),
-    )
+    stream = IndirectPdfDict(Type=PdfName.XObject, Subtype=PdfName.Form, BBox=layout.bbox, Resources=layout.resources)
     stream.stream = content
     return stream
 

@@ -7,6 +7,7 @@ account always renders to the same bytes.
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
 import jinja2
@@ -30,6 +31,7 @@ LINE_LABELS = {
 }
 
 
+@functools.cache  # one per process: jinja2 compiles a template once per environment
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),

@@ -116,8 +116,15 @@ def read_filled_values(pdf: bytes) -> dict[str, dict]:
     """
     try:
         return _read_filled_values_strict(pdf)
-    except readback.Unsupported:
+    except readback.Unsupported as unsupported:
+        reason = unsupported
+    try:
         return _read_filled_values_pdfrw(pdf)
+    except Exception as error:  # pdfrw fails on broken files with anything (even NameError)
+        raise ReadBackError(f"PDF cannot be read back ({reason}; pdfrw: {type(error).__name__}: {error})") from error
+
+
+_decoded = readback.Memo(20_000)  # a string token as written → pdfrw's decoding of it (a pure function)
 
 
 def _read_filled_values_strict(pdf: bytes) -> dict[str, dict]:
@@ -139,7 +146,11 @@ def _read_filled_values_strict(pdf: bytes) -> dict[str, dict]:
     def unicode_of(value) -> str:
         if not isinstance(value, readback.Str):
             raise readback.Unsupported(f"expected a string, found {value!r}")
-        return PdfString(value).to_unicode()
+        text = _decoded.get(value)
+        if text is None:
+            text = PdfString(value).to_unicode()
+            _decoded.put(value, text)
+        return text
 
     def terminal_fields(fields, prefix: str = ""):  # as acroform.iter_terminal_fields
         for node in fields or []:
@@ -211,7 +222,12 @@ def _decoded_stream(stream: PdfDict) -> str:
 
 
 def _verify(pdf: bytes, intents: list[_Intent]) -> None:
-    found = read_filled_values(pdf)
+    try:
+        found = read_filled_values(pdf)
+    except ReadBackError:
+        raise
+    except Exception as error:  # e.g. a field tree of the wrong shape: the file is not what we wrote
+        raise ReadBackError(f"filled PDF cannot be read back: {type(error).__name__}: {error}") from error
     expected = {f"{i.form}.{i.field}": i for i in intents}
     problems = []
     for name, intent in expected.items():
@@ -257,6 +273,7 @@ class _MergedBlanks:
     acroform: PdfDict  # the merged AcroForm (DA, DR) text appearances are drawn against
     nodes: dict[str, dict]  # form or Schedule A copy → {full field name → terminal field dict}
     font_metrics: dict = dataclass_field(default_factory=dict)  # id(font dict of the template) → FontMetrics
+    layouts: dict = dataclass_field(default_factory=dict)  # id(widget dict of the template) → WidgetLayout
 
 
 def _page_copy(page: PdfDict, pages_dict: PdfDict, swap: dict[int, object]) -> PdfDict:
@@ -348,7 +365,9 @@ def _filled_copies(merged: _MergedBlanks, intents: list[_Intent]) -> list[tuple[
             copy_of(node).V = PdfString.from_unicode(intent.text)
             for widget in widgets_of(node):
                 target = copy_of(widget)
-                target.AP = PdfDict(N=text_appearance(target, intent.text, merged.acroform, merged.font_metrics))
+                # Drawn from the template's widget (the copy differs only in /V, /AP): its layout is cached.
+                appearance = text_appearance(widget, intent.text, merged.acroform, merged.font_metrics, merged.layouts)
+                target.AP = PdfDict(N=appearance)
     return list(copies.values())
 
 

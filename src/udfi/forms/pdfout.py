@@ -109,6 +109,17 @@ class _Formatter:
                 return str(getattr(obj, "encoded", None) or obj)
             return _user_fmt(obj)
 
+    def format_copy(self, original: PdfDict, copy: PdfDict, known: dict) -> str:
+        """`format(copy)` for a changed copy of a template dict: a value it shares with `original`
+        (the same object) is written as `known[key]`, the text `format` gives it (see Template)."""
+        pairs = sorted((getattr(k, "encoded", None) or k, k, v) for k, v in copy.iteritems())
+        items = []
+        for encoded, key, value in pairs:
+            items.append(encoded)
+            text = known.get(key) if dict.get(original, key) is value else None
+            items.append(text if text is not None else self.ref(value))
+        return _format_array(items, "<<%s>>")
+
     def drain(self) -> None:
         # Like pdfrw: a stack, so deep structures do not recurse.
         while self.new:
@@ -134,6 +145,21 @@ class Template:
         self.keep = [keep, formatter.keep]
         self.count = formatter.next_number - 1
         self.texts = [formatter.texts[n] for n in range(1, self.count + 1)]
+        self._value_texts: dict[int, dict] = {}  # id(template dict) → {key: its value's text}
+
+    def _known_values(self, original: PdfDict) -> dict:
+        """The text of each value of a template dict that formats without numbering a new object:
+        the template never changes, so that text is the same in every file."""
+        known = self._value_texts.get(id(original))
+        if known is None:
+            known = {}
+            for key, value in original.iteritems():
+                probe = _Formatter(self.numbers, self.count + 1, self.swap)
+                text = probe.ref(value)
+                if not probe.new:
+                    known[key] = text
+            self._value_texts[id(original)] = known
+        return known
 
     def write(
         self, replaced: list[tuple[object, PdfDict]], info: PdfDict, version: str, swap: dict[int, object] | None = None
@@ -146,7 +172,10 @@ class Template:
         for original, copy in replaced:
             number = self.numbers[id(original)]
             formatter.keep.append(copy)
-            overrides[number] = formatter.format(copy)
+            if copy.stream is None and isinstance(original, PdfDict) and original.stream is None:
+                overrides[number] = formatter.format_copy(original, copy, self._known_values(original))
+            else:
+                overrides[number] = formatter.format(copy)
             formatter.drain()
         info_ref = formatter.ref(info)
         formatter.drain()

@@ -6,10 +6,16 @@ classic xref table (no /Prev, no xref streams, no encryption), every object at i
 with a matching "N 0 obj" header, well-formed tokens — and raises `Unsupported` on anything
 else, so callers fall back to pdfrw. Strings and names are kept as their raw tokens and decoded
 by pdfrw (`PdfString.to_unicode`), so values decode exactly as pdfrw decodes them.
+
+Most objects of a filled file are the blank's, written as the same bytes in every file. Parsed
+objects are therefore memoized per process by their exact bytes — everything from the object's xref
+offset to the next object's (or the xref table's) — so an object is parsed again whenever a single
+byte of it differs, and every lookup still goes through this file's own xref offsets.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 import zlib
 
@@ -51,6 +57,38 @@ class Str(str):
 
 class Stream(dict):
     raw: bytes = b""
+    text: str | None = None  # the decoded content, once stream_text has computed it
+
+
+class Memo:
+    """A bounded memo of a pure function's results, in two generations: a result seen once is
+    young and dropped with all the young ones when they fill up (a filled file's own objects); a
+    result seen again is kept (a blank's objects) until the kept ones fill up (many blank sets)."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.young: dict = {}
+        self.kept: dict = {}
+
+    def get(self, key):
+        value = self.kept.get(key)
+        if value is None:
+            value = self.young.pop(key, None)
+            if value is not None:
+                if len(self.kept) >= self.limit:
+                    self.kept.clear()
+                self.kept[key] = value
+        return value
+
+    def put(self, key, value) -> None:
+        if len(self.young) >= self.limit:
+            self.young.clear()
+        self.young[key] = value
+
+
+# object's bytes (header to the next object) → its parsed value; shared across documents, so
+# values must never be changed by callers. A blank set has a few thousand objects.
+_parsed = Memo(20_000)
 
 
 class Document:
@@ -81,6 +119,8 @@ class Document:
         if not isinstance(self.trailer, dict) or any(k in self.trailer for k in ("/Prev", "/Encrypt", "/XRefStm")):
             raise Unsupported("trailer needs a general parser")
         self._objects: dict[int, object] = {}
+        self._xref_at = xref_at
+        self._starts: list[int] | None = None  # sorted object offsets, for each object's extent
 
     # --- objects ---------------------------------------------------------------------------
 
@@ -96,11 +136,31 @@ class Document:
         offset = self.offsets.get(number)
         if offset is None:
             raise Unsupported(f"object {number} not in the xref table")
+        span = self._span(offset)
+        value = _parsed.get(span)
+        if value is None:
+            value, memoizable = self._parse(number, offset, offset + len(span))
+            if memoizable:
+                _parsed.put(span, value)
+        self._objects[number] = value
+        return value
+
+    def _span(self, offset: int) -> bytes:
+        """The bytes from `offset` to the next object's offset (or the xref table)."""
+        if self._starts is None:
+            self._starts = sorted(set(self.offsets.values()))
+        following = bisect.bisect_right(self._starts, offset)
+        end = self._starts[following] if following < len(self._starts) else self._xref_at
+        return self.data[offset:max(end, offset)]
+
+    def _parse(self, number: int, offset: int, span_end: int) -> tuple[object, bool]:
+        """(object `number`'s value, whether it depends on its span's bytes alone)."""
         data = self.data
         header = _OBJ_HEADER.match(data, offset)
         if header is None or int(header.group(1)) != number or header.group(2) != b"0":
             raise Unsupported(f"object {number} not at its xref offset")
         value, pos, keyword = self._object_value(header.end())
+        self_contained = True
         if keyword == b"stream":
             if not isinstance(value, dict):
                 raise Unsupported("stream without a dictionary")
@@ -110,6 +170,7 @@ class Document:
                 pos += 1
             else:
                 raise Unsupported("bad stream start")
+            self_contained = not isinstance(value.get("/Length"), Ref)
             length = self.get(value.get("/Length"))
             if not isinstance(length, str) or not _INT.match(length.encode("latin-1")):
                 raise Unsupported("stream without a direct integer /Length")
@@ -122,8 +183,8 @@ class Document:
             value, pos = stream, _WS.match(data, after + 9).end()
             if not data.startswith(b"endobj", pos):
                 raise Unsupported(f"object {number} has no endobj")
-        self._objects[number] = value
-        return value
+            pos += 6
+        return value, self_contained and pos <= span_end
 
     def _object_value(self, pos: int):
         """(the object's value, the position after the keyword that ends it, that keyword)."""
@@ -245,6 +306,7 @@ class Document:
 
 def stream_text(stream: Stream) -> str:
     """The stream's content as latin-1 text, inflated when its /Filter is /FlateDecode (as pdfrw)."""
-    if stream.get("/Filter") == "/FlateDecode":
-        return zlib.decompress(stream.raw).decode("latin-1")
-    return stream.raw.decode("latin-1")
+    if stream.text is None:
+        raw = stream.raw
+        stream.text = (zlib.decompress(raw) if stream.get("/Filter") == "/FlateDecode" else raw).decode("latin-1")
+    return stream.text
