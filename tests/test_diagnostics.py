@@ -219,6 +219,9 @@ def test_batch_totals_are_the_sum_of_the_accounts(accounts):
     for row in batch.topics:
         assert row.items == sum(1 for d in sets for item in d.items if (item.topic, item.kind) == (row.topic, row.kind))
         assert len(row.accounts) == len(set(row.accounts))
+        # the accounts of a topic in the book's order: each account once, where its first item is
+        assert list(row.accounts) == [d.account_id for d in sets
+                                      if any((item.topic, item.kind) == (row.topic, row.kind) for item in d.items)]
 
 
 def _page_counts(html: str) -> dict[str, int]:

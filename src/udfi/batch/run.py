@@ -45,7 +45,7 @@ from udfi.batch.plan import _efile_settings, _plan, _Plan  # noqa: F401
 from udfi.batch.records import ExceptionRow, short_error
 from udfi.batch.report_files import _write_problem_files, _write_reports, finish_warm_up, warm_up_in_background
 from udfi.batch.schedule import _check_cluster, _finish_unprepared, _open_cluster, _schedule
-from udfi.batch.workers import new_pool
+from udfi.batch.workers import collecting_seldom, new_pool
 from udfi.safety import mask_ssn
 from udfi.validate import validate_book
 
@@ -162,8 +162,9 @@ def prepare(options: PrepareOptions, echo: Callable[[str], None] | None = None,
             swept = sweep_temporaries(out, year)
             if swept:
                 echo(f"{out}: removed {swept} temporary file(s) left by an interrupted run")
-            return _run(options, out, permissions, blanks, outcome, echo, started, progress_stream, interactive,
-                        kind, efile)
+            with collecting_seldom():
+                return _run(options, out, permissions, blanks, outcome, echo, started, progress_stream, interactive,
+                            kind, efile)
         finally:
             lock.release()
     except PrepareError:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import os
 from pathlib import Path
 
@@ -12,6 +14,19 @@ from udfi.cli.common import EXIT_USAGE, done, fail, is_quiet, quiet_option
 from udfi.cli.validate import date_format_option
 from udfi.engine.compute import Settings
 from udfi.validate import DATE_FORMATS
+
+
+_AT_EXIT: list[bool] = []
+
+
+def _skip_the_last_collection() -> None:
+    """At interpreter exit, freeze the heap first: the cycle collector's last pass over everything a
+    run leaves (the book, the chunk results) took ~0.3 s of a 1,000-account `--only json,xml` run —
+    after the work, for memory the process is about to give back. Every file is written and closed
+    by then; this only skips a traversal. Registered once per process."""
+    if not _AT_EXIT:
+        _AT_EXIT.append(True)
+        atexit.register(gc.freeze)
 
 
 def register(app: typer.Typer) -> None:
@@ -85,6 +100,7 @@ def register(app: typer.Typer) -> None:
                                  accounts=selected or None, date_format=date_format.upper(), permissions=permissions,
                                  custodian=custodian, parts=parts, cluster=cluster)
         quiet = is_quiet(quiet)
+        _skip_the_last_collection()
         try:
             with open(os.devnull, "w", encoding="utf-8") as devnull:
                 # Warnings (missing blanks, exceptions by stage) are printed even when quiet.

@@ -12,6 +12,7 @@ timestamps for date columns, a missing date or value never matching (tests/test_
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import defaultdict
 
@@ -101,7 +102,7 @@ class BookRows:
         self._positions = positions
         self._equal: dict[tuple[str, tuple[str, ...]], dict[tuple, list[int]]] = {}
         self._ledger: dict[int, dict[str, dict[object, list[tuple[int, object, int]]]]] = {}
-        self._principal: dict[object, list[tuple[int, int]]] | None = None
+        self._principal: dict[object, tuple[list[int], list[int]]] | None = None
 
     @classmethod
     def of_book(cls, book) -> BookRows | None:
@@ -196,9 +197,14 @@ class BookRows:
                                                  self._source_rows("ledger", where)):
                 if _equals(category, "principal") and not pd.isna(loan) and when != NAT:
                     by_loan[loan].append((when, row))
-            self._principal = dict(by_loan)
-        stop = _ns(day)
-        return sorted(row for when, row in self._principal.get(loan_id, ()) if when < stop)
+            # by date, so the rows before a day are a prefix (found by bisection, not a scan per day)
+            self._principal = {loan: ([when for when, _ in dated], [row for _, row in dated])
+                               for loan, dated in ((loan, sorted(pairs)) for loan, pairs in by_loan.items())}
+        found = self._principal.get(loan_id)
+        if found is None:
+            return []
+        whens, rows = found
+        return sorted(rows[:bisect.bisect_left(whens, _ns(day))])
 
     # ---- carryovers naming a partnership silo ------------------------------------------------------
 
