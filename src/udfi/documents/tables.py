@@ -194,7 +194,9 @@ def _look(style: dict) -> tuple:
 
 def table(converter, element, chain, style):
     """The platypus Table of one HTML table."""
-    from reportlab.platypus import Paragraph, Table  # noqa: PLC0415
+    from reportlab.platypus import Table  # noqa: PLC0415
+
+    from udfi.documents.drawing import CachedParagraph  # noqa: PLC0415
 
     rows, head_rows, columns = _rows(converter, element, chain)
     cells, count = _grid(converter, rows)
@@ -225,7 +227,7 @@ def table(converter, element, chain, style):
         else:
             markup = markups.get(id(cell)) or converter.inline(cell, cell_chain, cell_style)
             if markup.strip():
-                data[number][column] = Paragraph(markup, converter.cell_style(cell_style))
+                data[number][column] = CachedParagraph(markup, converter.cell_style(cell_style))
         if look[1] is not default:
             per_cell += [(name, start, end, *rest) for name, *rest in look[1] if (name, *rest) not in default]
         per_cell += [(name, start, end, *rest) for name, *rest in look[2]]
