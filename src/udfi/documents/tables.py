@@ -62,10 +62,26 @@ def _grid(converter, rows):
     return cells, count
 
 
-def _text_width(text: str, style: dict) -> float:
-    from reportlab.pdfbase.pdfmetrics import stringWidth  # noqa: PLC0415
+# Text widths by (text, face, size): a statement measures the same captions, labels and amounts in
+# every table of every account (the cache is cleared when it grows large).
+_WIDTHS: dict[tuple[str, str, float], float] = {}
+_WIDTHS_MAX = 50_000
 
-    return stringWidth(text, fonts.face(_bold(style), _italic(style)), _size(style))
+
+def _measured(text: str, face: str, size: float) -> float:
+    key = (text, face, size)
+    found = _WIDTHS.get(key)
+    if found is None:
+        from reportlab.pdfbase.pdfmetrics import stringWidth  # noqa: PLC0415
+
+        if len(_WIDTHS) >= _WIDTHS_MAX:
+            _WIDTHS.clear()
+        found = _WIDTHS[key] = stringWidth(text, face, size)
+    return found
+
+
+def _text_width(text: str, style: dict) -> float:
+    return _measured(text, fonts.face(_bold(style), _italic(style)), _size(style))
 
 
 def _padding(style: dict) -> tuple[float, float, float, float]:
@@ -79,15 +95,16 @@ def _plain(cell) -> str | None:
     return None if len(cell) else no_break(_SPACE.sub(" ", cell.text or "").strip())
 
 
-def _widest_word(markup: str, style: dict) -> float:
+def _widest_word(markup: str, face: str, size: float) -> float:
     """The widest run the markup may not break inside (no-break spaces join words)."""
     from udfi.documents.flow import para_text  # noqa: PLC0415
 
     words = para_text(markup.replace("\u00a0", "\u2060")).split()
-    return max((_text_width(word.replace("\u2060", " "), style) for word in words), default=0.0)
+    return max((_measured(word.replace("\u2060", " "), face, size) for word in words), default=0.0)
 
 
-def widths(cells, count: int, columns: list, style: dict, available: float, markups: dict) -> list[float]:
+def widths(cells, count: int, columns: list, style: dict, available: float, markups: dict,
+           texts: list | None = None) -> list[float]:
     """Column widths: <col>s, else the first row's cells (a spanning cell's width shared by its columns),
     the rest sharing what is left (a full-width table) or as wide as their content (an auto-width one).
     A CSS width is the content's: the cell's horizontal padding is added; a column that may not wrap
@@ -113,19 +130,27 @@ def widths(cells, count: int, columns: list, style: dict, available: float, mark
                 spec[column + k] = (length(width, _size(cell_style), available) + pad[1] + pad[3]) / across
     natural = [0.0] * count
     minimum = [0.0] * count
-    for _, column, cell, _, cell_style, across, _ in cells:
+    for position, (_, column, cell, _, cell_style, across, _) in enumerate(cells):
         if across == 1:
-            text = _plain(cell)
+            text = texts[position] if texts is not None else _plain(cell)
             if text is None:
                 text = _SPACE.sub(" ", cell.text_content()).strip()
-            pad = _padding(cell_style)
-            need = _text_width(text, cell_style) + pad[1] + pad[3] + 1
-            natural[column] = max(natural[column], need)
+            look = _look(cell_style)
+            face, size, pad = look[4], look[5], look[6]
+            need = _measured(text, face, size) + pad[1] + pad[3] + 1
+            if need > natural[column]:
+                natural[column] = need
+            if need <= minimum[column] and id(cell) not in markups:
+                continue  # no word of a plain text is wider than the whole text
             if cell_style.get("white-space") == "nowrap":
-                minimum[column] = max(minimum[column], need)
+                minimum[column] = need
             elif cell_style.get("overflow-wrap") != "anywhere":  # words never break inside
-                words = markups[id(cell)] if id(cell) in markups else escape(text)
-                word = _widest_word(words, cell_style) + pad[1] + pad[3] + 1
+                if id(cell) in markups:
+                    word = _widest_word(markups[id(cell)], face, size) + pad[1] + pad[3] + 1
+                elif " " not in text and "\u00a0" not in text:
+                    word = need  # one word: the text itself
+                else:
+                    word = _widest_word(escape(text), face, size) + pad[1] + pad[3] + 1
                 minimum[column] = max(minimum[column], word)
     spec = [None if width is None else max(width, minimum[index]) for index, width in enumerate(spec)]
     fixed = sum(width for width in spec if width is not None)
@@ -202,7 +227,8 @@ def table(converter, element, chain, style):
     cells, count = _grid(converter, rows)
     markups = {id(cell): converter.inline(cell, cell_chain, cell_style)
                for _, _, cell, cell_chain, cell_style, _, _ in cells if len(cell)}
-    column_widths = widths(cells, count, columns, style, converter.width, markups)
+    texts = [_plain(cell) for _, _, cell, _, _, _, _ in cells]
+    column_widths = widths(cells, count, columns, style, converter.width, markups, texts)
     data = [[""] * count for _ in rows]
     size = _size(style)
     # every cell's font (Table's own default is Helvetica, set even for empty and Paragraph cells)
@@ -215,13 +241,12 @@ def table(converter, element, chain, style):
     default = max(common, key=common.get) if common else ()
     commands += [(name, (0, 0), (-1, -1), *rest) for name, *rest in default]
     per_cell: list[tuple] = []
-    for (number, column, cell, cell_chain, cell_style, across, down), look in zip(cells, looks):
+    for (number, column, cell, cell_chain, cell_style, across, down), look, text in zip(cells, looks, texts):
         start, end = (column, number), (column + across - 1, number + down - 1)
         pad = look[6]
         room = sum(column_widths[column:column + across]) - pad[1] - pad[3]
-        text = _plain(cell)
         nowrap = cell_style.get("white-space") == "nowrap"
-        if text is not None and fonts.covered(text) and (nowrap or _width(text, look[4], look[5]) <= room):
+        if text is not None and fonts.covered(text) and (nowrap or _measured(text, look[4], look[5]) <= room):
             data[number][column] = text
             per_cell += [(name, start, end, *rest) for name, *rest in look[3]]
         else:
