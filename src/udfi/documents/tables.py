@@ -217,10 +217,31 @@ def _look(style: dict) -> tuple:
     return found
 
 
+def _table_class():
+    """platypus' Table, laid out once per width: the page flow measures a table again (KeepTogether,
+    then the frame, then its split) and, while every row fitted the last time, the rows are the same."""
+    global _TABLE
+    if _TABLE is None:
+        from reportlab.platypus import Table  # noqa: PLC0415
+
+        class LaidOutTable(Table):
+            def _calc(self, available_width, available_height):
+                last = self.__dict__.get("_calculated")
+                # (width, height it came to, height it had): all rows were measured when it fitted
+                if last is not None and last[0] == available_width and last[1] <= last[2] and last[1] <= available_height:
+                    return
+                super()._calc(available_width, available_height)
+                self._calculated = (available_width, self._height, available_height)
+
+        _TABLE = LaidOutTable
+    return _TABLE
+
+
+_TABLE = None
+
+
 def table(converter, element, chain, style):
     """The platypus Table of one HTML table."""
-    from reportlab.platypus import Table  # noqa: PLC0415
-
     from udfi.documents.drawing import CachedParagraph  # noqa: PLC0415
 
     rows, head_rows, columns = _rows(converter, element, chain)
@@ -264,7 +285,7 @@ def table(converter, element, chain, style):
             from reportlab.lib.colors import HexColor  # noqa: PLC0415
 
             per_cell.append((command, (0, row), (-1, row), rule[0], HexColor(rule[1])))
-    built = Table(data, colWidths=column_widths, repeatRows=head_rows, hAlign="LEFT",
+    built = _table_class()(data, colWidths=column_widths, repeatRows=head_rows, hAlign="LEFT",
                   spaceBefore=length(style.get("margin-top", "0"), size),
                   spaceAfter=length(style.get("margin-bottom", "0"), size))
     built.setStyle(commands + _merged(per_cell))
@@ -326,12 +347,10 @@ def _merged(commands: list[tuple]) -> list[tuple]:
 def boxed(flowables: list, style: dict, width: float):
     """Blocks inside a bordered, padded box (a one-cell table)."""
     from reportlab.lib.colors import HexColor  # noqa: PLC0415
-    from reportlab.platypus import Table  # noqa: PLC0415
-
     rule = border(style.get("border-top")) or (0.75, "#000000")
     size = _size(style)
     pad = [length(style.get(f"padding-{side}", "0"), size) for side in ("top", "right", "bottom", "left")]
-    box = Table([[flowables]], colWidths=[width], hAlign="LEFT",
+    box = _table_class()([[flowables]], colWidths=[width], hAlign="LEFT",
                 spaceBefore=length(style.get("margin-top", "0"), size),
                 spaceAfter=length(style.get("margin-bottom", "0"), size))
     box.setStyle([("FONT", (0, 0), (-1, -1), fonts.face(), size), ("BOX", (0, 0), (-1, -1), rule[0], HexColor(rule[1])), ("TOPPADDING", (0, 0), (-1, -1), pad[0]),
