@@ -261,34 +261,41 @@ def table(converter, element, chain, style):
         common[look[1]] = common.get(look[1], 0) + 1
     default = max(common, key=common.get) if common else ()
     commands += [(name, (0, 0), (-1, -1), *rest) for name, *rest in default]
+    # per-cell commands as (command, first column, last column, first row, last row), merged below
     per_cell: list[tuple] = []
+    add = per_cell.append
     for (number, column, cell, cell_chain, cell_style, across, down), look, text in zip(cells, looks, texts):
-        start, end = (column, number), (column + across - 1, number + down - 1)
+        last_column, last_row = column + across - 1, number + down - 1
         pad = look[6]
         room = sum(column_widths[column:column + across]) - pad[1] - pad[3]
         nowrap = cell_style.get("white-space") == "nowrap"
         if text is not None and fonts.covered(text) and (nowrap or _measured(text, look[4], look[5]) <= room):
             data[number][column] = text
-            per_cell += [(name, start, end, *rest) for name, *rest in look[3]]
+            for command in look[3]:
+                add((command, column, last_column, number, last_row))
         else:
             markup = markups.get(id(cell)) or converter.inline(cell, cell_chain, cell_style)
             if markup.strip():
                 data[number][column] = CachedParagraph(markup, converter.cell_style(cell_style))
         if look[1] is not default:
-            per_cell += [(name, start, end, *rest) for name, *rest in look[1] if (name, *rest) not in default]
-        per_cell += [(name, start, end, *rest) for name, *rest in look[2]]
+            for command in look[1]:
+                if command not in default:
+                    add((command, column, last_column, number, last_row))
+        for command in look[2]:
+            add((command, column, last_column, number, last_row))
         if across > 1 or down > 1:
-            commands.append(("SPAN", start, end))
+            commands.append(("SPAN", (column, number), (last_column, last_row)))
+    edges = []
     for side, command, row in (("top", "LINEABOVE", 0), ("bottom", "LINEBELOW", -1)):
         rule = border(style.get(f"border-{side}"))
         if rule and rows:
             from reportlab.lib.colors import HexColor  # noqa: PLC0415
 
-            per_cell.append((command, (0, row), (-1, row), rule[0], HexColor(rule[1])))
+            edges.append((command, (0, row), (-1, row), rule[0], HexColor(rule[1])))
     built = _table_class()(data, colWidths=column_widths, repeatRows=head_rows, hAlign="LEFT",
                   spaceBefore=length(style.get("margin-top", "0"), size),
                   spaceAfter=length(style.get("margin-bottom", "0"), size))
-    built.setStyle(commands + _merged(per_cell))
+    built.setStyle(commands + _merged(per_cell) + edges)
     return built
 
 
@@ -304,44 +311,53 @@ def _line(style: dict) -> float:
 
 
 def _merged(commands: list[tuple]) -> list[tuple]:
-    """Per-cell commands merged into rectangles: runs along a row, then the same run on the rows
-    below (ReportLab applies each command to its range; order kept where later ones override)."""
+    """Per-cell commands (command, first column, last column, first row, last row) merged into
+    rectangles: runs along a row, then the same run on the rows below (ReportLab applies each
+    command to its range; order kept where later ones override). A command spanning rows is kept
+    as it is, after the merged ones."""
+    canonical = _CANONICAL
     rows: dict[tuple, list] = {}
     order: list[tuple] = []
-    out_of_grid: list[tuple] = []
-    for command in commands:
-        name, start, end, *rest = command
-        if start[1] != end[1] or end[0] < 0 or end[1] < 0:
-            out_of_grid.append(command)
+    spanning: list[tuple] = []
+    for command, first, last, top, bottom in commands:
+        if top != bottom:
+            spanning.append((command[0], (first, top), (last, bottom), *command[1:]))
             continue
-        key = (name, start[1], end[1], *rest)
+        same = canonical.get(command)  # equal commands (the looks' tuples) as one object, keyed by id
+        if same is None:
+            if len(canonical) >= 10_000:
+                canonical.clear()
+            same = canonical[command] = command
+        key = (id(same), top)
         run = rows.get(key)
-        if run is not None and run[-1][1] == start[0] - 1:
-            run[-1][1] = end[0]
+        if run is not None and run[-1][1] == first - 1:
+            run[-1][1] = last
         else:
             if run is None:
                 rows[key] = run = []
-                order.append(key)
-            run.append([start[0], end[0]])
+                order.append((same, top, key))
+            run.append([first, last])
     blocks: dict[tuple, list] = {}
     block_order: list[tuple] = []
-    for key in order:
-        name, top, bottom, *rest = key
+    for same, top, key in order:
         for first, last in rows[key]:
-            block_key = (name, first, last, bottom - top, *rest)
+            block_key = (id(same), first, last)
             found = blocks.get(block_key)
             if found is not None and found[-1][1] == top - 1:
-                found[-1][1] = bottom
+                found[-1][1] = top
             else:
                 if found is None:
                     blocks[block_key] = found = []
-                    block_order.append(block_key)
-                found.append([top, bottom])
+                    block_order.append((same, first, last, block_key))
+                found.append([top, top])
     out = []
-    for key in block_order:
-        name, first, last, _, *rest = key
-        out += [(name, (first, top), (last, bottom), *rest) for top, bottom in blocks[key]]
-    return out + out_of_grid
+    for same, first, last, block_key in block_order:
+        name, rest = same[0], same[1:]
+        out += [(name, (first, top), (last, bottom), *rest) for top, bottom in blocks[block_key]]
+    return out + spanning
+
+
+_CANONICAL: dict[tuple, tuple] = {}
 
 
 def boxed(flowables: list, style: dict, width: float):
