@@ -77,29 +77,6 @@ def unhinted(source: Path) -> Path:
     return target
 
 
-def _document_font_class():
-    """ReportLab's TTFont, remembering how each text it printed in a document split into subset codes:
-    a document prints the same captions, labels and amounts again and again, and a character's code
-    never changes within a document, so the split does not either."""
-    from reportlab.pdfbase.ttfonts import TTFont  # noqa: PLC0415
-
-    class DocumentFont(TTFont):
-        def splitString(self, text, doc, encoding="utf-8"):  # noqa: N802 — ReportLab's name
-            state = self.state.get(doc)
-            split = state.__dict__.get("udfi_split") if state is not None else None
-            if split is not None:
-                found = split.get(text)
-                if found is not None:
-                    return found
-            found = super().splitString(text, doc, encoding)
-            if split is None:
-                split = self.state[doc].__dict__.setdefault("udfi_split", {})
-            split[text] = found
-            return found
-
-    return DocumentFont
-
-
 def register() -> None:
     """Register the family (once per process); the regular face is required, the others fall back to it."""
     global _REGISTERED, _CMAP
@@ -108,6 +85,7 @@ def register() -> None:
             return
         from reportlab.lib.fonts import addMapping  # noqa: PLC0415
         from reportlab.pdfbase import pdfmetrics  # noqa: PLC0415
+        from reportlab.pdfbase.ttfonts import TTFont  # noqa: PLC0415
 
         names = {}
         for weight, (name, filename) in FACES.items():
@@ -117,7 +95,7 @@ def register() -> None:
                     raise FontMissing("DejaVu Sans is not installed (Debian: fonts-dejavu-core; scripts/system-deps.sh)")
                 names[weight] = names["bold"] if weight == "boldItalic" and "bold" in names else FACES["normal"][0]
                 continue
-            font = _document_font_class()(name, str(unhinted(path)))
+            font = TTFont(name, str(unhinted(path)))
             pdfmetrics.registerFont(font)
             names[weight] = name
             if weight == "normal":

@@ -188,6 +188,7 @@ def widths(cells, count: int, columns: list, style: dict, available: float, mark
     return [width * scale for width in result]
 
 
+_CANONICAL: dict[tuple, tuple] = {}  # a look's command → the one object standing for every equal command
 _LOOKS: dict[int, tuple] = {}  # id(computed style) → (style, settable, lines, string commands, face, size)
 
 
@@ -212,7 +213,10 @@ def _look(style: dict) -> tuple:
             lines.append((command, rule[0], HexColor(rule[1])))
     strings = (("FONT", face, size, size * _line(style)), ("TEXTCOLOR", HexColor(_colour(style))),
                ("ALIGN", style.get("text-align", "left").upper()))
-    found = (style, tuple(settable), tuple(lines), strings, face, size, pad)
+    # equal commands of different looks as one object: _merged merges a command's cells by its id
+    settable, lines, strings = (tuple(_CANONICAL.setdefault(command, command) for command in group)
+                                for group in (settable, lines, strings))
+    found = (style, settable, lines, strings, face, size, pad)
     _LOOKS[id(style)] = found
     return found
 
@@ -315,7 +319,6 @@ def _merged(commands: list[tuple]) -> list[tuple]:
     rectangles: runs along a row, then the same run on the rows below (ReportLab applies each
     command to its range; order kept where later ones override). A command spanning rows is kept
     as it is, after the merged ones."""
-    canonical = _CANONICAL
     rows: dict[tuple, list] = {}
     order: list[tuple] = []
     spanning: list[tuple] = []
@@ -323,11 +326,7 @@ def _merged(commands: list[tuple]) -> list[tuple]:
         if top != bottom:
             spanning.append((command[0], (first, top), (last, bottom), *command[1:]))
             continue
-        same = canonical.get(command)  # equal commands (the looks' tuples) as one object, keyed by id
-        if same is None:
-            if len(canonical) >= 10_000:
-                canonical.clear()
-            same = canonical[command] = command
+        same = command  # one object per distinct command (_look), so its id names it
         key = (id(same), top)
         run = rows.get(key)
         if run is not None and run[-1][1] == first - 1:
@@ -355,9 +354,6 @@ def _merged(commands: list[tuple]) -> list[tuple]:
         name, rest = same[0], same[1:]
         out += [(name, (first, top), (last, bottom), *rest) for top, bottom in blocks[block_key]]
     return out + spanning
-
-
-_CANONICAL: dict[tuple, tuple] = {}
 
 
 def boxed(flowables: list, style: dict, width: float):
