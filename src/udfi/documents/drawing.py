@@ -9,7 +9,44 @@ from reportlab.platypus import Flowable, Paragraph
 from udfi.documents import fonts
 
 
-class RuledParagraph(Paragraph):
+# Parsed paragraph markup by (markup, style): a statement repeats its captions, citations and notes on
+# every property and every account, and ReportLab's markup parser is a third of a paragraph's cost.
+# ReportLab only reads the fragments it parsed (line breaking clones them), so they can be shared.
+_PARSED: dict[tuple[str, int], tuple] = {}
+_PARSED_MAX = 20_000
+
+
+class CachedParagraph(Paragraph):
+    """A Paragraph whose markup is parsed once per (markup, style) per process, and laid out once per
+    width: platypus wraps a paragraph again at the same width (KeepTogether, then the frame; a table's
+    height, then its drawing) and the lines are the same."""
+
+    def __init__(self, text, style, bulletText=None, frags=None):  # noqa: N803 — ReportLab's names
+        if frags is None and text is not None and bulletText is None:
+            key = (text, id(style))
+            found = _PARSED.get(key)
+            if found is None or found[0] is not style:
+                super().__init__(text, style)
+                if len(_PARSED) >= _PARSED_MAX:
+                    _PARSED.clear()
+                _PARSED[key] = (style, self.text, self.frags, self.style, self.bulletText)
+                return
+            _, parsed_text, frags, parsed_style, bullet = found
+            self.caseSensitive, self.encoding = 1, "utf8"
+            self._setup(parsed_text, parsed_style, bullet, frags, None)
+            return
+        super().__init__(text, style, bulletText, frags)
+
+    def wrap(self, available_width, available_height):
+        laid = self.__dict__.get("_laid_out")
+        if laid is not None and laid[0] == available_width and laid[1] is self.__dict__.get("blPara"):
+            return laid[2]
+        size = super().wrap(available_width, available_height)
+        self._laid_out = (available_width, self.blPara, size)
+        return size
+
+
+class RuledParagraph(CachedParagraph):
     """A Paragraph, with an optional rule below it (`rule_below`: width, colour, gap) and an outline
     entry (`bookmark`: level, text) the page template adds where it lands."""
 

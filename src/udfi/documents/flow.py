@@ -96,6 +96,12 @@ def text_markup(text: str, nowrap: bool = False, upper: bool = False) -> str:
     return "".join(out)
 
 
+# Paragraph styles by what they set, shared by every document of the process (a paragraph's parsed
+# markup is cached per style: drawing.CachedParagraph).
+_STYLES: dict[tuple, object] = {}
+_BULLETED: dict[tuple[int, float], object] = {}
+
+
 class Converter:
     """One document's conversion (`resources`: what <img src> names, e.g. the chart geometry)."""
 
@@ -104,7 +110,7 @@ class Converter:
         self.sheet = sheet
         self.width = width
         self.resources = resources or {}
-        self._styles: dict[tuple, object] = {}
+        self._styles = _STYLES
         self.fresh = True  # nothing placed since the document start or the last page break
 
     # -- styles --------------------------------------------------------------------------------
@@ -297,10 +303,14 @@ def _has_text(element) -> bool:
 
 
 def _bulleted(style, indent: float):
-    from reportlab.lib.styles import ParagraphStyle  # noqa: PLC0415
+    found = _BULLETED.get((id(style), indent))
+    if found is None or found.parent is not style:
+        from reportlab.lib.styles import ParagraphStyle  # noqa: PLC0415
 
-    return ParagraphStyle(style.name + "-li", parent=style, leftIndent=indent, bulletIndent=indent * 0.4,
-                          bulletFontName=fonts.face(), bulletFontSize=style.fontSize)
+        found = ParagraphStyle(style.name + "-li", parent=style, leftIndent=indent, bulletIndent=indent * 0.4,
+                               bulletFontName=fonts.face(), bulletFontSize=style.fontSize)
+        _BULLETED[(id(style), indent)] = found
+    return found
 
 
 _TAGS = re.compile(r"<[^>]*>")

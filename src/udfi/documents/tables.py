@@ -62,10 +62,26 @@ def _grid(converter, rows):
     return cells, count
 
 
-def _text_width(text: str, style: dict) -> float:
-    from reportlab.pdfbase.pdfmetrics import stringWidth  # noqa: PLC0415
+# Text widths by (text, face, size): a statement measures the same captions, labels and amounts in
+# every table of every account (the cache is cleared when it grows large).
+_WIDTHS: dict[tuple[str, str, float], float] = {}
+_WIDTHS_MAX = 50_000
 
-    return stringWidth(text, fonts.face(_bold(style), _italic(style)), _size(style))
+
+def _measured(text: str, face: str, size: float) -> float:
+    key = (text, face, size)
+    found = _WIDTHS.get(key)
+    if found is None:
+        from reportlab.pdfbase.pdfmetrics import stringWidth  # noqa: PLC0415
+
+        if len(_WIDTHS) >= _WIDTHS_MAX:
+            _WIDTHS.clear()
+        found = _WIDTHS[key] = stringWidth(text, face, size)
+    return found
+
+
+def _text_width(text: str, style: dict) -> float:
+    return _measured(text, fonts.face(_bold(style), _italic(style)), _size(style))
 
 
 def _padding(style: dict) -> tuple[float, float, float, float]:
@@ -79,15 +95,16 @@ def _plain(cell) -> str | None:
     return None if len(cell) else no_break(_SPACE.sub(" ", cell.text or "").strip())
 
 
-def _widest_word(markup: str, style: dict) -> float:
+def _widest_word(markup: str, face: str, size: float) -> float:
     """The widest run the markup may not break inside (no-break spaces join words)."""
     from udfi.documents.flow import para_text  # noqa: PLC0415
 
     words = para_text(markup.replace("\u00a0", "\u2060")).split()
-    return max((_text_width(word.replace("\u2060", " "), style) for word in words), default=0.0)
+    return max((_measured(word.replace("\u2060", " "), face, size) for word in words), default=0.0)
 
 
-def widths(cells, count: int, columns: list, style: dict, available: float, markups: dict) -> list[float]:
+def widths(cells, count: int, columns: list, style: dict, available: float, markups: dict,
+           texts: list | None = None) -> list[float]:
     """Column widths: <col>s, else the first row's cells (a spanning cell's width shared by its columns),
     the rest sharing what is left (a full-width table) or as wide as their content (an auto-width one).
     A CSS width is the content's: the cell's horizontal padding is added; a column that may not wrap
@@ -113,19 +130,27 @@ def widths(cells, count: int, columns: list, style: dict, available: float, mark
                 spec[column + k] = (length(width, _size(cell_style), available) + pad[1] + pad[3]) / across
     natural = [0.0] * count
     minimum = [0.0] * count
-    for _, column, cell, _, cell_style, across, _ in cells:
+    for position, (_, column, cell, _, cell_style, across, _) in enumerate(cells):
         if across == 1:
-            text = _plain(cell)
+            text = texts[position] if texts is not None else _plain(cell)
             if text is None:
                 text = _SPACE.sub(" ", cell.text_content()).strip()
-            pad = _padding(cell_style)
-            need = _text_width(text, cell_style) + pad[1] + pad[3] + 1
-            natural[column] = max(natural[column], need)
+            look = _look(cell_style)
+            face, size, pad = look[4], look[5], look[6]
+            need = _measured(text, face, size) + pad[1] + pad[3] + 1
+            if need > natural[column]:
+                natural[column] = need
+            if need <= minimum[column] and id(cell) not in markups:
+                continue  # no word of a plain text is wider than the whole text
             if cell_style.get("white-space") == "nowrap":
-                minimum[column] = max(minimum[column], need)
+                minimum[column] = need
             elif cell_style.get("overflow-wrap") != "anywhere":  # words never break inside
-                words = markups[id(cell)] if id(cell) in markups else escape(text)
-                word = _widest_word(words, cell_style) + pad[1] + pad[3] + 1
+                if id(cell) in markups:
+                    word = _widest_word(markups[id(cell)], face, size) + pad[1] + pad[3] + 1
+                elif " " not in text and "\u00a0" not in text:
+                    word = need  # one word: the text itself
+                else:
+                    word = _widest_word(escape(text), face, size) + pad[1] + pad[3] + 1
                 minimum[column] = max(minimum[column], word)
     spec = [None if width is None else max(width, minimum[index]) for index, width in enumerate(spec)]
     fixed = sum(width for width in spec if width is not None)
@@ -163,6 +188,7 @@ def widths(cells, count: int, columns: list, style: dict, available: float, mark
     return [width * scale for width in result]
 
 
+_CANONICAL: dict[tuple, tuple] = {}  # a look's command → the one object standing for every equal command
 _LOOKS: dict[int, tuple] = {}  # id(computed style) → (style, settable, lines, string commands, face, size)
 
 
@@ -187,20 +213,47 @@ def _look(style: dict) -> tuple:
             lines.append((command, rule[0], HexColor(rule[1])))
     strings = (("FONT", face, size, size * _line(style)), ("TEXTCOLOR", HexColor(_colour(style))),
                ("ALIGN", style.get("text-align", "left").upper()))
-    found = (style, tuple(settable), tuple(lines), strings, face, size, pad)
+    # equal commands of different looks as one object: _merged merges a command's cells by its id
+    settable, lines, strings = (tuple(_CANONICAL.setdefault(command, command) for command in group)
+                                for group in (settable, lines, strings))
+    found = (style, settable, lines, strings, face, size, pad)
     _LOOKS[id(style)] = found
     return found
 
 
+def _table_class():
+    """platypus' Table, laid out once per width: the page flow measures a table again (KeepTogether,
+    then the frame, then its split) and, while every row fitted the last time, the rows are the same."""
+    global _TABLE
+    if _TABLE is None:
+        from reportlab.platypus import Table  # noqa: PLC0415
+
+        class LaidOutTable(Table):
+            def _calc(self, available_width, available_height):
+                last = self.__dict__.get("_calculated")
+                # (width, height it came to, height it had): all rows were measured when it fitted
+                if last is not None and last[0] == available_width and last[1] <= last[2] and last[1] <= available_height:
+                    return
+                super()._calc(available_width, available_height)
+                self._calculated = (available_width, self._height, available_height)
+
+        _TABLE = LaidOutTable
+    return _TABLE
+
+
+_TABLE = None
+
+
 def table(converter, element, chain, style):
     """The platypus Table of one HTML table."""
-    from reportlab.platypus import Paragraph, Table  # noqa: PLC0415
+    from udfi.documents.drawing import CachedParagraph  # noqa: PLC0415
 
     rows, head_rows, columns = _rows(converter, element, chain)
     cells, count = _grid(converter, rows)
     markups = {id(cell): converter.inline(cell, cell_chain, cell_style)
                for _, _, cell, cell_chain, cell_style, _, _ in cells if len(cell)}
-    column_widths = widths(cells, count, columns, style, converter.width, markups)
+    texts = [_plain(cell) for _, _, cell, _, _, _, _ in cells]
+    column_widths = widths(cells, count, columns, style, converter.width, markups, texts)
     data = [[""] * count for _ in rows]
     size = _size(style)
     # every cell's font (Table's own default is Helvetica, set even for empty and Paragraph cells)
@@ -212,35 +265,41 @@ def table(converter, element, chain, style):
         common[look[1]] = common.get(look[1], 0) + 1
     default = max(common, key=common.get) if common else ()
     commands += [(name, (0, 0), (-1, -1), *rest) for name, *rest in default]
+    # per-cell commands as (command, first column, last column, first row, last row), merged below
     per_cell: list[tuple] = []
-    for (number, column, cell, cell_chain, cell_style, across, down), look in zip(cells, looks):
-        start, end = (column, number), (column + across - 1, number + down - 1)
+    add = per_cell.append
+    for (number, column, cell, cell_chain, cell_style, across, down), look, text in zip(cells, looks, texts):
+        last_column, last_row = column + across - 1, number + down - 1
         pad = look[6]
         room = sum(column_widths[column:column + across]) - pad[1] - pad[3]
-        text = _plain(cell)
         nowrap = cell_style.get("white-space") == "nowrap"
-        if text is not None and fonts.covered(text) and (nowrap or _width(text, look[4], look[5]) <= room):
+        if text is not None and fonts.covered(text) and (nowrap or _measured(text, look[4], look[5]) <= room):
             data[number][column] = text
-            per_cell += [(name, start, end, *rest) for name, *rest in look[3]]
+            for command in look[3]:
+                add((command, column, last_column, number, last_row))
         else:
             markup = markups.get(id(cell)) or converter.inline(cell, cell_chain, cell_style)
             if markup.strip():
-                data[number][column] = Paragraph(markup, converter.cell_style(cell_style))
+                data[number][column] = CachedParagraph(markup, converter.cell_style(cell_style))
         if look[1] is not default:
-            per_cell += [(name, start, end, *rest) for name, *rest in look[1] if (name, *rest) not in default]
-        per_cell += [(name, start, end, *rest) for name, *rest in look[2]]
+            for command in look[1]:
+                if command not in default:
+                    add((command, column, last_column, number, last_row))
+        for command in look[2]:
+            add((command, column, last_column, number, last_row))
         if across > 1 or down > 1:
-            commands.append(("SPAN", start, end))
+            commands.append(("SPAN", (column, number), (last_column, last_row)))
+    edges = []
     for side, command, row in (("top", "LINEABOVE", 0), ("bottom", "LINEBELOW", -1)):
         rule = border(style.get(f"border-{side}"))
         if rule and rows:
             from reportlab.lib.colors import HexColor  # noqa: PLC0415
 
-            per_cell.append((command, (0, row), (-1, row), rule[0], HexColor(rule[1])))
-    built = Table(data, colWidths=column_widths, repeatRows=head_rows, hAlign="LEFT",
+            edges.append((command, (0, row), (-1, row), rule[0], HexColor(rule[1])))
+    built = _table_class()(data, colWidths=column_widths, repeatRows=head_rows, hAlign="LEFT",
                   spaceBefore=length(style.get("margin-top", "0"), size),
                   spaceAfter=length(style.get("margin-bottom", "0"), size))
-    built.setStyle(commands + _merged(per_cell))
+    built.setStyle(commands + _merged(per_cell) + edges)
     return built
 
 
@@ -256,55 +315,54 @@ def _line(style: dict) -> float:
 
 
 def _merged(commands: list[tuple]) -> list[tuple]:
-    """Per-cell commands merged into rectangles: runs along a row, then the same run on the rows
-    below (ReportLab applies each command to its range; order kept where later ones override)."""
+    """Per-cell commands (command, first column, last column, first row, last row) merged into
+    rectangles: runs along a row, then the same run on the rows below (ReportLab applies each
+    command to its range; order kept where later ones override). A command spanning rows is kept
+    as it is, after the merged ones."""
     rows: dict[tuple, list] = {}
     order: list[tuple] = []
-    out_of_grid: list[tuple] = []
-    for command in commands:
-        name, start, end, *rest = command
-        if start[1] != end[1] or end[0] < 0 or end[1] < 0:
-            out_of_grid.append(command)
+    spanning: list[tuple] = []
+    for command, first, last, top, bottom in commands:
+        if top != bottom:
+            spanning.append((command[0], (first, top), (last, bottom), *command[1:]))
             continue
-        key = (name, start[1], end[1], *rest)
+        same = command  # one object per distinct command (_look), so its id names it
+        key = (id(same), top)
         run = rows.get(key)
-        if run is not None and run[-1][1] == start[0] - 1:
-            run[-1][1] = end[0]
+        if run is not None and run[-1][1] == first - 1:
+            run[-1][1] = last
         else:
             if run is None:
                 rows[key] = run = []
-                order.append(key)
-            run.append([start[0], end[0]])
+                order.append((same, top, key))
+            run.append([first, last])
     blocks: dict[tuple, list] = {}
     block_order: list[tuple] = []
-    for key in order:
-        name, top, bottom, *rest = key
+    for same, top, key in order:
         for first, last in rows[key]:
-            block_key = (name, first, last, bottom - top, *rest)
+            block_key = (id(same), first, last)
             found = blocks.get(block_key)
             if found is not None and found[-1][1] == top - 1:
-                found[-1][1] = bottom
+                found[-1][1] = top
             else:
                 if found is None:
                     blocks[block_key] = found = []
-                    block_order.append(block_key)
-                found.append([top, bottom])
+                    block_order.append((same, first, last, block_key))
+                found.append([top, top])
     out = []
-    for key in block_order:
-        name, first, last, _, *rest = key
-        out += [(name, (first, top), (last, bottom), *rest) for top, bottom in blocks[key]]
-    return out + out_of_grid
+    for same, first, last, block_key in block_order:
+        name, rest = same[0], same[1:]
+        out += [(name, (first, top), (last, bottom), *rest) for top, bottom in blocks[block_key]]
+    return out + spanning
 
 
 def boxed(flowables: list, style: dict, width: float):
     """Blocks inside a bordered, padded box (a one-cell table)."""
     from reportlab.lib.colors import HexColor  # noqa: PLC0415
-    from reportlab.platypus import Table  # noqa: PLC0415
-
     rule = border(style.get("border-top")) or (0.75, "#000000")
     size = _size(style)
     pad = [length(style.get(f"padding-{side}", "0"), size) for side in ("top", "right", "bottom", "left")]
-    box = Table([[flowables]], colWidths=[width], hAlign="LEFT",
+    box = _table_class()([[flowables]], colWidths=[width], hAlign="LEFT",
                 spaceBefore=length(style.get("margin-top", "0"), size),
                 spaceAfter=length(style.get("margin-bottom", "0"), size))
     box.setStyle([("FONT", (0, 0), (-1, -1), fonts.face(), size), ("BOX", (0, 0), (-1, -1), rule[0], HexColor(rule[1])), ("TOPPADDING", (0, 0), (-1, -1), pad[0]),
