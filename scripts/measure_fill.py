@@ -2,8 +2,8 @@
 
     UDFI_FORMS_DIR=../shared/irs-forms .venv/bin/python scripts/measure_fill.py [--profile] [--out shas.json]
 
-Accounts: the first 60 2022 return.json files of the bench's 1,000-account sample (as the lead's
-prof_fill.py), then heavy ones: tests/forms/data (six_properties → continuation) and the K-1 fixture
+Accounts: the first 60 2022 return.json files of the bench's 1,000-account sample (the packages `make
+bench` writes to bench/out/packages-book-1000-s20240501; run `make bench` once first), then heavy ones: tests/forms/data (six_properties → continuation) and the K-1 fixture
 book (several Schedules A). CPU is time.process_time() over a warmed-up process.
 """
 
@@ -22,7 +22,7 @@ from udfi.forms.blanks import find_blanks
 from udfi.forms.fill import fill_return
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLE = Path("/work/main/bench/out/packages-book-1000-s20240501")
+SAMPLE = REPO / "bench" / "out" / "packages-book-1000-s20240501"  # written by `make bench`
 
 
 def sample_accounts() -> list[tuple[str, dict]]:
