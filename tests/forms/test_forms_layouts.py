@@ -4,6 +4,7 @@ the move of the engine's canonical line numbers to the year's own."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,18 @@ def test_layout_files_name_their_form_and_year(tmp_path, monkeypatch):
             load_layout(F990T, 2022)
     finally:
         load_layout.cache_clear()
+
+
+_KEY_PIECES = st.sampled_from(["part_i", "part_iv", "1", "1a", "4", "4a", "yes", "no", "", "x.y"])
+
+
+@given(st.lists(st.lists(_KEY_PIECES, min_size=1, max_size=4).map(".".join), max_size=8),
+       st.lists(_KEY_PIECES, min_size=1, max_size=4).map(".".join))
+@settings(max_examples=300, deadline=None)
+def test_has_line_is_listed_or_an_entry_of_a_listed_line(listed, key):
+    """has_line's definition: the key is listed itself, or some listed key continues it after a dot
+    ("part_iv.1" exists through "part_iv.1.yes"; "part_i" does not exist through "part_iv.1")."""
+    layout = dataclasses.replace(load_layout(F990T, 2022), lines=dict.fromkeys(listed))
+    expected = key in listed or any(other.startswith(key + ".") for other in listed)
+    assert layout.has_line(key) == expected
+

@@ -13,7 +13,7 @@ statements and forms all speak the year's numbers (the 2024 revision's "4b" is t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 
@@ -64,7 +64,14 @@ class Layout:
 
     def has_line(self, key: str) -> bool:
         """A line exists when it is listed itself or through one of its entries ("part_iv.1" via "part_iv.1.yes")."""
-        return key in self.lines or any(other.startswith(key + ".") for other in self.lines)
+        return key in self._listed_or_entry_of
+
+    @cached_property
+    def _listed_or_entry_of(self) -> frozenset[str]:
+        """Every listed key and each of its prefixes that ends before a dot: has_line is asked for every
+        line of every package, and scanning all the lines for each key it lacks cost ~0.5 ms a package."""
+        return frozenset(key[:end] for key in self.lines
+                         for end in [*(at for at, character in enumerate(key) if character == "."), len(key)])
 
 
 def layouts_dir() -> Path:
