@@ -28,7 +28,7 @@ from itertools import count as counter
 from typing import Callable, Iterator
 
 from udfi.batch.records import COMPUTE, WORKER, short_error
-from udfi.batch.workers import die_with_parent
+from udfi.batch.workers import start_worker
 from udfi.engine import calendar
 from udfi.engine.compute import AccountYear, Settings, compute_book
 
@@ -140,7 +140,7 @@ def _new_pool(jobs: int) -> ProcessPoolExecutor:
     gc.freeze()
     try:
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
-                                   initializer=die_with_parent, initargs=(os.getpid(),))
+                                   initializer=start_worker, initargs=(os.getpid(),))
         pool.submit(os.getpid).result()   # fork every worker now, while the frozen state holds
     finally:
         gc.unfreeze()
