@@ -75,16 +75,24 @@ def _round(results) -> tuple[list[float], int, int]:
     return spent, statement_pages, other_pages
 
 
+def filing_results(book_dir: Path, year: int, wanted: int | None) -> list:
+    """The first `wanted` (None: all) accounts of the book that must file for `year`, computed, after a
+    warm-up render of two of them (fonts, stylesheets, templates); [] when none must file."""
+    book = validate_book(book_dir).book
+    results = [result for result in compute_book(book, year, keep_history=True) if result.must_file][:wanted]
+    if results:
+        statements.render_many(results[:2])
+        attachments.render_many(results[:2])
+    return results
+
+
 def main(argv: list[str]) -> int:
     book_dir, year = Path(argv[1]), int(argv[2])
     wanted = int(argv[3]) if len(argv) > 3 else 20
-    book = validate_book(book_dir).book
-    results = [result for result in compute_book(book, year, keep_history=True) if result.must_file][:wanted]
+    results = filing_results(book_dir, year, wanted)
     if not results:
         print("no account must file in that year")
         return 1
-    statements.render_many(results[:2])
-    attachments.render_many(results[:2])
     Canvas.save = _timed_save
     rounds = [_round(results) for _ in range(3)]
     best = [min(spent[phase] for spent, _, _ in rounds) * 1000 / len(results) for phase in range(6)]
