@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import functools
 import gc
 import os
 from pathlib import Path
@@ -16,17 +17,13 @@ from udfi.engine.compute import Settings
 from udfi.validate import DATE_FORMATS
 
 
-_AT_EXIT: list[bool] = []
-
-
+@functools.cache  # registered once per process
 def _skip_the_last_collection() -> None:
     """At interpreter exit, freeze the heap first: the cycle collector's last pass over everything a
     run leaves (the book, the chunk results) took ~0.3 s of a 1,000-account `--only json,xml` run —
     after the work, for memory the process is about to give back. Every file is written and closed
-    by then; this only skips a traversal. Registered once per process."""
-    if not _AT_EXIT:
-        _AT_EXIT.append(True)
-        atexit.register(gc.freeze)
+    by then; this only skips a traversal."""
+    atexit.register(gc.freeze)
 
 
 def register(app: typer.Typer) -> None:
