@@ -1,14 +1,59 @@
-"""The `udfi` command line: one module per command, each registering itself on `app`.
+"""The `udfi` command line: one module per command, each registering itself on `app` when the command is
+first asked for.
 
 Shared plumbing (exit codes, `--format`, `--output`, plain output when piped, `--quiet`) is in
 `udfi.cli.common`."""
 
 from __future__ import annotations
 
+import functools
+import importlib
+
+import click
 import typer
+from typer.core import TyperGroup
 
 import udfi
 from udfi.cli.common import STATE, QUIET_HELP
+
+# Each command's module is imported when the command runs (or help lists it), not when `udfi` starts:
+# together they import the batch, the PDF forms, the statements and the web page, ≈ 0.3 s before
+# `udfi check` reads a byte. In the order `udfi --help` lists them: command → (its module
+# `udfi.cli.<module>`, None when the module registers it with `register(app)`, or the name of the
+# module's Typer for a group of commands).
+COMMANDS: dict[str, tuple[str, str | None]] = {
+    "schema": ("validate", None), "validate": ("validate", None), "compute": ("compute", None),
+    "check": ("compute", None), "explain": ("explain", None), "prepare": ("prepare", None),
+    "extend": ("extend", None), "rollforward": ("rollforward", None), "import": ("importer", None),
+    "synth": ("synth", None), "init": ("init", None), "serve": ("serve", None),
+    "diagnostics": ("diagnostics", None), "forms": ("forms", "forms_app"), "efile": ("efile", "efile_app"),
+}
+
+
+@functools.cache
+def _command(name: str) -> click.Command | None:
+    """The click command `name`, built from its module on a Typer of its own."""
+    if name not in COMMANDS:
+        return None
+    module_name, group = COMMANDS[name]
+    module = importlib.import_module(f"udfi.cli.{module_name}")
+    holder = typer.Typer()
+    if group is None:
+        module.register(holder)
+    else:
+        holder.add_typer(getattr(module, group), name=name)
+    return typer.main.get_group(holder).commands.get(name)
+
+
+class _CommandsOnDemand(TyperGroup):
+    """The root group: its commands are COMMANDS, each module imported when it is first asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return _command(cmd_name)
+
 
 app = typer.Typer(
     name="udfi",
@@ -18,6 +63,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
+    cls=_CommandsOnDemand,
 )
 
 
@@ -35,16 +81,6 @@ def _root(
 ) -> None:
     """Prepare Form 990-T (unrelated debt-financed income, IRC §514) for IRAs and Solo 401(k)s."""
     STATE.quiet = quiet
-
-
-from udfi.cli import compute, diagnostics, explain, extend, importer, init, prepare, rollforward, serve, synth, validate  # noqa: E402
-from udfi.cli.forms import forms_app  # noqa: E402
-from udfi.cli.efile import efile_app  # noqa: E402
-
-for _module in (validate, compute, explain, prepare, extend, rollforward, importer, synth, init, serve, diagnostics):
-    _module.register(app)
-app.add_typer(forms_app, name="forms")
-app.add_typer(efile_app, name="efile")
 
 
 def main() -> None:
