@@ -155,7 +155,9 @@ def _ignored_rows(coded: LedgerCodes, rows: np.ndarray) -> dict[tuple[str, int],
     years = coded.years[rows]
     low = int(years.min())
     span = int(years.max()) - low + 1
-    pairs, counts = np.unique(coded.property_codes[rows].astype(np.int64) * span + (years - low), return_counts=True)
+    counts = np.bincount(coded.property_codes[rows].astype(np.int64) * span + (years - low))
+    pairs = np.flatnonzero(counts)   # = np.unique(…, return_counts=True), without a sort of the rows
+    counts = counts[pairs]
     year_type = int if coded.dated.all() else float
     names = coded.property_ids
     keyed = sorted(((names[code], year_type(year)), count) for code, year, count in
@@ -247,7 +249,9 @@ def first_ledger_years(book: Book, ledger_years: dict[str, set[int]] | None = No
     if not len(book.ledger):
         return {}
     ledger_years = property_ledger_years(book) if ledger_years is None else ledger_years
-    account_of = book.properties.drop_duplicates("property_id").set_index("property_id")["account_id"].to_dict()
+    properties = book.properties
+    # each id's first row (drop_duplicates' choice): the reversed rows' last assignment wins
+    account_of = dict(zip(reversed(properties["property_id"].tolist()), reversed(properties["account_id"].tolist())))
     firsts: dict[str, int] = {}
     for property_id, years in ledger_years.items():
         account_id = account_of.get(property_id)
@@ -298,7 +302,8 @@ def property_ledger_years(book: Book, coded: LedgerCodes | None = None) -> dict[
     codes = coded.property_codes[kept].astype(np.int64)
     low = int(years.min())
     span = int(years.max()) - low + 1
-    pairs = np.unique(codes * span + (years - low))
+    # the distinct pairs, ascending, from a count per possible pair (no sort of the rows)
+    pairs = np.flatnonzero(np.bincount(codes * span + (years - low), minlength=0))
     result: dict[str, set[int]] = {}
     properties = coded.property_ids
     for code, year in zip((pairs // span).tolist(), (pairs % span + low).tolist()):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from udfi import parameters as parameter_store
-from udfi.book import Book
+from udfi.book import Book, records
 from udfi.engine import calendar
 from udfi.engine.book_facts import (book_flags_and_facts, dates_of, earliest_ledger_year, first_ledger_years,
                                    property_ledger_years)
@@ -131,7 +131,7 @@ def _compute_book(book: Book, tax_year: int, settings: Settings | None, keep_his
     for account_id, by_year in k1_by_account.items():   # K-1s of earlier years are rolled forward too
         if by_year:
             firsts[account_id] = min(firsts.get(account_id, min(by_year)), min(by_year))
-    accounts = book.accounts.to_dict("records")
+    accounts = records(book.accounts)   # = book.accounts.to_dict("records")
     years_of = {account["account_id"]: account_years(firsts.get(account["account_id"]), tax_year)
                 for account in accounts}
     averages: dict[tuple[str, int], Decimal] = {}
