@@ -125,3 +125,12 @@ def test_shared_codes_give_what_each_function_computes_alone(damaged):
     assert firsts == oracle
     alone, shared = book_flags_and_facts(damaged, 2025), book_flags_and_facts(damaged, 2025, coded)
     assert repr(alone) == repr(shared)
+
+
+def test_loans_of_a_ledger_without_repayments_have_none(damaged):
+    """Interest rows name loans, no principal row does: every loan's repayment arrays are empty."""
+    book = dataclasses.replace(damaged, ledger=damaged.ledger[damaged.ledger["category"] != "principal"])
+    facts, _, _ = book_flags_and_facts(book, 2025)
+    loans = [loan for item in facts.values() for loan in item.loans]
+    assert loans and all(len(loan.payment_days) == 0 and len(loan.paid_cumulative_cents) == 0 for loan in loans)
+    assert all(loan.payment_days.dtype == np.dtype("datetime64[D]") for loan in loans)

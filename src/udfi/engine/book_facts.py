@@ -183,7 +183,7 @@ def _loans(book: Book, ledger: pd.DataFrame, principal: np.ndarray, loan_codes: 
     starts = np.searchsorted(sorted_codes, np.arange(len(loan_ids)), side="left")
     ends = np.searchsorted(sorted_codes, np.arange(len(loan_ids)), side="right")
     running = np.cumsum(payment_cents)
-    before = np.where(starts > 0, running[np.maximum(starts - 1, 0)], 0)
+    before = np.where(starts > 0, running[np.maximum(starts - 1, 0)], 0) if len(running) else np.zeros_like(starts)
     paid_cumulative = running - np.repeat(before, ends - starts)
     code_of = dict(zip(loan_ids, zip(starts.tolist(), ends.tolist())))
     statements: dict[str, dict[dt.date, Decimal]] = defaultdict(dict)
