@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.core.dtypes.dtypes import BaseMaskedDtype   # nullable Int64, boolean, Float64
 
 MONEY_COLUMNS = {
     "properties": ("cost_basis", "land_value", "amount_realized"),
@@ -102,6 +103,28 @@ class Book:
             account_years=rows(self.account_years, "account_id", keep),
             k1s=rows(self.k1s, "account_id", keep),
         )
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """`frame.to_dict("records")`, from each column's `tolist()` (Python values, as the rows of
+    `to_dict` hold) instead of a tuple per row and a boxing call per value. A nullable-integer or
+    -boolean column's missing value is None there; a column of Python objects holding a numpy scalar
+    (which `to_dict` would box), or of another extension type, takes `to_dict` itself."""
+    columns = frame.columns.tolist()
+    if len(set(columns)) != len(columns):
+        return frame.to_dict("records")
+    values = []
+    for position, dtype in enumerate(frame.dtypes.tolist()):
+        column = frame.iloc[:, position].tolist()
+        if isinstance(dtype, BaseMaskedDtype):
+            column = [None if value is pd.NA else value for value in column]
+        elif isinstance(dtype, pd.StringDtype) and dtype.na_value is not pd.NA:
+            pass   # str values, NaN where missing, as to_dict gives them
+        elif not isinstance(dtype, np.dtype) or (dtype == object and any(isinstance(value, np.generic)
+                                                                        for value in column)):
+            return frame.to_dict("records")
+        values.append(column)
+    return [dict(zip(columns, row)) for row in zip(*values)] if columns else [{} for _ in range(len(frame))]
 
 
 def _answers_by_account(accounts: pd.DataFrame, account_years: pd.DataFrame) -> list[str]:

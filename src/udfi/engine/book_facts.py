@@ -15,6 +15,7 @@ from udfi import parameters as parameter_store
 from udfi.book import Book
 from udfi.engine.depreciation import LAND, Asset, recovery_years
 from udfi.engine.indebtedness import Loan, assign_acquisition_fractions
+from udfi.engine.ledger_codes import NAT, LedgerCodes, nested_sums
 from udfi.engine.property_year import (EXPENSE_CATEGORIES, INCOME_CATEGORIES, INVESTMENT, RENTAL_BUSINESS,
                                        PropertyFacts)
 from udfi.money import ZERO, cents_to_decimal
@@ -22,52 +23,41 @@ from udfi.money import ZERO, cents_to_decimal
 NON_INTEREST_EXPENSES = tuple(category for category in EXPENSE_CATEGORIES if category != "interest")
 
 
-def book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, PropertyFacts], dict[str, list[str]],
-                                                               dict[tuple[str, int], int]]:
+def book_flags_and_facts(book: Book, tax_year: int, coded: LedgerCodes | None = None) -> tuple[
+        dict[str, PropertyFacts], dict[str, list[str]], dict[tuple[str, int], int]]:
+    """Every property's facts, the flags they raise per account, and the count of ledger rows dated
+    outside their property's holding period by (property, year). `coded`: `LedgerCodes.of(book.ledger)`
+    when already computed."""
     periods = parameter_store.for_year(tax_year).recovery_periods
     accounts = book.accounts.set_index("account_id")
     properties = book.properties
     ledger = book.ledger
+    coded = LedgerCodes.of(ledger) if coded is None else coded
     flags: dict[str, list[str]] = defaultdict(list)
+    property_codes, property_ids = coded.property_codes, coded.property_ids
 
     # Holding period of every ledger row; rows outside it are ignored (validation warned).
-    property_index = properties.set_index("property_id")
-    # the rows' properties as sorted integer codes, once: the holding periods and the sums below use them
-    property_codes, property_ids = pd.factorize(ledger["property_id"].to_numpy(dtype=object), sort=True)
-    if len(ledger):
-        acquired, disposed = _per_row(ledger["property_id"], property_index[["acquired_on", "disposed_on"]],
-                                      (property_codes, property_ids))
-        in_period = (ledger["date"] >= acquired) & (disposed.isna() | (ledger["date"] <= disposed))
-    else:  # an account with no ledger rows (mapping an empty frame loses the date dtype)
-        in_period = pd.Series(False, index=ledger.index)
-    years = ledger["date"].dt.year
-    # Categories, properties and loans as integer codes (sorted, as a groupby orders them): the sums
-    # below group integers instead of hashing strings of every row again for each grouping.
+    held = _in_holding_period(ledger, properties, coded)
+    # Categories and loans as integer codes (sorted, as a groupby orders them): the sums below
+    # group integers instead of hashing strings of every row again for each grouping.
     category_codes, categories = pd.factorize(ledger["category"].to_numpy(dtype=object), sort=True)
     code_of = {category: code for code, category in enumerate(categories.tolist())}
     is_category = lambda *names: np.isin(category_codes, [code_of[name] for name in names if name in code_of])
-    outside = ledger.loc[~in_period.to_numpy() & ~is_category("principal"), ["property_id"]].assign(year=years)
-    ignored_rows = outside.groupby(["property_id", "year"]).size().to_dict()
+    principal = is_category("principal")
+    ignored_rows = _ignored_rows(coded, ~held & ~principal)
 
+    loan_codes, loan_ids = pd.factorize(ledger["loan_id"].to_numpy(dtype=object), sort=True)
     amounts_by_property: dict[str, dict[int, dict[str, Decimal]]] = {}
     interest_by_property: dict[str, dict[int, dict[str, Decimal]]] = {}
     improvements_by_property: dict[str, list] = defaultdict(list)
-    held = in_period.to_numpy(dtype=bool)
     if held.any():
-        loan_codes, loan_ids = pd.factorize(ledger["loan_id"].to_numpy(dtype=object), sort=True)
-        year_values = years.to_numpy(dtype=np.int64)
-        low = int(year_values.min())
-        year_codes, year_count = year_values - low, int(year_values.max()) - low + 1
         cents = ledger["amount_cents"].fillna(0).to_numpy(dtype=np.int64)
         rows = held & is_category(*INCOME_CATEGORIES, *NON_INTEREST_EXPENSES) & (property_codes >= 0)
-        property_names = property_ids.tolist()
-        amounts_by_property = _nested(_grouped_sums(
-            [(property_codes, len(property_ids)), (year_codes, year_count), (category_codes, len(categories))],
-            cents, rows), property_names, categories.tolist(), low)
+        amounts_by_property = nested_sums(property_codes, property_ids, coded.years, category_codes,
+                                          categories.tolist(), cents, rows)
         rows = held & is_category("interest") & (property_codes >= 0) & (loan_codes >= 0)
-        interest_by_property = _nested(_grouped_sums(
-            [(property_codes, len(property_ids)), (year_codes, year_count), (loan_codes, len(loan_ids))],
-            cents, rows), property_names, loan_ids.tolist(), low)
+        interest_by_property = nested_sums(property_codes, property_ids, coded.years, loan_codes, loan_ids.tolist(),
+                                           cents, rows)
         improvements = ledger[held & is_category("improvement")]
         for property_id, day, amount, source_row in zip(improvements["property_id"].tolist(),
                                                          dates_of(improvements["date"]),
@@ -75,32 +65,7 @@ def book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, PropertyF
                                                          improvements["source_row"].tolist()):
             improvements_by_property[property_id].append((day, cents_to_decimal(amount), int(source_row)))
 
-    # Loans: repayment arrays (all principal rows count toward balances, whatever their date).
-    principal_rows = ledger[is_category("principal")].sort_values(["loan_id", "date"], kind="stable")
-    payment_days = principal_rows["date"].to_numpy(dtype="datetime64[D]")
-    payment_cents = principal_rows["amount_cents"].to_numpy(dtype=np.int64)
-    positions = _runs(principal_rows["loan_id"].to_numpy(dtype=object))
-    statements: dict[str, dict[dt.date, Decimal]] = defaultdict(dict)
-    balances = book.loan_balances
-    for loan_id, as_of, cents in zip(balances["loan_id"].tolist(), dates_of(balances["as_of"]),
-                                     balances["balance_cents"].tolist()):
-        statements[loan_id][as_of] = cents_to_decimal(cents)
-    loan_originated = dates_of(book.loans["originated_on"])
-    refinanced_on = {row.refinances: originated
-                     for row, originated in zip(book.loans.itertuples(index=False), loan_originated)
-                     if isinstance(row.refinances, str)}
-    loans_by_property: dict[str, dict[str, Loan]] = defaultdict(dict)
-    for row, originated in zip(book.loans.itertuples(index=False), loan_originated):
-        where = positions.get(row.loan_id)
-        days = payment_days[where] if where is not None else np.array([], dtype="datetime64[D]")
-        paid = np.cumsum(payment_cents[where]) if where is not None else np.array([], dtype=np.int64)
-        loans_by_property[row.property_id][row.loan_id] = Loan(
-            loan_id=row.loan_id, purpose=row.purpose, principal=cents_to_decimal(row.principal_cents),
-            originated_on=originated, retired_on=refinanced_on.get(row.loan_id),
-            refinances=row.refinances if isinstance(row.refinances, str) else None,
-            recourse=bool(row.recourse), lender_is_disqualified_person=bool(row.lender_is_disqualified_person),
-            payment_days=days, paid_cumulative_cents=paid, statements=statements.get(row.loan_id, {}),
-        )
+    loans_by_property = _loans(book, ledger, principal, loan_codes, loan_ids.tolist(), coded)
 
     overrides: dict[str, dict[int, Decimal]] = defaultdict(dict)
     for row in book.depreciation.itertuples(index=False):
@@ -108,22 +73,28 @@ def book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, PropertyF
 
     facts: dict[str, PropertyFacts] = {}
     account_types = properties["account_id"].map(accounts["account_type"]).tolist()
-    for row, account_type, acquired, placed, disposed in zip(
-            properties.itertuples(index=False), account_types, dates_of(properties["acquired_on"]),
+    # the columns as lists, not itertuples: a row of Python values costs a tuple, not a Series lookup per value
+    uses = properties["use"].tolist() if "use" in properties.columns else [None] * len(properties)
+    columns = [properties[name].tolist() for name in ("property_id", "account_id", "description", "property_type",
+                                                      "recovery", "cost_basis_cents", "land_value_cents",
+                                                      "amount_realized_cents")]
+    for (property_id, account_id, description, property_type, recovery, cost_cents, land_cents, realized_cents,
+         use, account_type, acquired, placed, disposed) in zip(
+            *columns, uses, account_types, dates_of(properties["acquired_on"]),
             dates_of(properties["placed_in_service_on"]), dates_of(properties["disposed_on"])):
-        loans = loans_by_property.get(row.property_id, {})
+        loans = loans_by_property.get(property_id, {})
         assign_acquisition_fractions(loans)
-        system = row.recovery or "ads"
-        cost = cents_to_decimal(row.cost_basis_cents)
-        land = cents_to_decimal(row.land_value_cents)
-        assets = [Asset("building", cost - land if row.property_type != LAND else ZERO, placed,
-                        recovery_years(row.property_type, system, placed, periods), system)]
-        for day, amount, source_row in improvements_by_property.get(row.property_id, []):
+        system = recovery or "ads"
+        cost = cents_to_decimal(cost_cents)
+        land = cents_to_decimal(land_cents)
+        assets = [Asset("building", cost - land if property_type != LAND else ZERO, placed,
+                        recovery_years(property_type, system, placed, periods), system)]
+        for day, amount, source_row in improvements_by_property.get(property_id, []):
             assets.append(Asset(f"improvement {day.isoformat()}", amount, day,
-                                recovery_years(row.property_type, system, day, periods), system, (source_row,)))
-            if row.property_type == LAND:
-                flags[row.account_id].append(
-                    f"{row.property_id}: improvement of {amount:,.2f} on land is added to basis but not depreciated; "
+                                recovery_years(property_type, system, day, periods), system, (source_row,)))
+            if property_type == LAND:
+                flags[account_id].append(
+                    f"{property_id}: improvement of {amount:,.2f} on land is added to basis but not depreciated; "
                     "supply its depreciation in depreciation.csv if it is a depreciable land improvement")
         exception = False
         lost = None
@@ -134,74 +105,117 @@ def book_flags_and_facts(book: Book, tax_year: int) -> tuple[dict[str, PropertyF
                         "(IRC §514(c)(9)(B)(iv)-(v))")
             else:
                 exception = True
-        facts[row.property_id] = PropertyFacts(
-            property_id=row.property_id, account_id=row.account_id, description=row.description,
-            property_type=row.property_type, use=_use(row), acquired_on=acquired,
+        facts[property_id] = PropertyFacts(
+            property_id=property_id, account_id=account_id, description=description,
+            property_type=property_type, use=_use(use, property_type), acquired_on=acquired,
             placed_in_service_on=placed,
             recovery=system, disposed_on=disposed,
-            amount_realized=None if pd.isna(row.amount_realized_cents) else cents_to_decimal(row.amount_realized_cents),
+            amount_realized=None if pd.isna(realized_cents) else cents_to_decimal(realized_cents),
             cost_basis=cost, land_value=land, loans=list(loans.values()), assets=assets,
-            improvements=improvements_by_property.get(row.property_id, []),
-            amounts_by_year=amounts_by_property.get(row.property_id, {}),
-            interest_by_year=interest_by_property.get(row.property_id, {}),
-            depreciation_overrides=overrides.get(row.property_id, {}),
+            improvements=improvements_by_property.get(property_id, []),
+            amounts_by_year=amounts_by_property.get(property_id, {}),
+            interest_by_year=interest_by_property.get(property_id, {}),
+            depreciation_overrides=overrides.get(property_id, {}),
             qualified_organization_exception=exception, exception_lost_reason=lost,
         )
     return facts, flags, ignored_rows
 
 
+def _in_holding_period(ledger: pd.DataFrame, properties: pd.DataFrame, coded: LedgerCodes) -> np.ndarray:
+    """Whether each ledger row is dated within its property's holding period (acquired on or before,
+    not disposed of before); False for a row without a date or of a property not listed."""
+    property_index = pd.Index(properties["property_id"].to_numpy(dtype=object), dtype=object)
+    if not len(ledger) or not len(properties):
+        return np.zeros(len(ledger), dtype=bool)
+    if not property_index.is_unique:   # the general path (`Series.map`), which refuses repeated ids
+        acquired, disposed = _per_row(ledger["property_id"], properties.set_index("property_id")[
+            ["acquired_on", "disposed_on"]])
+        return ((ledger["date"] >= acquired) & (disposed.isna() | (ledger["date"] <= disposed))).to_numpy(dtype=bool)
+    # each distinct id's row in properties.csv, then each ledger row's through its code
+    where = property_index.get_indexer(coded.property_ids) if coded.property_ids else np.zeros(0, dtype=np.intp)
+    position = where[np.maximum(coded.property_codes, 0)] if len(where) else np.full(len(ledger), -1)
+    position = np.where(coded.property_codes >= 0, position, -1)
+    listed = position >= 0
+    at = np.maximum(position, 0)
+    acquired = properties["acquired_on"].to_numpy(dtype="datetime64[ns]").view(np.int64)[at]
+    disposed = properties["disposed_on"].to_numpy(dtype="datetime64[ns]").view(np.int64)[at]
+    days = coded.days
+    # NaT compares False, as in the frames: no date, or no acquisition date, is never held
+    return (listed & coded.dated & (acquired != NAT) & (days >= acquired)
+            & ((disposed == NAT) | (days <= disposed)))
+
+
+def _ignored_rows(coded: LedgerCodes, rows: np.ndarray) -> dict[tuple[str, int], int]:
+    """How many of the selected rows each (property, year) has — `groupby([property_id, year]).size()`:
+    rows without an id or a year left out, keys sorted, the year a float when some ledger row has no
+    date (the year column is then a float column)."""
+    rows = rows & (coded.property_codes >= 0) & coded.dated
+    if not rows.any():
+        return {}
+    years = coded.years[rows]
+    low = int(years.min())
+    span = int(years.max()) - low + 1
+    counts = np.bincount(coded.property_codes[rows].astype(np.int64) * span + (years - low))
+    pairs = np.flatnonzero(counts)   # = np.unique(…, return_counts=True), without a sort of the rows
+    counts = counts[pairs]
+    year_type = int if coded.dated.all() else float
+    names = coded.property_ids
+    keyed = sorted(((names[code], year_type(year)), count) for code, year, count in
+                   zip((pairs // span).tolist(), (pairs % span + low).tolist(), counts.tolist()))
+    return dict(keyed)
+
+
+def _loans(book: Book, ledger: pd.DataFrame, principal: np.ndarray, loan_codes: np.ndarray, loan_ids: list,
+           coded: LedgerCodes) -> dict[str, dict[str, Loan]]:
+    """{property_id: {loan_id: Loan}} in loans.csv order, each loan with its repayments (every
+    principal row counts toward balances, whatever its date) and lender statements."""
+    # the principal rows by loan, then date (a missing date last, ties in ledger order: a stable sort)
+    rows = np.flatnonzero(principal & (loan_codes >= 0))
+    days = np.where(coded.dated[rows], coded.days[rows], np.iinfo(np.int64).max)
+    rows = rows[np.lexsort((days, loan_codes[rows]))]
+    payment_days = ledger["date"].to_numpy(dtype="datetime64[D]")[rows]
+    amounts = ledger["amount_cents"]
+    payment_cents = amounts.to_numpy(dtype=np.int64)[rows] if not amounts.hasnans else \
+        amounts.iloc[rows].to_numpy(dtype=np.int64)   # a missing amount fails here, as it always has
+    # each loan's run of rows, and its repayments added up within the run (a cumulative sum of the
+    # whole array less what the runs before it add: int64 sums, exact)
+    sorted_codes = loan_codes[rows]
+    starts = np.searchsorted(sorted_codes, np.arange(len(loan_ids)), side="left")
+    ends = np.searchsorted(sorted_codes, np.arange(len(loan_ids)), side="right")
+    running = np.cumsum(payment_cents)
+    before = np.where(starts > 0, running[np.maximum(starts - 1, 0)], 0) if len(running) else np.zeros_like(starts)
+    paid_cumulative = running - np.repeat(before, ends - starts)
+    code_of = dict(zip(loan_ids, zip(starts.tolist(), ends.tolist())))
+    statements: dict[str, dict[dt.date, Decimal]] = defaultdict(dict)
+    balances = book.loan_balances
+    for loan_id, as_of, cents in zip(balances["loan_id"].tolist(), dates_of(balances["as_of"]),
+                                     balances["balance_cents"].tolist()):
+        statements[loan_id][as_of] = cents_to_decimal(cents)
+    loans = book.loans
+    columns = [loans[name].tolist() for name in ("loan_id", "property_id", "purpose", "principal_cents", "refinances",
+                                                 "recourse", "lender_is_disqualified_person")]
+    originated_on = dates_of(loans["originated_on"])
+    refinanced_on = {refinances: originated for refinances, originated in zip(columns[4], originated_on)
+                     if isinstance(refinances, str)}
+    loans_by_property: dict[str, dict[str, Loan]] = defaultdict(dict)
+    empty = (0, 0)
+    for loan_id, property_id, purpose, principal_cents, refinances, recourse, disqualified, originated in zip(
+            *columns, originated_on):
+        start, end = code_of.get(loan_id, empty) if isinstance(loan_id, str) else empty
+        loans_by_property[property_id][loan_id] = Loan(
+            loan_id=loan_id, purpose=purpose, principal=cents_to_decimal(principal_cents),
+            originated_on=originated, retired_on=refinanced_on.get(loan_id),
+            refinances=refinances if isinstance(refinances, str) else None,
+            recourse=bool(recourse), lender_is_disqualified_person=bool(disqualified),
+            payment_days=payment_days[start:end], paid_cumulative_cents=paid_cumulative[start:end],
+            statements=statements.get(loan_id, {}),
+        )
+    return loans_by_property
+
+
 def dates_of(column: pd.Series) -> list[dt.date | None]:
     """Every value of a datetime column as a date, at once (NaT → None)."""
     return column.to_numpy(dtype="datetime64[D]").astype(object).tolist()
-
-
-def _grouped_sums(keys: list[tuple[np.ndarray, int]], cents: np.ndarray, rows: np.ndarray):
-    """((code, …), Σ cents) of the selected rows grouped by integer codes (each in range(n)), in
-    ascending order of the codes — what a groupby over the coded columns gives, in integers."""
-    key = np.zeros(int(rows.sum()), dtype=np.int64)
-    for codes, count in keys:
-        key = key * count + codes[rows]
-    order = np.argsort(key, kind="stable")
-    key = key[order]
-    if not len(key):
-        return []
-    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
-    totals = np.add.reduceat(cents[rows][order], starts)
-    unique = key[starts]
-    decoded = []
-    for _, count in reversed(keys):
-        decoded.append((unique % count).tolist())
-        unique = unique // count
-    return zip(zip(*reversed(decoded)), totals.tolist())
-
-
-def _nested(grouped, outer_names: list, inner_names: list, low: int) -> dict[str, dict[int, dict[str, Decimal]]]:
-    """{outer name: {year: {inner name: Decimal}}} from `_grouped_sums` over (outer, year − low, inner)
-    codes: its keys come in ascending order, so each outer and year dict is looked up once, not per
-    sum. The year level is a defaultdict(dict), as the properties have always carried it."""
-    result: dict[str, dict[int, dict[str, Decimal]]] = {}
-    last_outer = last_year = None
-    by_year = by_inner = None
-    for (outer, year, inner), total in grouped:
-        if outer != last_outer:
-            by_year = result[outer_names[outer]] = defaultdict(dict)
-            last_outer, last_year = outer, None
-        if year != last_year:
-            by_inner = by_year[year + low] = {}
-            last_year = year
-        by_inner[inner_names[inner]] = cents_to_decimal(total)
-    return result
-
-
-def _runs(values: np.ndarray) -> dict:
-    """Positions of each value in an array sorted by value (missing values left out): `groupby.indices`."""
-    codes, uniques = pd.factorize(values)
-    if not len(codes):
-        return {}
-    starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
-    ends = np.append(starts[1:], len(codes))
-    return {uniques[codes[start]]: np.arange(start, end) for start, end in zip(starts.tolist(), ends.tolist())
-            if codes[start] >= 0}
 
 
 def _per_row(keys: pd.Series, table: pd.DataFrame, factorized: tuple | None = None) -> list[pd.Series]:
@@ -221,13 +235,12 @@ def _per_row(keys: pd.Series, table: pd.DataFrame, factorized: tuple | None = No
     return columns
 
 
-def _use(row) -> str:
+def _use(given, property_type: str) -> str:
     """`use` from properties.csv; by default land is held for investment and buildings for rent
     (README Assumptions: the character of a sale)."""
-    given = getattr(row, "use", None)
     if isinstance(given, str) and given:
         return given
-    return INVESTMENT if row.property_type == LAND else RENTAL_BUSINESS
+    return INVESTMENT if property_type == LAND else RENTAL_BUSINESS
 
 
 def first_ledger_years(book: Book, ledger_years: dict[str, set[int]] | None = None) -> dict[str, int]:
@@ -236,7 +249,9 @@ def first_ledger_years(book: Book, ledger_years: dict[str, set[int]] | None = No
     if not len(book.ledger):
         return {}
     ledger_years = property_ledger_years(book) if ledger_years is None else ledger_years
-    account_of = book.properties.drop_duplicates("property_id").set_index("property_id")["account_id"].to_dict()
+    properties = book.properties
+    # each id's first row (drop_duplicates' choice): the reversed rows' last assignment wins
+    account_of = dict(zip(reversed(properties["property_id"].tolist()), reversed(properties["account_id"].tolist())))
     firsts: dict[str, int] = {}
     for property_id, years in ledger_years.items():
         account_id = account_of.get(property_id)
@@ -272,23 +287,25 @@ def earliest_ledger_year(book: Book) -> int | None:
     return None
 
 
-def property_ledger_years(book: Book) -> dict[str, set[int]]:
-    """The years each property has ledger rows in (any category, any date)."""
+def property_ledger_years(book: Book, coded: LedgerCodes | None = None) -> dict[str, set[int]]:
+    """The years each property has ledger rows in (any category, any date). `coded`:
+    `LedgerCodes.of(book.ledger)` when already computed."""
     if not len(book.ledger):
         return {}
-    # (property, year) pairs as integers: one factorize and one unique over the rows, not a hash of pairs
-    codes, properties = pd.factorize(book.ledger["property_id"].to_numpy(dtype=object))
-    dated = book.ledger["date"].notna().to_numpy()
-    # a row without a readable date (an error validation reported; its account is not computed) has no year
-    kept = (codes >= 0) & dated
+    coded = LedgerCodes.of(book.ledger) if coded is None else coded
+    # (property, year) pairs as integers: one unique over the rows, not a hash of pairs; a row without
+    # a readable date (an error validation reported; its account is not computed) has no year
+    kept = (coded.property_codes >= 0) & coded.dated
     if not kept.any():
         return {}
-    years = book.ledger["date"].dt.year.to_numpy(dtype=np.float64)[kept].astype(np.int64)
-    codes = codes[kept].astype(np.int64)
+    years = coded.years[kept]
+    codes = coded.property_codes[kept].astype(np.int64)
     low = int(years.min())
     span = int(years.max()) - low + 1
-    pairs = np.unique(codes * span + (years - low))
+    # the distinct pairs, ascending, from a count per possible pair (no sort of the rows)
+    pairs = np.flatnonzero(np.bincount(codes * span + (years - low), minlength=0))
     result: dict[str, set[int]] = {}
+    properties = coded.property_ids
     for code, year in zip((pairs // span).tolist(), (pairs % span + low).tolist()):
         result.setdefault(properties[code], set()).add(year)
     return result

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from udfi import parameters as parameter_store
-from udfi.book import Book
+from udfi.book import Book, records
 from udfi.engine import calendar
 from udfi.engine.book_facts import (book_flags_and_facts, dates_of, earliest_ledger_year, first_ledger_years,
                                    property_ledger_years)
@@ -24,6 +24,7 @@ from udfi.engine.flags import carryover_flags, coverage_flags, k1_flags, year_fl
 from udfi.engine.form_2220 import Form2220, form_2220, is_large_organization
 from udfi.engine.form_990t import Form990T, Payments, form_990t, part_i_line_8, with_estimated_tax_penalty
 from udfi.engine.k1 import K1Interest, k1_interests
+from udfi.engine.ledger_codes import LedgerCodes
 from udfi.engine.property_year import PropertyFacts, PropertyYear, compute_property_year
 from udfi.engine.records import record
 from udfi.engine.schedule_a import CarryIn, ScheduleA, gross_unrelated_income
@@ -111,11 +112,12 @@ def _compute_book(book: Book, tax_year: int, settings: Settings | None, keep_his
                   columnar: bool) -> list[AccountYear]:
     settings = settings or Settings()
     parameter_store.for_year(tax_year)
-    ledger_years = property_ledger_years(book)
+    coded = LedgerCodes.of(book.ledger)   # the ledger's property ids hashed once for the three below
+    ledger_years = property_ledger_years(book, coded)
     firsts = first_ledger_years(book, ledger_years)
     for year in account_years(min(firsts.values()) if firsts else None, tax_year):   # = book_years
         parameter_store.for_year(year)  # fail early and clearly for any year without parameters
-    facts, property_flags, ignored_rows = book_flags_and_facts(book, tax_year)
+    facts, property_flags, ignored_rows = book_flags_and_facts(book, tax_year, coded)
     properties_by_account: dict[str, list[PropertyFacts]] = defaultdict(list)
     for item in facts.values():
         properties_by_account[item.account_id].append(item)
@@ -129,7 +131,7 @@ def _compute_book(book: Book, tax_year: int, settings: Settings | None, keep_his
     for account_id, by_year in k1_by_account.items():   # K-1s of earlier years are rolled forward too
         if by_year:
             firsts[account_id] = min(firsts.get(account_id, min(by_year)), min(by_year))
-    accounts = book.accounts.to_dict("records")
+    accounts = records(book.accounts)   # = book.accounts.to_dict("records")
     years_of = {account["account_id"]: account_years(firsts.get(account["account_id"]), tax_year)
                 for account in accounts}
     averages: dict[tuple[str, int], Decimal] = {}
