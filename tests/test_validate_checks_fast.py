@@ -1,0 +1,37 @@
+"""The book checks' shortcuts against their definitions: `law_checks._property_years` is `np.unique` of
+the (property, year) keys and a group-by minimum of the years; `_years_of_days` is numpy's calendar."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from udfi import law_checks
+
+ROWS = st.lists(st.tuples(st.integers(0, 40), st.integers(1900, 2100)), min_size=1, max_size=200)
+
+
+@settings(max_examples=200, deadline=None)
+@given(ROWS, st.booleans())
+def test_property_years_are_the_sorted_distinct_pairs_and_first_years(rows, grid):
+    codes = np.array([code for code, _ in rows], dtype=np.int64)
+    years = np.array([year for _, year in rows], dtype=np.int64)
+    properties = int(codes.max()) + 1 + 3   # some codes no row holds
+    with pytest.MonkeyPatch.context() as patch:
+        if not grid:
+            patch.setattr(law_checks, "_MAX_YEAR_GRID", 0)
+        pairs, first_year = law_checks._property_years(codes, years, properties)
+    assert pairs.tolist() == np.unique(codes * 1_000_000 + years).tolist()
+    expected = pd.Series(years).groupby(codes).min()
+    assert first_year.index.tolist() == expected.index.tolist()
+    assert first_year.tolist() == expected.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.dates(min_value=pd.Timestamp("1900-01-01").date(), max_value=pd.Timestamp("2100-12-31").date()),
+                min_size=1, max_size=100))
+def test_years_of_days_are_numpys_calendar_years(dates):
+    days = np.array(dates, dtype="datetime64[D]")
+    assert law_checks._years_of_days(days).tolist() == [date.year for date in dates]
