@@ -35,3 +35,15 @@ def test_property_years_are_the_sorted_distinct_pairs_and_first_years(rows, grid
 def test_years_of_days_are_numpys_calendar_years(dates):
     days = np.array(dates, dtype="datetime64[D]")
     assert law_checks._years_of_days(days).tolist() == [date.year for date in dates]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 10**14), max_size=50), st.integers(1, 7))
+def test_exact_total_is_pythons_sum(amounts, slice_rows):
+    from udfi import book_checks
+
+    magnitude = np.array(amounts, dtype=np.int64)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(book_checks, "_ROWS_SUMMED_EXACTLY", slice_rows)   # slices of a few rows, as of a long table
+        assert book_checks._exact_total(magnitude) == sum(amounts)
+    assert book_checks._exact_total(np.full(200_000, 10**14, dtype=np.int64)) == 200_000 * 10**14   # past int64

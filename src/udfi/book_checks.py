@@ -22,6 +22,13 @@ _TOTAL_KEYS = {"ledger": "property_id", "loans": "property_id", "depreciation": 
 _ROWS_SUMMED_EXACTLY = (2**63 - 1) // MAX_AMOUNT_CENTS   # int64 sums of this many |amounts| cannot wrap
 
 
+def _exact_total(magnitude: np.ndarray) -> int:
+    """The sum of non-negative int64 amounts of at most MAX_AMOUNT_CENTS each, exactly: int64 sums of
+    slices of `_ROWS_SUMMED_EXACTLY` rows cannot wrap, and the slices' sums are added as Python integers."""
+    return sum(int(magnitude[start:start + _ROWS_SUMMED_EXACTLY].sum())
+               for start in range(0, len(magnitude), _ROWS_SUMMED_EXACTLY))
+
+
 def _map(values: pd.Series, mapping: pd.Series) -> pd.Series:
     """`values.map(mapping)`, also when `mapping` is empty (pandas then fails to cast a datetime
     mapping to float: a header-only loans or properties table)."""
@@ -298,9 +305,8 @@ def _check_totals(typed: dict[str, pd.DataFrame], specs: dict[str, TableSpec], c
             if not known.any():
                 continue
             magnitude = np.abs(values.to_numpy(dtype=np.int64, na_value=0)[known])
-            # No owner can pass the bound when all owners together do not (a sum that cannot wrap:
-            # fewer rows than 2^63 / MAX_AMOUNT_CENTS) — every small table.
-            if len(magnitude) <= _ROWS_SUMMED_EXACTLY and int(magnitude.sum()) <= MAX_AMOUNT_CENTS:
+            # No owner can pass the bound when all owners together do not — every book far from it.
+            if _exact_total(magnitude) <= MAX_AMOUNT_CENTS:
                 continue
             keys = owner_codes[known]   # the owner's code: equal codes, equal owners
             parts = pd.DataFrame({"key": keys, "high": magnitude >> 32, "low": magnitude & 0xFFFFFFFF})

@@ -79,8 +79,10 @@ def duplicated_rows(frame: pd.DataFrame, codes_of: dict[str, np.ndarray] | None 
             codes = pd.factorize(values)[0]
         else:
             codes = pd.factorize(values.to_numpy(dtype=object))[0]
-        with np.errstate(over="ignore"):   # wrapping arithmetic is the point
-            fingerprint = fingerprint * _MIX + (codes.astype(np.int64) + 2).astype(np.uint64)
+        # fingerprint × MIX + code + 2, in place and modulo 2^64 (a code of -1 wraps to 2^64 - 1, then to 1)
+        fingerprint *= _MIX
+        fingerprint += codes.astype(np.uint64)
+        fingerprint += np.uint64(2)
     ordered = np.sort(fingerprint)
     repeated = ordered[1:][ordered[1:] == ordered[:-1]]
     del ordered
