@@ -47,3 +47,24 @@ def test_exact_total_is_pythons_sum(amounts, slice_rows):
         patch.setattr(book_checks, "_ROWS_SUMMED_EXACTLY", slice_rows)   # slices of a few rows, as of a long table
         assert book_checks._exact_total(magnitude) == sum(amounts)
     assert book_checks._exact_total(np.full(200_000, 10**14, dtype=np.int64)) == 200_000 * 10**14   # past int64
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["L1", "L2", "L3", "L10"]), st.integers(0, 60), st.integers(-500, 5000)),
+                max_size=40),
+       st.lists(st.tuples(st.sampled_from(["L1", "L2", "L3", "L10", "L99"]), st.integers(-5, 70)), max_size=10))
+def test_repaid_before_on_codes_is_repaid_before(rows, asked):
+    """The ledger's own loan codes (here: the ids' sorted order; a loan no row names is -1) give the
+    sums the factorized ids give."""
+    day = np.datetime64("2021-01-01", "D")
+    frame = pd.DataFrame({"loan_id": pd.Series([loan for loan, _, _ in rows], dtype=object),
+                          "date": pd.Series([day + offset for _, offset, _ in rows], dtype="datetime64[ns]"),
+                          "amount": pd.Series([cents for _, _, cents in rows], dtype="Int64")})
+    ids = pd.Series([loan for loan, _ in asked], dtype=object)
+    days = pd.Series([day + offset for _, offset in asked], dtype="datetime64[ns]")
+    expected = law_checks._repaid_before(frame, ids, days)
+    uniques = pd.Index(sorted(set(frame["loan_id"])), dtype=object)
+    got = law_checks._repaid_before_codes(uniques.get_indexer(frame["loan_id"]), frame["date"].to_numpy(dtype="datetime64[D]"),
+                                          frame["amount"].to_numpy(dtype=np.int64), uniques.get_indexer(ids),
+                                          days.to_numpy(dtype="datetime64[D]"))
+    assert got.tolist() == expected.tolist()

@@ -194,12 +194,25 @@ def _cross_checks(tables: dict[str, pd.DataFrame], collect: Collector, column_co
 
 def _holding_periods(ledger: pd.DataFrame, properties: pd.DataFrame, collect: Collector,
                      column_codes: ColumnCodes) -> None:
-    lookups = _Lookups(column_codes, "ledger")
     held = properties.drop_duplicates("property_id").set_index("property_id")
-    start = lookups.map("property_id", held["acquired_on"])
-    end = lookups.map("property_id", held["disposed_on"])
-    outside = ledger["date"].notna() & start.notna() & (
-        (ledger["date"] < start) | (end.notna() & (ledger["date"] > end)))
+    if held.empty or not held.index.is_unique:
+        lookups = _Lookups(column_codes, "ledger")
+        start = lookups.map("property_id", held["acquired_on"])
+        end = lookups.map("property_id", held["disposed_on"])
+        outside = ledger["date"].notna() & start.notna() & (
+            (ledger["date"] < start) | (end.notna() & (ledger["date"] > end)))
+    else:   # the same comparison on the property_id codes: each property's period looked up once
+        codes, property_ids = column_codes.codes("ledger", "property_id")
+        where = held.index.get_indexer(pd.Index(property_ids, dtype=object))
+        where = np.append(where, -1)[codes]   # a row's place in `held`; -1: a missing or unknown property
+        known = where >= 0
+
+        def of_row(column: str) -> np.ndarray:   # NaT where unknown; NaT compares False, as pandas' NaT
+            days = held[column].to_numpy(dtype="datetime64[ns]").take(np.maximum(where, 0))
+            return np.where(known, days, np.datetime64("NaT", "ns"))
+        date, start, end = ledger["date"].to_numpy(dtype="datetime64[ns]"), of_row("acquired_on"), of_row("disposed_on")
+        outside = pd.Series(~np.isnat(date) & ~np.isnat(start) & ((date < start) | (~np.isnat(end) & (date > end))),
+                            index=ledger.index)
     collect.add_rows(WARNING, "ledger", ledger.index[outside], "date",
                      ledger.loc[outside, "date"].dt.strftime("%Y-%m-%d"),
                      "a date within the property's holding period (row is ignored by the computation)")

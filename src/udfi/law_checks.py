@@ -68,10 +68,15 @@ def _statements_against_ledger(tables, add_rows, warning, column_codes: ColumnCo
     usable = usable[usable["loan_id"].isin(by_loan.index)]
     if not len(usable):
         return
-    principal_rows = ledger.loc[column_codes.where("ledger", "category", lambda v: v == "principal")
-                                & column_codes.where("ledger", "loan_id", lambda v: v.notna())
-                                & ledger["date"].notna() & ledger["amount"].notna(), ["loan_id", "date", "amount"]]
-    repaid = _repaid_before(principal_rows, usable["loan_id"], usable["as_of"])
+    # the repayments as (loan code, day, cents) on the ledger's loan_id codes: no row's id is hashed again
+    at = np.flatnonzero((column_codes.where("ledger", "category", lambda v: v == "principal")
+                         & column_codes.where("ledger", "loan_id", lambda v: v.notna())
+                         & ledger["date"].notna() & ledger["amount"].notna()).to_numpy(dtype=bool))
+    loan_codes, loan_ids = column_codes.codes("ledger", "loan_id")
+    asked = pd.Index(loan_ids, dtype=object).get_indexer(usable["loan_id"].to_numpy(dtype=object))
+    repaid = _repaid_before_codes(loan_codes[at], ledger["date"].to_numpy()[at].astype("datetime64[D]"),
+                                  ledger["amount"].iloc[at].to_numpy(dtype=np.int64), asked,
+                                  usable["as_of"].to_numpy(dtype="datetime64[D]"))
     implied = usable["loan_id"].map(by_loan["principal"]).astype("Int64") - pd.Series(repaid, index=usable.index)
     stated = usable["balance"].astype("Int64")
     differs = (stated - implied).abs() > RECONCILIATION_TOLERANCE_CENTS
@@ -98,12 +103,21 @@ def _repaid_before(principal_rows: pd.DataFrame, loan_ids: pd.Series, days: pd.S
     if not len(principal_rows) or not len(loan_ids):
         return np.zeros(len(loan_ids), dtype=np.int64)
     codes, uniques = pd.factorize(pd.concat([principal_rows["loan_id"], loan_ids], ignore_index=True).astype(object))
-    row_codes, asked_codes = codes[:len(principal_rows)], codes[len(principal_rows):]
-    row_days = principal_rows["date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
-    asked_days = days.to_numpy(dtype="datetime64[D]").astype(np.int64)
+    return _repaid_before_codes(codes[:len(principal_rows)], principal_rows["date"].to_numpy(dtype="datetime64[D]"),
+                                principal_rows["amount"].to_numpy(dtype=np.int64), codes[len(principal_rows):],
+                                days.to_numpy(dtype="datetime64[D]"))
+
+
+def _repaid_before_codes(row_codes: np.ndarray, row_days: np.ndarray, amounts: np.ndarray, asked_codes: np.ndarray,
+                         asked_days: np.ndarray) -> np.ndarray:
+    """`_repaid_before` with the loans as integer codes (rows' codes ≥ 0; an asked code of -1, a loan
+    no row names, has repaid nothing) and the days as datetime64[D]."""
+    if not len(row_codes) or not len(asked_codes):
+        return np.zeros(len(asked_codes), dtype=np.int64)
+    row_days, asked_days = row_days.astype(np.int64), asked_days.astype(np.int64)
     order = np.lexsort((row_days, row_codes))
     row_codes, row_days = row_codes[order], row_days[order]
-    amounts = principal_rows["amount"].to_numpy(dtype=np.int64)[order]
+    amounts = amounts[order]
     running = pd.Series(amounts).groupby(row_codes).cumsum().to_numpy(dtype=np.int64)
     # Row keys sort like (loan, date); a statement's key finds the rows of its loan dated before it.
     span = int(max(row_days.max(), asked_days.max()) - min(row_days.min(), asked_days.min())) + 2
@@ -112,7 +126,8 @@ def _repaid_before(principal_rows: pd.DataFrame, loan_ids: pd.Series, days: pd.S
     asked_keys = asked_codes.astype(np.int64) * span + (asked_days - base)
     first = np.searchsorted(row_keys, asked_codes.astype(np.int64) * span, side="left")
     before = np.searchsorted(row_keys, asked_keys, side="left")
-    return np.where(before > first, running[np.maximum(before - 1, 0)], 0).astype(np.int64)
+    repaid = np.where(before > first, running[np.maximum(before - 1, 0)], 0).astype(np.int64)
+    return np.where(asked_codes >= 0, repaid, 0)
 
 
 def _years_without_ledger_rows(tables, add_rows, warning, column_codes: ColumnCodes) -> None:
