@@ -68,10 +68,9 @@ _PLAIN_CELL = r"^-?\d{1,12}(?:\.\d{1,2})?$"
 def plain_money_cents(raw: pd.Series) -> np.ndarray | None:
     """The cents of every cell of an Arrow text column (the fast reader's plain columns) when every cell
     is a plain amount (`_PLAIN_CELL`), else None (the column then takes the parser's path of distinct
-    values). The arithmetic is `_parse_plain_money`'s on every cell instead of each distinct value:
-    digits without the point (Arrow's integer cast, exact for ≤ 14 digits) × 10^(2−decimals), where the
-    decimals come from byte offsets (the shape is ASCII: bytes are characters). A pure function of the
-    text, so equal cells get equal cents (`column_codes.duplicated_rows` uses it as the column's code)."""
+    values). The value is `_parse_plain_money`'s (digits without the point × 10^(2−decimals)): the
+    amount's exact decimal value × 100. A pure function of the text, so equal cells get equal cents
+    (`column_codes.duplicated_rows` uses it as the column's code)."""
     if not isinstance(raw.dtype, pd.ArrowDtype) or not len(raw):
         return None
     import pyarrow as pa  # noqa: PLC0415 — loaded with the fast reader
@@ -80,11 +79,11 @@ def plain_money_cents(raw: pd.Series) -> np.ndarray | None:
     text = raw.array.__arrow_array__()
     if not pa.types.is_string(text.type) or not pc.all(pc.match_substring_regex(text, _PLAIN_CELL)).as_py():
         return None
-    point = pc.find_substring(text, ".").to_numpy().astype(np.int64)
-    length = pc.binary_length(text).to_numpy().astype(np.int64)
-    decimals = np.where(point < 0, 0, length - point - 1)
-    digits = pc.cast(pc.replace_substring(text, ".", ""), pa.int64()).to_numpy()
-    return digits * (10 ** (2 - decimals))
+    # A plain amount has at most 14 digits and 2 decimals: Arrow's decimal(14, 2) holds it exactly (a cast
+    # that would round raises instead), as the integer amount × 100 — its cents, read as decimal(14, 0).
+    amounts = pc.cast(text, pa.decimal128(14, 2)).combine_chunks()
+    # a copy: Arrow's buffer is read-only, and the typed book's columns are numpy's own, as the parser's are
+    return pc.cast(amounts.view(pa.decimal128(14, 0)), pa.int64()).to_numpy(zero_copy_only=False).copy()
 
 
 def _parse_money(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
