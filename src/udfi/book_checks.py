@@ -22,6 +22,13 @@ _TOTAL_KEYS = {"ledger": "property_id", "loans": "property_id", "depreciation": 
 _ROWS_SUMMED_EXACTLY = (2**63 - 1) // MAX_AMOUNT_CENTS   # int64 sums of this many |amounts| cannot wrap
 
 
+def _exact_total(magnitude: np.ndarray) -> int:
+    """The sum of non-negative int64 amounts of at most MAX_AMOUNT_CENTS each, exactly: int64 sums of
+    slices of `_ROWS_SUMMED_EXACTLY` rows cannot wrap, and the slices' sums are added as Python integers."""
+    return sum(int(magnitude[start:start + _ROWS_SUMMED_EXACTLY].sum())
+               for start in range(0, len(magnitude), _ROWS_SUMMED_EXACTLY))
+
+
 def _map(values: pd.Series, mapping: pd.Series) -> pd.Series:
     """`values.map(mapping)`, also when `mapping` is empty (pandas then fails to cast a datetime
     mapping to float: a header-only loans or properties table)."""
@@ -187,12 +194,25 @@ def _cross_checks(tables: dict[str, pd.DataFrame], collect: Collector, column_co
 
 def _holding_periods(ledger: pd.DataFrame, properties: pd.DataFrame, collect: Collector,
                      column_codes: ColumnCodes) -> None:
-    lookups = _Lookups(column_codes, "ledger")
     held = properties.drop_duplicates("property_id").set_index("property_id")
-    start = lookups.map("property_id", held["acquired_on"])
-    end = lookups.map("property_id", held["disposed_on"])
-    outside = ledger["date"].notna() & start.notna() & (
-        (ledger["date"] < start) | (end.notna() & (ledger["date"] > end)))
+    if held.empty or not held.index.is_unique:
+        lookups = _Lookups(column_codes, "ledger")
+        start = lookups.map("property_id", held["acquired_on"])
+        end = lookups.map("property_id", held["disposed_on"])
+        outside = ledger["date"].notna() & start.notna() & (
+            (ledger["date"] < start) | (end.notna() & (ledger["date"] > end)))
+    else:   # the same comparison on the property_id codes: each property's period looked up once
+        codes, property_ids = column_codes.codes("ledger", "property_id")
+        where = held.index.get_indexer(pd.Index(property_ids, dtype=object))
+        where = np.append(where, -1)[codes]   # a row's place in `held`; -1: a missing or unknown property
+        known = where >= 0
+
+        def of_row(column: str) -> np.ndarray:   # NaT where unknown; NaT compares False, as pandas' NaT
+            days = held[column].to_numpy(dtype="datetime64[ns]").take(np.maximum(where, 0))
+            return np.where(known, days, np.datetime64("NaT", "ns"))
+        date, start, end = ledger["date"].to_numpy(dtype="datetime64[ns]"), of_row("acquired_on"), of_row("disposed_on")
+        outside = pd.Series(~np.isnat(date) & ~np.isnat(start) & ((date < start) | (~np.isnat(end) & (date > end))),
+                            index=ledger.index)
     collect.add_rows(WARNING, "ledger", ledger.index[outside], "date",
                      ledger.loc[outside, "date"].dt.strftime("%Y-%m-%d"),
                      "a date within the property's holding period (row is ignored by the computation)")
@@ -298,9 +318,8 @@ def _check_totals(typed: dict[str, pd.DataFrame], specs: dict[str, TableSpec], c
             if not known.any():
                 continue
             magnitude = np.abs(values.to_numpy(dtype=np.int64, na_value=0)[known])
-            # No owner can pass the bound when all owners together do not (a sum that cannot wrap:
-            # fewer rows than 2^63 / MAX_AMOUNT_CENTS) — every small table.
-            if len(magnitude) <= _ROWS_SUMMED_EXACTLY and int(magnitude.sum()) <= MAX_AMOUNT_CENTS:
+            # No owner can pass the bound when all owners together do not — every book far from it.
+            if _exact_total(magnitude) <= MAX_AMOUNT_CENTS:
                 continue
             keys = owner_codes[known]   # the owner's code: equal codes, equal owners
             parts = pd.DataFrame({"key": keys, "high": magnitude >> 32, "low": magnitude & 0xFFFFFFFF})

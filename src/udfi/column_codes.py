@@ -55,9 +55,12 @@ def canonical_codes(codes: np.ndarray, typed_distinct: np.ndarray) -> tuple[np.n
 _MIX = np.uint64(0x9E3779B97F4A7C15)   # odd multiplier: a row's codes mixed into one 64-bit fingerprint
 
 
-def duplicated_rows(frame: pd.DataFrame) -> np.ndarray:
+def duplicated_rows(frame: pd.DataFrame, codes_of: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """`frame.duplicated(keep="first")`, as a boolean array, in a fraction of pandas' memory.
 
+    `codes_of`: for some columns, an integer per row that is a function of the cell's text (equal cells,
+    equal integers; unequal cells may share one — the exact comparison below tells them apart), e.g. a
+    plain money column's cents.
     Each row's column codes (the fast CSV reader's columns already are categoricals) are mixed into
     one 64-bit fingerprint; equal rows have equal fingerprints, so only rows whose fingerprint repeats
     can repeat a row, and those few are compared exactly, value by value, by pandas. A million-row
@@ -68,12 +71,18 @@ def duplicated_rows(frame: pd.DataFrame) -> np.ndarray:
     fingerprint = np.zeros(rows, dtype=np.uint64)
     for column in frame.columns:
         values = frame[column]
-        if isinstance(values.dtype, pd.CategoricalDtype):
+        if codes_of and column in codes_of:
+            codes = codes_of[column]
+        elif isinstance(values.dtype, pd.CategoricalDtype):
             codes = values.cat.codes.to_numpy()
+        elif isinstance(values.dtype, pd.ArrowDtype):
+            codes = pd.factorize(values)[0]
         else:
             codes = pd.factorize(values.to_numpy(dtype=object))[0]
-        with np.errstate(over="ignore"):   # wrapping arithmetic is the point
-            fingerprint = fingerprint * _MIX + (codes.astype(np.int64) + 2).astype(np.uint64)
+        # fingerprint × MIX + code + 2, in place and modulo 2^64 (a code of -1 wraps to 2^64 - 1, then to 1)
+        fingerprint *= _MIX
+        fingerprint += codes.astype(np.uint64)
+        fingerprint += np.uint64(2)
     ordered = np.sort(fingerprint)
     repeated = ordered[1:][ordered[1:] == ordered[:-1]]
     del ordered

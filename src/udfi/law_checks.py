@@ -68,10 +68,15 @@ def _statements_against_ledger(tables, add_rows, warning, column_codes: ColumnCo
     usable = usable[usable["loan_id"].isin(by_loan.index)]
     if not len(usable):
         return
-    principal_rows = ledger.loc[column_codes.where("ledger", "category", lambda v: v == "principal")
-                                & column_codes.where("ledger", "loan_id", lambda v: v.notna())
-                                & ledger["date"].notna() & ledger["amount"].notna(), ["loan_id", "date", "amount"]]
-    repaid = _repaid_before(principal_rows, usable["loan_id"], usable["as_of"])
+    # the repayments as (loan code, day, cents) on the ledger's loan_id codes: no row's id is hashed again
+    at = np.flatnonzero((column_codes.where("ledger", "category", lambda v: v == "principal")
+                         & column_codes.where("ledger", "loan_id", lambda v: v.notna())
+                         & ledger["date"].notna() & ledger["amount"].notna()).to_numpy(dtype=bool))
+    loan_codes, loan_ids = column_codes.codes("ledger", "loan_id")
+    asked = pd.Index(loan_ids, dtype=object).get_indexer(usable["loan_id"].to_numpy(dtype=object))
+    repaid = _repaid_before_codes(loan_codes[at], ledger["date"].to_numpy()[at].astype("datetime64[D]"),
+                                  ledger["amount"].iloc[at].to_numpy(dtype=np.int64), asked,
+                                  usable["as_of"].to_numpy(dtype="datetime64[D]"))
     implied = usable["loan_id"].map(by_loan["principal"]).astype("Int64") - pd.Series(repaid, index=usable.index)
     stated = usable["balance"].astype("Int64")
     differs = (stated - implied).abs() > RECONCILIATION_TOLERANCE_CENTS
@@ -98,12 +103,21 @@ def _repaid_before(principal_rows: pd.DataFrame, loan_ids: pd.Series, days: pd.S
     if not len(principal_rows) or not len(loan_ids):
         return np.zeros(len(loan_ids), dtype=np.int64)
     codes, uniques = pd.factorize(pd.concat([principal_rows["loan_id"], loan_ids], ignore_index=True).astype(object))
-    row_codes, asked_codes = codes[:len(principal_rows)], codes[len(principal_rows):]
-    row_days = principal_rows["date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
-    asked_days = days.to_numpy(dtype="datetime64[D]").astype(np.int64)
+    return _repaid_before_codes(codes[:len(principal_rows)], principal_rows["date"].to_numpy(dtype="datetime64[D]"),
+                                principal_rows["amount"].to_numpy(dtype=np.int64), codes[len(principal_rows):],
+                                days.to_numpy(dtype="datetime64[D]"))
+
+
+def _repaid_before_codes(row_codes: np.ndarray, row_days: np.ndarray, amounts: np.ndarray, asked_codes: np.ndarray,
+                         asked_days: np.ndarray) -> np.ndarray:
+    """`_repaid_before` with the loans as integer codes (rows' codes ≥ 0; an asked code of -1, a loan
+    no row names, has repaid nothing) and the days as datetime64[D]."""
+    if not len(row_codes) or not len(asked_codes):
+        return np.zeros(len(asked_codes), dtype=np.int64)
+    row_days, asked_days = row_days.astype(np.int64), asked_days.astype(np.int64)
     order = np.lexsort((row_days, row_codes))
     row_codes, row_days = row_codes[order], row_days[order]
-    amounts = principal_rows["amount"].to_numpy(dtype=np.int64)[order]
+    amounts = amounts[order]
     running = pd.Series(amounts).groupby(row_codes).cumsum().to_numpy(dtype=np.int64)
     # Row keys sort like (loan, date); a statement's key finds the rows of its loan dated before it.
     span = int(max(row_days.max(), asked_days.max()) - min(row_days.min(), asked_days.min())) + 2
@@ -112,7 +126,8 @@ def _repaid_before(principal_rows: pd.DataFrame, loan_ids: pd.Series, days: pd.S
     asked_keys = asked_codes.astype(np.int64) * span + (asked_days - base)
     first = np.searchsorted(row_keys, asked_codes.astype(np.int64) * span, side="left")
     before = np.searchsorted(row_keys, asked_keys, side="left")
-    return np.where(before > first, running[np.maximum(before - 1, 0)], 0).astype(np.int64)
+    repaid = np.where(before > first, running[np.maximum(before - 1, 0)], 0).astype(np.int64)
+    return np.where(asked_codes >= 0, repaid, 0)
 
 
 def _years_without_ledger_rows(tables, add_rows, warning, column_codes: ColumnCodes) -> None:
@@ -125,10 +140,9 @@ def _years_without_ledger_rows(tables, add_rows, warning, column_codes: ColumnCo
         return
     # (property, year) pairs first, on integer codes: the ledger has millions of rows, a property a few years
     codes = codes[dated].astype(np.int64)
-    days = ledger["date"].to_numpy(dtype="datetime64[D]")[dated]
-    year_of_row = days.astype("datetime64[Y]").astype(np.int64) + 1970
+    year_of_row = _years_of_days(ledger["date"].to_numpy(dtype="datetime64[D]")[dated])
     last_book_year = int(year_of_row.max())
-    pairs = np.unique(codes * 1_000_000 + year_of_row)   # dates end in 2100: a year fits in 6 digits
+    pairs, first_year_of_code = _property_years(codes, year_of_row, len(property_ids))
     pair_codes, code_of = pairs // 1_000_000, {property_id: code for code, property_id in enumerate(property_ids)}
 
     def years_with_rows(property_id) -> set:
@@ -140,11 +154,11 @@ def _years_without_ledger_rows(tables, add_rows, warning, column_codes: ColumnCo
     property_account = properties.set_index("property_id")["account_id"] if "account_id" in properties else None
     first_account_year = {}
     if property_account is not None:
-        first_day = pd.Series(days).groupby(codes).min()
-        first_by_property = pd.Series(first_day.to_numpy(dtype="datetime64[ns]"),
-                                      index=pd.Index(property_ids[first_day.index.to_numpy()], dtype=object))
+        # the year of a property's first ledger row (the year of its first day: years grow with days)
+        first_by_property = pd.Series(first_year_of_code.to_numpy(dtype=np.int64),
+                                      index=pd.Index(property_ids[first_year_of_code.index.to_numpy()], dtype=object))
         account_of = first_by_property.index.map(property_account.groupby(level=0).first())
-        first_account_year = first_by_property.groupby(account_of).min().dt.year.to_dict()
+        first_account_year = first_by_property.groupby(account_of).min().to_dict()
     held = properties.dropna(subset=["property_id", "acquired_on"])
     for index, row in held.loc[_with_missing_years(held, pairs, property_ids, last_book_year)].iterrows():
         start = int(row["acquired_on"].year)
@@ -164,6 +178,37 @@ def _years_without_ledger_rows(tables, add_rows, warning, column_codes: ColumnCo
             parts.append(f"{_years(gaps)} {'is' if len(gaps) == 1 else 'are'} computed with no rent and no expenses")
         add_rows(warning, "properties", pd.Index([index]), "property_id", [row["property_id"]],
                  f"ledger rows in every year the property is held — none in {_years(missing)}: " + "; ".join(parts))
+
+
+def _years_of_days(days: np.ndarray) -> np.ndarray:
+    """The calendar year of each datetime64[D] day, as int64: each day of the span looked up in a table of
+    the span's years (a ledger's million rows fall on a few thousand days; dates end in 2100)."""
+    first = days.min().astype(np.int64)
+    span = np.arange(first, days.max().astype(np.int64) + 1).astype("datetime64[D]")
+    year_of_day = span.astype("datetime64[Y]").astype(np.int64) + 1970
+    return year_of_day[days.astype(np.int64) - first]
+
+
+_MAX_YEAR_GRID = 1 << 26   # cells of the (property, year) grid below; a larger book sorts its pairs
+
+
+def _property_years(codes: np.ndarray, years: np.ndarray, properties: int) -> tuple[np.ndarray, pd.Series]:
+    """(the distinct property code × 1,000,000 + year of the rows, sorted; each code's first year, by code).
+
+    `np.unique` of the row keys, without sorting a million of them: a grid of properties × the book's
+    years marks each pair; its marks, read in order, are the sorted distinct pairs."""
+    low, high = int(years.min()), int(years.max())
+    width = high - low + 1
+    if properties * width > _MAX_YEAR_GRID:
+        pairs = np.unique(codes * 1_000_000 + years)   # dates end in 2100: a year fits in 6 digits
+        return pairs, pd.Series(years).groupby(codes).min()
+    grid = np.zeros(properties * width, dtype=bool)
+    grid[codes * width + (years - low)] = True
+    marked = np.flatnonzero(grid)
+    pair_codes, pair_years = marked // width, marked % width + low
+    starts = np.flatnonzero(np.r_[True, pair_codes[1:] != pair_codes[:-1]])   # each code's first (smallest) year
+    first_year = pd.Series(pair_years[starts], index=pair_codes[starts])
+    return pair_codes * 1_000_000 + pair_years, first_year
 
 
 def _with_missing_years(held: pd.DataFrame, pairs: np.ndarray, property_ids: np.ndarray, last_book_year: int) -> pd.Index:

@@ -128,6 +128,10 @@ def _drop_blank(frame: pd.DataFrame) -> pd.DataFrame:
             categories = values.cat.categories
             empty = categories.get_loc("") if "" in categories else -2
             blank &= values.array.codes == empty
+        elif isinstance(values.dtype, pd.ArrowDtype):   # the fast reader's plain text: Arrow compares
+            import pyarrow.compute as pc  # noqa: PLC0415 — loaded with the fast reader
+
+            blank &= pc.equal(values.array.__arrow_array__(), "").to_numpy(zero_copy_only=False)
         else:
             blank &= values.to_numpy(dtype=object) == ""
         if not blank.any():
@@ -222,8 +226,10 @@ def _scan_records(path: Path, encoding: str, file: str, width: int) -> tuple[pd.
     return frame, problems
 
 
-def read_csv_table(path: Path, file: str, required: bool) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """One CSV table as stripped-free text cells, or None with the problems that stop it."""
+def read_csv_table(path: Path, file: str, required: bool,
+                   plain: frozenset[str] = frozenset()) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """One CSV table as stripped-free text cells, or None with the problems that stop it. `plain`: the
+    columns the fast reader keeps as Arrow text instead of categoricals (`reading_arrow.arrow_frame`)."""
     try:
         info = path.stat()
     except OSError as exc:
@@ -270,7 +276,7 @@ def read_csv_table(path: Path, file: str, required: bool) -> tuple[pd.DataFrame 
         return None, problems + [_problem(severity, file, "a header row naming the columns (row 1 is empty)",
                                           row=1, book_wide=required)]
 
-    frame = _arrow_frame(path, first, names) if encoding in ("utf-8", "utf-8-sig") else None
+    frame = _arrow_frame(path, first, names, plain) if encoding in ("utf-8", "utf-8-sig") else None
     if frame is not None:
         return _unnamed_empty_columns(_drop_blank(frame)), problems
     try:
@@ -318,14 +324,16 @@ def _retry(path: Path, file: str, required: bool, encoding: str, names: list[str
     return _unnamed_empty_columns(_drop_blank(frame)), problems
 
 
-def read_csv_folder(source: Path, tables: dict[str, bool]) -> RawBook:
-    """Every table (name → required) that exists in the folder, as text frames."""
+def read_csv_folder(source: Path, tables: dict[str, bool],
+                    plain: dict[str, frozenset[str]] | None = None) -> RawBook:
+    """Every table (name → required) that exists in the folder, as text frames; `plain`: per table, the
+    columns the fast reader keeps as Arrow text."""
     book = RawBook({}, "csv", {name: f"{name}.csv" for name in tables})
     for name, required in tables.items():
         path = source / f"{name}.csv"
         if not os.path.lexists(path):
             continue
-        frame, problems = read_csv_table(path, book.file_of[name], required)
+        frame, problems = read_csv_table(path, book.file_of[name], required, (plain or {}).get(name, frozenset()))
         book.problems.extend(problems)
         if frame is not None:
             book.tables[name] = frame
@@ -470,8 +478,9 @@ def read_workbook(source: Path, tables: dict[str, bool]) -> RawBook:
     return book
 
 
-def read_raw_book(source: Path, tables: dict[str, bool]) -> RawBook:
-    """A folder of CSV files or one .xlsx workbook; BookReadError when it is neither."""
+def read_raw_book(source: Path, tables: dict[str, bool], plain: dict[str, frozenset[str]] | None = None) -> RawBook:
+    """A folder of CSV files or one .xlsx workbook; BookReadError when it is neither. `plain`: per table,
+    the columns of a CSV file the fast reader keeps as Arrow text instead of categoricals."""
     source = Path(source)
     try:
         info = source.stat()
@@ -482,7 +491,7 @@ def read_raw_book(source: Path, tables: dict[str, bool]) -> RawBook:
     if stat.S_ISDIR(info.st_mode):
         if not os.access(source, os.R_OK | os.X_OK):
             raise BookReadError(f"{source}: cannot read the folder (permission denied)")
-        return read_csv_folder(source, tables)
+        return read_csv_folder(source, tables, plain)
     if source.suffix.lower() in (".xlsx", ".xlsm") and stat.S_ISREG(info.st_mode):
         return read_workbook(source, tables)
     raise BookReadError(f"{source}: expected a folder of CSV files or an .xlsx workbook")

@@ -25,9 +25,13 @@ def _file_bytes(path: Path) -> bytes | None:
         return None
 
 
-def arrow_frame(path: Path, header: list[str], names: list[str]) -> pd.DataFrame | None:
+def arrow_frame(path: Path, header: list[str], names: list[str],
+                plain: frozenset[str] = frozenset()) -> pd.DataFrame | None:
     """The fast path for a plain UTF-8 file: pyarrow's CSV reader, every column dictionary-encoded (a
-    categorical of text: a million-row ledger holds each distinct date or id once, not a million strings).
+    categorical of text: a million-row ledger holds each distinct date or id once, not a million strings)
+    except the columns named in `plain`, kept as Arrow text (`pd.ArrowDtype(pa.string())`): a ledger's
+    amounts are mostly distinct, and building and unifying their dictionary costs more than reading
+    every cell (the cell parser reads such a column cell by cell, `validate_cells.plain_money_cents`).
 
     None, and pandas' reader decides, for anything else: a file with a quote character anywhere (the
     two parsers differ on an unterminated or stray quote), a short or a long row, bytes that are not
@@ -42,11 +46,13 @@ def arrow_frame(path: Path, header: list[str], names: list[str]) -> pd.DataFrame
     if not data or data.find(b'"') >= 0:   # an empty file: pandas' reader says what it lacks
         return None
     text = pa.dictionary(pa.int32(), pa.string())
+    plain_header = {raw for raw, name in zip(header, names) if name in plain}
     try:
         table = pa_csv.read_csv(
             pa.py_buffer(data),
             parse_options=pa_csv.ParseOptions(quote_char=False, ignore_empty_lines=False),
-            convert_options=pa_csv.ConvertOptions(column_types={name: text for name in header},
+            convert_options=pa_csv.ConvertOptions(column_types={name: pa.string() if name in plain_header else text
+                                                                for name in header},
                                                   strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowException, OSError, ValueError):
         return None
@@ -56,7 +62,9 @@ def arrow_frame(path: Path, header: list[str], names: list[str]) -> pd.DataFrame
         return None
     columns = {}
     for position, name in enumerate(names):
-        columns[name] = _categorical(table.column(position))
+        column = table.column(position)
+        columns[name] = (pd.arrays.ArrowExtensionArray(column) if pa.types.is_string(column.type)
+                         else _categorical(column))
     del table
     # The parsed file's buffers are free now: give their pages back, or the rest of validation runs
     # beside them instead of in them.

@@ -60,6 +60,32 @@ def _parse_plain_money(text: pd.Series) -> pd.Series:
     return pd.Series(digits * (10 ** (2 - decimals)), index=text.index, dtype="int64")
 
 
+# A cell of this shape is a plain amount (`PLAIN_MONEY`) of at most 12 whole digits: within ±MAX_AMOUNT_CENTS
+# (< 10^12 dollars = 10^14 cents) and below MAX_DIGITS digits, so the cell parser reports nothing for it.
+_PLAIN_CELL = r"^-?\d{1,12}(?:\.\d{1,2})?$"
+
+
+def plain_money_cents(raw: pd.Series) -> np.ndarray | None:
+    """The cents of every cell of an Arrow text column (the fast reader's plain columns) when every cell
+    is a plain amount (`_PLAIN_CELL`), else None (the column then takes the parser's path of distinct
+    values). The value is `_parse_plain_money`'s (digits without the point × 10^(2−decimals)): the
+    amount's exact decimal value × 100. A pure function of the text, so equal cells get equal cents
+    (`column_codes.duplicated_rows` uses it as the column's code)."""
+    if not isinstance(raw.dtype, pd.ArrowDtype) or not len(raw):
+        return None
+    import pyarrow as pa  # noqa: PLC0415 — loaded with the fast reader
+    import pyarrow.compute as pc  # noqa: PLC0415
+
+    text = raw.array.__arrow_array__()
+    if not pa.types.is_string(text.type) or not pc.all(pc.match_substring_regex(text, _PLAIN_CELL)).as_py():
+        return None
+    # A plain amount has at most 14 digits and 2 decimals: Arrow's decimal(14, 2) holds it exactly (a cast
+    # that would round raises instead), as the integer amount × 100 — its cents, read as decimal(14, 0).
+    amounts = pc.cast(text, pa.decimal128(14, 2)).combine_chunks()
+    # a copy: Arrow's buffer is read-only, and the typed book's columns are numpy's own, as the parser's are
+    return pc.cast(amounts.view(pa.decimal128(14, 0)), pa.int64()).to_numpy(zero_copy_only=False).copy()
+
+
 def _parse_money(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
     """Text → integer cents. Returns (cents as Int64, bad mask, too-many-decimals mask, too-large mask).
 
@@ -192,11 +218,15 @@ def _dictionary(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _parse_column(spec: TableSpec, column: ColumnSpec, raw: pd.Series, collect: Collector,
-                  date_format: str = "ISO", column_codes: ColumnCodes | None = None) -> pd.Series:
+                  date_format: str = "ISO", column_codes: ColumnCodes | None = None,
+                  cents: np.ndarray | None = None) -> pd.Series:
     """Convert one text column to its type. Empty cells become NA (or the default).
 
     Each distinct value is parsed and checked once; the result and the problems are spread back to
-    every row holding it."""
+    every row holding it. `cents` (a money column whose every cell is plain, `plain_money_cents`): the
+    column's values, which the parser would give without a problem."""
+    if cents is not None and column.type == "money":
+        return pd.Series(pd.arrays.IntegerArray(cents, np.zeros(len(cents), dtype=bool)), index=raw.index, copy=False)
     codes, uniques = _dictionary(raw)
     rows = _DistinctRows(collect, codes, raw.index, len(uniques))
     typed = _parse_distinct(spec, column, pd.Series(uniques, dtype=object), rows, date_format)
@@ -299,12 +329,13 @@ def _parse_columnwise(spec: TableSpec, column: ColumnSpec, raw: pd.Series, colle
 
 def _parse_table(spec: TableSpec, raw: pd.DataFrame | dict[str, pd.Series], collect: Collector,
                  date_format: str = "ISO", consume: bool = False, column_codes: ColumnCodes | None = None,
-                 index: pd.Index | None = None) -> tuple[pd.DataFrame, set]:
+                 index: pd.Index | None = None,
+                 cents_of: dict[str, np.ndarray] | None = None) -> tuple[pd.DataFrame, set]:
     """Parse every column; returns (typed frame, set of (row, column) that failed to parse).
     `raw`: the text table, or its columns by name (then `index` is the rows' labels).
     `consume` (with columns by name): each is popped from the dict once it is parsed, so a million-row
     table's raw text is released column by column. `column_codes`: keeps each text column's codes for
-    the book checks."""
+    the book checks. `cents_of`: the plain money columns' cents (`plain_money_cents`)."""
     if isinstance(raw, pd.DataFrame):
         index, raw_columns = raw.index, dict(raw.items())
     else:
@@ -323,7 +354,8 @@ def _parse_table(spec: TableSpec, raw: pd.DataFrame | dict[str, pd.Series], coll
     for column in spec.columns:
         if column.name in raw_columns:
             text = raw_columns.pop(column.name)
-            typed[column.name] = _parse_column(spec, column, text, collect, date_format, column_codes)
+            typed[column.name] = _parse_column(spec, column, text, collect, date_format, column_codes,
+                                               (cents_of or {}).get(column.name))
             del text
         else:
             # An absent column parses as empty cells (typed NA, or the default); a missing required
