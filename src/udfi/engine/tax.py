@@ -45,7 +45,21 @@ def trust_rate_tax(taxable_income: Decimal, parameters: TaxYearParameters) -> De
 
 @lru_cache(maxsize=1024)   # many returns share an income (zero, above all); the result is always to the cent
 def _trust_rate_tax(taxable_income: Decimal, brackets: tuple) -> Decimal:
-    return round_cents(sum((step.tax for step in _steps(taxable_income, brackets)), ZERO))
+    return _schedule_tax(taxable_income, brackets)
+
+
+def _schedule_tax(taxable_income: Decimal, brackets: tuple) -> Decimal:
+    """round_cents(Σ step.tax for step in _steps(…)) — the same operations in the same order (ZERO +
+    each bracket's taxed × rate), without building the steps."""
+    income = max(Decimal(taxable_income), ZERO)
+    total = ZERO
+    last = len(brackets) - 1
+    for index, bracket in enumerate(brackets):
+        if income <= bracket.over:
+            break
+        top = income if index == last else min(income, brackets[index + 1].over)
+        total += (top - bracket.over) * bracket.rate
+    return round_cents(total)
 
 
 _WHOLE_DOLLAR_TAXES: dict[int, tuple[tuple, dict[int, int]]] = {}   # id(brackets) → (brackets, income → tax)
@@ -65,7 +79,7 @@ def trust_rate_tax_dollars(taxable_income: int, parameters: TaxYearParameters) -
     taxes = entry[1]
     tax = taxes.get(taxable_income)
     if tax is None:
-        tax = int(trust_rate_tax(Decimal(taxable_income), parameters).quantize(ONE, rounding=ROUND_HALF_UP))
+        tax = int(_schedule_tax(Decimal(taxable_income), brackets).quantize(ONE, rounding=ROUND_HALF_UP))
         if len(taxes) < 65536:
             taxes[taxable_income] = tax
     return tax
