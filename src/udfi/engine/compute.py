@@ -142,6 +142,7 @@ def _compute_book(book: Book, tax_year: int, settings: Settings | None, keep_his
         prefill_depreciation(held)
 
     results = []
+    specific_deduction: dict[int, int] = {}   # Form 990-T line 8 by year: figured once a year, not per account
     for account in accounts:
         account_id = account["account_id"]
         own = properties_by_account.get(account_id, [])
@@ -161,10 +162,13 @@ def _compute_book(book: Book, tax_year: int, settings: Settings | None, keep_his
         testing_period: list[int] = []          # UBTI without NOL deductions, the 3 preceding years
         for year in years:
             year_parameters = parameter_store.for_year(year)
+            if year not in specific_deduction:
+                specific_deduction[year] = part_i_line_8(year_parameters)
             rows = [row for early_year in early for row in given[early_year]] if year == years.start else []
             seeds = rows + given.get(year, [])
-            state = seed(seeds, year, state, notes if year == tax_year else [])
-            silo_state = seed_silos(seeds, year, silo_state, notes if year == tax_year else [])
+            if seeds:   # nothing given for the year (most years): seed and seed_silos return what they get
+                state = seed(seeds, year, state, notes if year == tax_year else [])
+                silo_state = seed_silos(seeds, year, silo_state, notes if year == tax_year else [])
             property_years = [compute_property_year(item, year, averages.get((item.property_id, year)))
                               for item in own if item.held_in(year)]
             interests = k1_years.get(year, [])
@@ -186,7 +190,7 @@ def _compute_book(book: Book, tax_year: int, settings: Settings | None, keep_his
                 else:
                     silo_state = {}
                 state, income_before_nol = carried
-                testing_period = (testing_period + [max(income_before_nol - part_i_line_8(year_parameters), 0)])[-3:]
+                testing_period = (testing_period + [max(income_before_nol - specific_deduction[year], 0)])[-3:]
                 prior_return = None
                 continue
             silos = compute_silos(property_years, state, silo_state, interests, year_parameters,
@@ -196,14 +200,15 @@ def _compute_book(book: Book, tax_year: int, settings: Settings | None, keep_his
             silo_carry_in, silo_state = silo_state, silos.silo_carry_out
             # UBTI without NOL deductions, for the testing period of the next years' Form 2220 (line 8 of
             # Form 990-T is the specific deduction)
-            testing_amount = max(silos.income_before_nol - part_i_line_8(year_parameters), 0)
-            overpayment = sum((row[2] for row in given.get(year, []) if row[0] == "prior_year_overpayment"),
-                              ZERO)
+            testing_amount = max(silos.income_before_nol - specific_deduction[year], 0)
+            given_rows = given.get(year)
+            overpayment = sum((row[2] for row in given_rows if row[0] == "prior_year_overpayment"), ZERO) \
+                if given_rows else ZERO
             payments = Payments(
                 prior_year_overpayment=whole_dollars(overpayment),
-                estimated=whole_dollars(Decimal(payment_sums.get((account_id, year, "estimated"), 0)) / 100),
-                extension=whole_dollars(Decimal(payment_sums.get((account_id, year, "extension"), 0)) / 100),
-                dated=tuple(sorted(payment_dates.get((account_id, year), []))),
+                estimated=_whole_dollars_of_cents(payment_sums.get((account_id, year, "estimated"), 0)),
+                extension=_whole_dollars_of_cents(payment_sums.get((account_id, year, "extension"), 0)),
+                dated=tuple(sorted(payment_dates.get((account_id, year), ()))),
             )
             form = form_990t(silos, payments, year_parameters)
             # Form 2220 changes Part III lines 8–10 only, never the tax or what carries forward: it is
@@ -240,6 +245,11 @@ def _compute_book(book: Book, tax_year: int, settings: Settings | None, keep_his
                 silos=silos, k1s=tuple(interests), silo_carry_in=silo_carry_in, k1_gross_income=k1_gross,
             ))
     return results
+
+
+def _whole_dollars_of_cents(cents: int) -> int:
+    """`whole_dollars(Decimal(cents) / 100)`: no cents (most account-years have no payment) is 0."""
+    return 0 if cents == 0 else whole_dollars(Decimal(cents) / 100)
 
 
 def _estimated_tax_penalty(year: int, form: Form990T, payments: Payments, prior_return: Form990T | None,

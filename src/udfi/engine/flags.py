@@ -17,9 +17,9 @@ RECONCILIATION_TOLERANCE = Decimal("0.50")
 
 def year_flags(account_type: str, property_years: list[PropertyYear], ignored_rows: dict, tax_year: int) -> list[str]:
     flags = []
+    year_start, year_end = dt.date(tax_year, 1, 1), dt.date(tax_year, 12, 31)
     for column in property_years:
         facts = column.facts
-        year_start, year_end = dt.date(tax_year, 1, 1), dt.date(tax_year, 12, 31)
         for loan in facts.loans:
             active = loan.originated_on <= year_end and (loan.retired_on is None or loan.retired_on >= year_start)
             if not active:
@@ -68,8 +68,10 @@ def coverage_flags(own: list[PropertyFacts], ledger_years: dict[str, set[int]], 
     flags = []
     for item in own:
         present = ledger_years.get(item.property_id, set())
-        held = [year for year in range(item.acquired_on.year, tax_year + 1) if item.held_in(year)]
-        before = [year for year in held if year < years.start and year not in present]
+        # the years held (`held_in`: from the year acquired through the year disposed of) before the start
+        last_held = tax_year if item.disposed_on is None else min(tax_year, item.disposed_on.year)
+        before = [year for year in range(item.acquired_on.year, min(last_held, years.start - 1) + 1)
+                  if year not in present]
         if before:
             flags.append(f"{item.property_id}: held in {year_span(before)} but the ledger has no rows for "
                          f"{'that year' if len(before) == 1 else 'those years'}; the roll-forward starts in "

@@ -28,14 +28,14 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Sequence
 
 from udfi import parameters
 from udfi.engine.calendar import next_business_day
 from udfi.engine.records import record
-from udfi.money import ZERO, whole_dollars
+from udfi.money import ONE, ZERO, whole_dollars
 
 COLUMNS = ("a", "b", "c", "d")
 QUARTER = Decimal("0.25")
@@ -139,6 +139,8 @@ def exact_sum(columns: Sequence[PenaltyColumn]) -> Decimal:
     by_divisor: dict[int, Decimal] = {}
     for column in columns:
         for product, divisor in zip(column.products, column.divisors):
+            if product is ZERO and divisor in by_divisor:
+                continue   # x + 0 is x, digit for digit (x's exponent is at most 0, ZERO's is 0)
             by_divisor[divisor] = by_divisor.get(divisor, ZERO) + product
     return sum((total / divisor for divisor, total in sorted(by_divisor.items())), ZERO)
 
@@ -374,9 +376,9 @@ def part_iv_column(installment: int, due: dt.date, amount: Decimal, paid_on: dt.
     if sum(days) != line_20:
         raise ValueError(f"installment {installment}: {line_20} days from {due} to {paid_on} "
                          f"fall outside the form's rate periods")
-    products = tuple(ZERO if count == 0 else amount * count * period.rate
-                     for count, period in zip(days, periods))
-    divisors = tuple(period.days_in_year for period in periods)
+    products = tuple([ZERO if count == 0 else amount * count * period.rate
+                      for count, period in zip(days, periods)])
+    divisors = tuple([period.days_in_year for period in periods])
     return PenaltyColumn(installment, due, amount, paid_on, ended_by, line_20, days, products, divisors)
 
 
@@ -408,8 +410,38 @@ def _money(value: int | Decimal, what: str) -> Decimal:
 
 
 def _whole(values: Sequence[Decimal | None]) -> tuple[int | None, ...]:
-    # a zero (most cells: nothing paid, nothing over) is 0 without rounding it
-    return tuple([None if value is None else whole_dollars(value) if value else 0 for value in values])
+    # a zero (most cells: nothing paid, nothing over) is 0 without rounding it; a Decimal is rounded
+    # as `whole_dollars` rounds it (the same quantize), without its call and type dispatch
+    return tuple([None if value is None else 0 if not value
+                  else int(value.quantize(ONE, rounding=ROUND_HALF_UP)) if type(value) is Decimal
+                  else whole_dollars(value) for value in values])
+
+
+@lru_cache(maxsize=4096)   # immutable, and the same few small taxes (zero above all) recur for every account
+def _not_completed(tax_year: int, line_3_amount: int) -> Form2220:
+    """The form of a year whose line 3 is under the threshold: lines 1–3 only (what follows line 3 is
+    not completed), the same for every trust with that line 3."""
+    threshold = _estimated_tax_threshold(tax_year)
+    return Form2220(
+        tax_year=tax_year, line_1=line_3_amount, line_2a=0, line_2b=0, line_2c=0, line_2d=0, line_3=line_3_amount,
+        line_4=None, line_4_skipped=None, line_5=None, line_8=False, line_9=(),
+        **{f"line_{number}": () for number in range(10, 19)},
+        required_installments=(), underpayments=(), part_iv=(), rate_periods=(),
+        penalty_period_end=None, penalty_exact=ZERO, line_38=0, penalty=0, required=False, must_attach=False,
+        explanation=(f"Total tax ${line_3_amount:,} is under ${threshold:,}: no estimated tax penalty "
+                     "(IRC §6655(f)); Form 2220 is not completed."),
+        references=("IRC §6655(f)", "Form 2220 line 3"),
+    )
+
+
+@lru_cache(maxsize=None)
+def _references(tax_year: int, used: frozenset[int]) -> tuple[str, ...]:
+    """The form's references: the law, the year's nationwide postponement if any, and the revenue
+    rulings of the rates used (`rate_periods(tax_year, used)`), each once in period order."""
+    rate_references = tuple(dict.fromkeys(p.reference for p in rate_periods(tax_year, used) if p.reference))
+    postponement = parameters.value("estimated_tax_postponements", tax_year)
+    postponed = (postponement["reference"],) if postponement["installments"] else ()
+    return REFERENCES + postponed + rate_references
 
 
 def form_2220(tax_year: int, total_tax: int, prior_year_tax: int | None,
@@ -433,19 +465,9 @@ def form_2220(tax_year: int, total_tax: int, prior_year_tax: int | None,
     l1 = line_1(whole_dollars(total))
     l2 = 0  # personal holding company tax, look-back interest, fuel credit: none for a §511 trust
     l3 = line_3(l1, l2)
-    threshold = _estimated_tax_threshold(tax_year)
+    if l3 < _estimated_tax_threshold(tax_year):
+        return _not_completed(tax_year, l3)
     l4, l4_skipped = line_4(prior_year_tax)
-    if l3 < threshold:
-        return Form2220(
-            tax_year=tax_year, line_1=l1, line_2a=0, line_2b=0, line_2c=0, line_2d=l2, line_3=l3,
-            line_4=None, line_4_skipped=None, line_5=None, line_8=False, line_9=(),
-            **{f"line_{number}": () for number in range(10, 19)},
-            required_installments=(), underpayments=(), part_iv=(), rate_periods=(),
-            penalty_period_end=None, penalty_exact=ZERO, line_38=0, penalty=0, required=False, must_attach=False,
-            explanation=(f"Total tax ${l3:,} is under ${threshold:,}: no estimated tax penalty "
-                         "(IRC §6655(f)); Form 2220 is not completed."),
-            references=("IRC §6655(f)", "Form 2220 line 3"),
-        )
     l5 = line_5(l3, l4)
     box_8 = line_8(large_organization, l3, l4)
     due = line_9(tax_year)
@@ -472,10 +494,7 @@ def form_2220(tax_year: int, total_tax: int, prior_year_tax: int | None,
                     for index, amount, on, how in sorted(late, key=lambda part: (part[0], part[2])))
     exact = exact_sum(columns)
     penalty = whole_dollars(exact)
-    rate_references = tuple(dict.fromkeys(p.reference for p in periods if p.reference))
-    postponement = parameters.value("estimated_tax_postponements", tax_year)
-    postponed = (postponement["reference"],) if postponement["installments"] else ()
-    references = REFERENCES + postponed + rate_references
+    references = _references(tax_year, used_key)
     if penalty:
         explanation = (f"Required installments total ${whole_dollars(sum(required, ZERO)):,}; each unpaid "
                        "part accrues the IRC §6621 underpayment rate from its due date to the day it was "
@@ -487,8 +506,9 @@ def form_2220(tax_year: int, total_tax: int, prior_year_tax: int | None,
     return Form2220(
         tax_year=tax_year, line_1=l1, line_2a=0, line_2b=0, line_2c=0, line_2d=l2, line_3=l3,
         line_4=l4, line_4_skipped=l4_skipped, line_5=l5, line_8=box_8, line_9=due,
-        line_10=_whole(required), line_11=_whole(paid),
-        **{f"line_{number}": _whole(lines[number]) for number in range(12, 19)},
+        line_10=_whole(required), line_11=_whole(paid), line_12=_whole(lines[12]), line_13=_whole(lines[13]),
+        line_14=_whole(lines[14]), line_15=_whole(lines[15]), line_16=_whole(lines[16]), line_17=_whole(lines[17]),
+        line_18=_whole(lines[18]),
         required_installments=required, underpayments=tuple(lines[17]), part_iv=columns,
         rate_periods=periods,
         penalty_period_end=end, penalty_exact=exact, line_38=penalty, penalty=penalty,

@@ -13,7 +13,7 @@ from udfi.engine.form_2220 import Form2220
 from udfi.engine.records import record
 from udfi.engine.schedule_a import ScheduleA
 from udfi.engine.silos import Silos
-from udfi.engine.tax import CapitalGainTax, capital_gain_tax, trust_rate_tax
+from udfi.engine.tax import CapitalGainTax, capital_gain_tax, trust_rate_tax_dollars
 from udfi.money import whole_dollars
 from udfi.parameters import TaxYearParameters
 
@@ -51,7 +51,7 @@ def part_ii_line_2(line_11: int, schedule: ScheduleA, parameters: TaxYearParamet
         computation = capital_gain_tax(Decimal(line_11), Decimal(schedule.net_capital_gain),
                                        Decimal(schedule.unrecaptured_1250_gain), parameters)
         return whole_dollars(computation.tax), computation
-    return whole_dollars(trust_rate_tax(Decimal(line_11), parameters)), None
+    return trust_rate_tax_dollars(line_11, parameters), None   # = whole_dollars(trust_rate_tax(Decimal(line_11), …))
 
 
 @record
@@ -103,6 +103,7 @@ def form_990t(silos: Silos, payments: Payments, parameters: TaxYearParameters) -
     part_iii_2 = total - credits
     part_iii_4 = part_iii_2  # line 3 other amounts due: none
     payments_total = payments.prior_year_overpayment + payments.estimated + payments.extension
+    pre2018_available = silos.pre2018_available
     return Form990T(
         part_i={"1": line_1, "3": line_3, "4": line_4, "5": line_5, "6": line_6, "7": line_7, "8": line_8,
                 "9": line_9, "10": line_10, "11": line_11},
@@ -111,8 +112,8 @@ def form_990t(silos: Silos, payments: Payments, parameters: TaxYearParameters) -
                   "6b": payments.estimated, "6c": payments.extension, "7": payments_total,
                   "9": max(part_iii_4 - payments_total, 0), "10": max(payments_total - part_iii_4, 0)},
         # Part IV lines 4–5: the carryovers available, not reduced by this year's deduction.
-        part_iv={"4": silos.pre2018_available, "5": silos.part_iv_line_5()},
-        pre2018_in=silos.pre2018_available, pre2018_used=line_6, capital_gain_tax=computation,
+        part_iv={"4": pre2018_available, "5": silos.part_iv_line_5()},
+        pre2018_in=pre2018_available, pre2018_used=line_6, capital_gain_tax=computation,
     )
 
 

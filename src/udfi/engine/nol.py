@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 from udfi.engine.records import record
 
@@ -97,7 +98,23 @@ def post2017_limit(taxable_income_before_nol: int, pre2018_used: int, limit_frac
     if limit_fraction is None:
         return None
     base = max(taxable_income_before_nol - pre2018_used, 0)
+    ratio = _integer_ratio(limit_fraction)
+    if ratio is not None and base < _EXACT_BASE:
+        # base × p/q: the Decimal product is exact (under 40 digits) and ≥ 0, so rounding it down is
+        # the integer quotient (tests/test_engine_fast_paths.py holds the two equal)
+        return base * ratio[0] // ratio[1]
     return int((Decimal(base) * limit_fraction).to_integral_value(rounding=ROUND_DOWN))
+
+
+_EXACT_BASE = 10**30   # a base below this times a fraction of at most 10 digits has at most 40 digits
+
+
+@lru_cache(maxsize=64)
+def _integer_ratio(limit_fraction: Decimal) -> tuple[int, int] | None:
+    """(p, q) with p/q = `limit_fraction`, for a finite fraction ≥ 0 of at most 10 digits; None otherwise."""
+    if not limit_fraction.is_finite() or limit_fraction < 0 or len(limit_fraction.as_tuple().digits) > 10:
+        return None
+    return limit_fraction.as_integer_ratio()
 
 
 def nol_year(tax_year: int, layers: tuple[NolLayer, ...], taxable_income_before_nol: int,

@@ -69,12 +69,12 @@ def part_v_line_9(column: PropertyYear) -> int:
 
 def part_v_line_8(columns: list[PropertyYear]) -> int:
     """8 Total gross income (add line 7, columns A through D). Enter here and on Part I, line 7, column (A)."""
-    return sum(part_v_line_7(column) for column in columns)
+    return sum([part_v_line_7(column) for column in columns])
 
 
 def part_v_line_10(columns: list[PropertyYear]) -> int:
     """10 Total allocable deductions. Add line 9, columns A through D. Enter here and on Part I, line 7, column (B)."""
-    return sum(part_v_line_9(column) for column in columns)
+    return sum([part_v_line_9(column) for column in columns])
 
 
 def part_v_column(column: PropertyYear) -> dict:
@@ -259,8 +259,12 @@ def before_nol(property_years: list[PropertyYear], carry_in: CarryIn, parameters
     columns = [column for column in property_years if column.debt_financed]
     line_8 = part_v_line_8(columns)
     line_10 = part_v_line_10(columns)
-    form_4797_ = form_4797(columns, carry_in.section_1231_losses, parameters.tax_year)
-    schedule_d_ = schedule_d(columns, form_4797_, carry_in.short_term_capital_loss, carry_in.long_term_capital_loss)
+    # Without a sale there is no Form 4797 (nothing sold), nor a Schedule D unless a capital loss is
+    # carried in: what `form_4797` and `schedule_d` answer then, without asking them (most years)
+    sold = any(column.disposition is not None for column in columns)
+    form_4797_ = form_4797(columns, carry_in.section_1231_losses, parameters.tax_year) if sold else None
+    schedule_d_ = schedule_d(columns, form_4797_, carry_in.short_term_capital_loss, carry_in.long_term_capital_loss) \
+        if sold or carry_in.short_term_capital_loss or carry_in.long_term_capital_loss else None
     line_4a, line_4b, line_4c = part_i_line_4a(schedule_d_), part_i_line_4b(form_4797_), part_i_line_4c(schedule_d_)
     line_5 = part_i_line_5(interests)
     line_7a, line_7b = line_8, line_10

@@ -23,7 +23,7 @@ from udfi.engine.k1 import K1Interest, naics_sectors
 from udfi.engine.nol import POST2017, PRE2018, NolLayer, allocate_pre2018, nol_year, split_layers
 from udfi.engine.property_year import PropertyYear
 from udfi.engine.records import record
-from udfi.engine.schedule_a import CarryIn, ScheduleA, before_nol, part_v_line_8, part_v_line_10, with_nol
+from udfi.engine.schedule_a import BeforeNol, CarryIn, ScheduleA, before_nol, part_v_line_8, part_v_line_10, with_nol
 from udfi.engine.schedule_d import capital_loss_carryover
 from udfi.parameters import TaxYearParameters
 
@@ -135,6 +135,9 @@ def compute_silos(property_years: list[PropertyYear], carry_in: CarryIn, silo_ca
                   activity_description: str) -> Silos:
     """Every silo of one account and year. `carry_in` is the investment silo's (with the pre-2018 pool),
     `silo_carry` the partnership silos' post-2017 NOLs."""
+    if not interests and not silo_carry:   # no K-1, no partnership silo: one trade or business (most years)
+        return _one_silo(before_nol(property_years, carry_in, parameters, []), carry_in, parameters, [],
+                         activity_code, activity_description)
     qualifying = [item for item in interests if item.qualifying]
     by_sector: dict[str, list[K1Interest]] = defaultdict(list)
     for item in interests:
@@ -143,11 +146,8 @@ def compute_silos(property_years: list[PropertyYear], carry_in: CarryIn, silo_ca
     sectors = sorted(set(by_sector) | {key for key, carry in silo_carry.items() if carry.layers})
     investment_income = before_nol(property_years, carry_in, parameters, qualifying)
 
-    if not sectors:   # one trade or business: every NOL layer is the investment silo's
-        schedule = with_nol(investment_income, carry_in, parameters)
-        silo = Silo(INVESTMENT, activity_code, activity_description, tuple(qualifying), schedule,
-                    schedule.nol.pre2018_used, True, 1)
-        return Silos((silo,), schedule.carry_out, {})
+    if not sectors:
+        return _one_silo(investment_income, carry_in, parameters, qualifying, activity_code, activity_description)
 
     incomes = {sector: before_nol([], CarryIn(), parameters, by_sector.get(sector, [])) for sector in sectors}
     year = parameters.tax_year
@@ -207,6 +207,15 @@ def compute_silos(property_years: list[PropertyYear], carry_in: CarryIn, silo_ca
         long_term_capital_loss=investment_out.long_term_capital_loss,
         section_1231_losses=investment_out.section_1231_losses)
     return Silos(tuple(numbered), carry_out, silo_carry_out)
+
+
+def _one_silo(investment_income: BeforeNol, carry_in: CarryIn, parameters: TaxYearParameters,
+              qualifying: list[K1Interest], activity_code: str, activity_description: str) -> Silos:
+    """One trade or business: every NOL layer is the investment silo's."""
+    schedule = with_nol(investment_income, carry_in, parameters)
+    silo = Silo(INVESTMENT, activity_code, activity_description, tuple(qualifying), schedule,
+                schedule.nol.pre2018_used, True, 1)
+    return Silos((silo,), schedule.carry_out, {})
 
 
 def carry_forward_only(property_years: list[PropertyYear], carry_in: CarryIn, silo_carry: dict[str, SiloCarry],
