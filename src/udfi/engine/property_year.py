@@ -9,21 +9,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from udfi.engine.depreciation import Asset
 from udfi.engine.indebtedness import Loan, MonthBalance, highest_in_window, month_balances
 from udfi.engine.records import record
-from udfi.money import CENT, ONE, ZERO, round_cents
+from udfi.money import ONE, ZERO, round_cents
 
 INCOME_CATEGORIES = ("rent", "other_income")
 RENTAL_BUSINESS, INVESTMENT = "rental_business", "investment"
 SHORT_TERM, LONG_TERM = "short_term", "long_term"
 SECTION_1231, ORDINARY, CAPITAL = "section_1231", "ordinary", "capital"
 EXPENSE_CATEGORIES = ("interest", "taxes", "insurance", "repairs", "management", "utilities", "other_expense")
-# compute_property_year adds the categories of INCOME_CATEGORIES and EXPENSE_CATEGORIES spelled out in this order
-assert INCOME_CATEGORIES == ("rent", "other_income") and EXPENSE_CATEGORIES[0] == "interest"
-_NO_AMOUNTS: dict[str, Decimal] = {}
 
 
 @dataclass
@@ -264,29 +261,26 @@ def compute_property_year(facts: PropertyFacts, tax_year: int, average_debt: Dec
     # Average adjusted basis — Reg. §1.514(a)-1(a)(2): first and last day held in the year
     basis_first, improvements_first, accumulated_first = facts.basis_on(first_day, tax_year - 1)
     basis_last, improvements_last, accumulated_last = facts.basis_on(last_day, tax_year)
-    # round_cents(x) is x.quantize(CENT, ROUND_HALF_UP); every x below is already a Decimal
-    average_basis = ((basis_first + basis_last) / 2).quantize(CENT, rounding=ROUND_HALF_UP)
+    average_basis = round_cents((basis_first + basis_last) / 2)
     ratio = debt_basis_ratio(average_debt, average_basis)
 
-    amounts = dict(facts.amounts_by_year.get(tax_year, _NO_AMOUNTS))
-    get = amounts.get
-    # ZERO + each category in order, as sum(…, ZERO), without a generator per column
-    gross_income = ZERO + get("rent", ZERO) + get("other_income", ZERO)   # INCOME_CATEGORIES
+    amounts = dict(facts.amounts_by_year.get(tax_year, {}))
+    gross_income = ZERO   # ZERO + each category in order, as sum(…, ZERO), without a generator per column
+    for category in INCOME_CATEGORIES:
+        gross_income += amounts.get(category, ZERO)
     depreciation, overridden = facts.depreciation_for_year(tax_year)
     # Interest is directly connected only to the extent the loan is acquisition indebtedness of this
     # property (Reg. §1.514(c)-1(a)(2) Example 3(b): $150,000 × 2/2.5).
     interest_allocable = {}
-    interest_total = ZERO
     interest = facts.interest_by_year.get(tax_year)
     if interest:
         loans = {loan.loan_id: loan for loan in facts.loans}
-        for loan_id, amount in interest.items():
-            allocable = (amount * loans[loan_id].acquisition_fraction).quantize(CENT, rounding=ROUND_HALF_UP)
-            interest_allocable[loan_id] = allocable
-            interest_total += allocable   # sum(interest_allocable.values(), ZERO), in the same order
-    amounts["interest"] = interest_total
-    other_deductions = (ZERO + interest_total + get("taxes", ZERO) + get("insurance", ZERO) + get("repairs", ZERO)
-                        + get("management", ZERO) + get("utilities", ZERO) + get("other_expense", ZERO))
+        interest_allocable = {loan_id: round_cents(amount * loans[loan_id].acquisition_fraction)
+                              for loan_id, amount in interest.items()}
+    amounts["interest"] = sum(interest_allocable.values(), ZERO)
+    other_deductions = ZERO
+    for category in EXPENSE_CATEGORIES:
+        other_deductions += amounts.get(category, ZERO)
 
     disposition = None
     if facts.disposed_on is not None and facts.disposed_on.year == tax_year:
@@ -301,8 +295,8 @@ def compute_property_year(facts: PropertyFacts, tax_year: int, average_debt: Dec
         average_adjusted_basis=average_basis, ratio=ratio, amounts=amounts, interest_allocable=interest_allocable,
         gross_income=gross_income, straight_line_depreciation=depreciation, depreciation_overridden=overridden,
         other_deductions=other_deductions,
-        gross_income_reportable=(gross_income * ratio).quantize(CENT, rounding=ROUND_HALF_UP),
-        allocable_deductions=((depreciation + other_deductions) * ratio).quantize(CENT, rounding=ROUND_HALF_UP),
+        gross_income_reportable=round_cents(gross_income * ratio),
+        allocable_deductions=round_cents((depreciation + other_deductions) * ratio),
         disposition=disposition, acquisition_indebtedness_excluded=excluded,
     )
     if months is not None:
