@@ -1,12 +1,11 @@
 """The per-account-year shortcuts of issue #16 against the arithmetic they replace: integer quotients
-equal to the Decimal ones, remembered taxes equal to a fresh computation, the Form 2220 of a small tax
-equal to the one built line by line, the held years counted from the holding period equal to testing
-every year — value for value and digit for digit (Decimal('0') ≠ Decimal('0.00'))."""
+equal to the Decimal ones, the Form 2220 of a small tax equal to the one built line by line, the held
+years counted from the holding period equal to testing every year."""
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,16 +14,9 @@ from udfi import parameters as parameter_store
 from udfi.engine import form_2220 as f2220
 from udfi.engine.flags import coverage_flags, year_span
 from udfi.engine.nol import post2017_limit
-from udfi.engine.tax import _schedule_tax, _steps, trust_rate_tax, trust_rate_tax_dollars
-from udfi.money import CENT, ZERO, whole_dollars
-from udfi.parameters import Bracket
 
 D = Decimal
 YEARS = st.sampled_from(parameter_store.years_available("trust_rate_schedule"))
-
-
-def same(one: Decimal, other: Decimal) -> bool:
-    return one.as_tuple() == other.as_tuple()
 
 
 @given(st.integers(min_value=-10**12, max_value=10**35), st.integers(min_value=0, max_value=10**12),
@@ -35,24 +27,6 @@ def test_the_post2017_limit_in_integers_is_the_decimal_product_rounded_down(inco
     expected = int((D(base) * fraction).to_integral_value(rounding=ROUND_DOWN))
     assert post2017_limit(income, pre2018, fraction) == expected
     assert post2017_limit(income, pre2018, None) is None
-
-
-@given(YEARS, st.integers(min_value=0, max_value=10**9))
-def test_the_remembered_whole_dollar_tax_is_the_trust_rate_tax_rounded(year, income):
-    parameters = parameter_store.for_year(year)
-    expected = whole_dollars(trust_rate_tax(D(income), parameters))
-    assert trust_rate_tax_dollars(income, parameters) == expected
-    assert trust_rate_tax_dollars(income, parameters) == expected   # asked again: from the cache
-
-
-@given(st.decimals(min_value=-10**6, max_value=10**9, places=2, allow_nan=False, allow_infinity=False),
-       st.lists(st.tuples(st.integers(0, 10**6), st.sampled_from([D("0.1"), D("0.24"), D("0.35"), D("0.37")])),
-                min_size=1, max_size=5))
-def test_the_tax_added_bracket_by_bracket_is_the_sum_of_the_steps(income, raw):
-    overs = sorted({over for over, _ in raw})
-    brackets = tuple(Bracket(D(over), rate) for over, (_, rate) in zip(overs, raw))
-    expected = sum((step.tax for step in _steps(income, brackets)), ZERO).quantize(CENT, rounding=ROUND_HALF_UP)
-    assert same(_schedule_tax(income, brackets), expected)
 
 
 @settings(max_examples=100)

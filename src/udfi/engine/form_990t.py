@@ -13,7 +13,7 @@ from udfi.engine.form_2220 import Form2220
 from udfi.engine.records import record
 from udfi.engine.schedule_a import ScheduleA
 from udfi.engine.silos import Silos
-from udfi.engine.tax import CapitalGainTax, capital_gain_tax, trust_rate_tax_dollars
+from udfi.engine.tax import CapitalGainTax, capital_gain_tax, trust_rate_tax
 from udfi.money import whole_dollars
 from udfi.parameters import TaxYearParameters
 
@@ -51,7 +51,7 @@ def part_ii_line_2(line_11: int, schedule: ScheduleA, parameters: TaxYearParamet
         computation = capital_gain_tax(Decimal(line_11), Decimal(schedule.net_capital_gain),
                                        Decimal(schedule.unrecaptured_1250_gain), parameters)
         return whole_dollars(computation.tax), computation
-    return trust_rate_tax_dollars(line_11, parameters), None   # = whole_dollars(trust_rate_tax(Decimal(line_11), …))
+    return whole_dollars(trust_rate_tax(Decimal(line_11), parameters)), None
 
 
 @record

@@ -3,11 +3,11 @@ Schedule D (Form 1041) computation when UBTI includes net capital gain (IRC §1(
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import lru_cache
 
 from udfi.engine.records import record
-from udfi.money import ONE, ZERO, round_cents
+from udfi.money import ZERO, round_cents
 from udfi.parameters import TaxYearParameters
 
 
@@ -45,44 +45,7 @@ def trust_rate_tax(taxable_income: Decimal, parameters: TaxYearParameters) -> De
 
 @lru_cache(maxsize=1024)   # many returns share an income (zero, above all); the result is always to the cent
 def _trust_rate_tax(taxable_income: Decimal, brackets: tuple) -> Decimal:
-    return _schedule_tax(taxable_income, brackets)
-
-
-def _schedule_tax(taxable_income: Decimal, brackets: tuple) -> Decimal:
-    """round_cents(Σ step.tax for step in _steps(…)) — the same operations in the same order (ZERO +
-    each bracket's taxed × rate), without building the steps."""
-    income = max(Decimal(taxable_income), ZERO)
-    total = ZERO
-    last = len(brackets) - 1
-    for index, bracket in enumerate(brackets):
-        if income <= bracket.over:
-            break
-        top = income if index == last else min(income, brackets[index + 1].over)
-        total += (top - bracket.over) * bracket.rate
-    return round_cents(total)
-
-
-_WHOLE_DOLLAR_TAXES: dict[int, tuple[tuple, dict[int, int]]] = {}   # id(brackets) → (brackets, income → tax)
-
-
-def trust_rate_tax_dollars(taxable_income: int, parameters: TaxYearParameters) -> int:
-    """`whole_dollars(trust_rate_tax(Decimal(taxable_income), parameters))` for a whole-dollar income
-    (Form 990-T Part II line 2), remembered per rate schedule: the same incomes, zero above all, recur
-    for every account, and keying the cache by the schedule's identity saves hashing its brackets on
-    every call. The entry holds the schedule, so its id cannot be reused while the entry exists."""
-    brackets = parameters.brackets
-    entry = _WHOLE_DOLLAR_TAXES.get(id(brackets))
-    if entry is None or entry[0] is not brackets:
-        if len(_WHOLE_DOLLAR_TAXES) >= 64:   # schedules are few (one a year); tests may build many
-            _WHOLE_DOLLAR_TAXES.clear()
-        entry = _WHOLE_DOLLAR_TAXES[id(brackets)] = (brackets, {})
-    taxes = entry[1]
-    tax = taxes.get(taxable_income)
-    if tax is None:
-        tax = int(_schedule_tax(Decimal(taxable_income), brackets).quantize(ONE, rounding=ROUND_HALF_UP))
-        if len(taxes) < 65536:
-            taxes[taxable_income] = tax
-    return tax
+    return round_cents(sum((step.tax for step in _steps(taxable_income, brackets)), ZERO))
 
 
 @record
