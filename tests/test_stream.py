@@ -18,7 +18,7 @@ from test_engine_equivalence import _book, plain
 from udfi import parameters as parameter_store
 from udfi.book import Book
 from udfi.engine.compute import compute_book
-from udfi.engine.stream import account_chunks, iter_compute_book
+from udfi.engine.stream import TAPER_MIN_ACCOUNTS, Chunking, account_chunks, iter_compute_book, tapered_sizes
 from udfi.validate import validate_book
 
 TABLES = ("accounts", "properties", "loans", "ledger", "depreciation", "loan_balances", "carryovers", "payments",
@@ -109,3 +109,41 @@ def test_a_missing_parameter_year_fails_before_the_first_result(book, monkeypatc
     monkeypatch.setattr(parameter_store, "for_year", without_2021)
     with pytest.raises(parameter_store.MissingParameterError, match="2021"):
         next(iter_compute_book(book, 2025, chunk_accounts=1))
+
+
+@settings(max_examples=200, deadline=None)
+@given(accounts=st.integers(0, 20_000), chunk=st.integers(1, 600), jobs=st.integers(2, 8))
+def test_tapered_sizes_cut_every_account_once_and_shrink_towards_the_end(accounts, chunk, jobs):
+    """Guided self-scheduling: every account in exactly one chunk, in order; no chunk above the cap;
+    sizes never grow; only the last chunk may be under TAPER_MIN_ACCOUNTS (or the cap, if smaller)."""
+    sizes = tapered_sizes(accounts, chunk, jobs)
+    assert sum(sizes) == accounts and all(size >= 1 for size in sizes)
+    assert all(size <= chunk for size in sizes)
+    assert all(later <= earlier for earlier, later in zip(sizes, sizes[1:]))
+    assert all(size >= min(chunk, TAPER_MIN_ACCOUNTS) for size in sizes[:-1])
+
+
+def test_tapered_sizes_of_the_bench_book():
+    """10,000 accounts, chunks of 500, 2 workers: 500 each while 2,000 or more are left to cut (a chunk is
+    at most what is left / (TAPER_SHARE × jobs) = / 4 below that), then 2,000/4 = 500, 1,500/4 = 375,
+    1,125/4 = 282 (rounded up), 843/4 = 211, …, down to chunks of 60 and a last one of what is left."""
+    sizes = tapered_sizes(10_000, 500, 2)
+    assert sizes[:17] == [500] * 17 and sizes[17:20] == [375, 282, 211]
+    assert sizes[-4:-1] == [60, 60, 60] and sizes[-1] == 10_000 - sum(sizes[:-1]) == 19
+
+
+def test_chunks_of_given_sizes_hold_the_rows_for_accounts_keeps(book):
+    """Chunking with a list of sizes (the tapered cut): chunk n is for_accounts of its run of accounts."""
+    ids = book.accounts["account_id"].tolist()
+    sizes = [6, 4, 3, 2, 1]
+    chunking = Chunking(book, sizes)
+    assert chunking.count == 5
+    start = 0
+    for number, size in enumerate(sizes):
+        assert chunking.ids(number) == ids[start:start + size]
+        expected = book.for_accounts(ids[start:start + size])
+        for table in TABLES:
+            pd.testing.assert_frame_equal(getattr(chunking.book(number), table), getattr(expected, table), obj=table)
+        start += size
+    with pytest.raises(ValueError, match="do not cut"):
+        Chunking(book, [6, 4])

@@ -53,9 +53,12 @@ def iter_compute_book(book: Book, tax_year: int, settings: Settings | None = Non
         return _chunked_results(book, tax_year, settings, chunk_accounts, keep_history)
     from udfi.engine import parallel  # noqa: PLC0415 — the worker machinery only when asked for
 
-    if jobs > 1:   # chunks small enough that every worker gets several (the last ones finish together)
+    if jobs > 1:   # chunks small enough that every worker gets several, smaller towards the end
         chunk_accounts = max(1, min(chunk_accounts, -(-len(book.accounts) // (jobs * parallel.UNITS_PER_JOB))))
-    job = parallel.Job(Chunking(book, chunk_accounts), tax_year, settings, keep_history, reduce, isolate)
+        sizes = tapered_sizes(len(book.accounts), chunk_accounts, jobs)
+    else:
+        sizes = chunk_accounts
+    job = parallel.Job(Chunking(book, sizes), tax_year, settings, keep_history, reduce, isolate)
     return parallel.run(job, jobs)
 
 
@@ -63,6 +66,22 @@ def _chunked_results(book: Book, tax_year: int, settings: Settings | None, chunk
                      keep_history: bool) -> Iterator[AccountYear]:
     for part in account_chunks(book, chunk_accounts):
         yield from compute_book(part, tax_year, settings, keep_history=keep_history)
+
+
+TAPER_SHARE = 2        # a chunk of the tail is at most 1/(this × jobs) of the accounts still to cut
+TAPER_MIN_ACCOUNTS = 60   # ≈ 25 ms of work; a chunk costs ≈ 8 ms besides its accounts
+
+
+def tapered_sizes(accounts: int, chunk_accounts: int, jobs: int) -> list[int]:
+    """Chunk sizes for `jobs` workers: `chunk_accounts` while much is left, then each a share of what is
+    left (guided self-scheduling), down to TAPER_MIN_ACCOUNTS, so that the workers run out of work at
+    nearly the same moment — with equal chunks one worker idles for up to a whole chunk at the end."""
+    sizes, left = [], accounts
+    while left > 0:
+        size = min(left, chunk_accounts, max(TAPER_MIN_ACCOUNTS, -(-left // (TAPER_SHARE * jobs))))
+        sizes.append(size)
+        left -= size
+    return sizes
 
 
 def account_chunks(book: Book, chunk_accounts: int) -> Iterator[Book]:
@@ -75,23 +94,28 @@ def account_chunks(book: Book, chunk_accounts: int) -> Iterator[Book]:
 
 
 class Chunking:
-    """A book cut into consecutive runs of `chunk_accounts` accounts (accounts.csv order): chunk `n`'s
-    account ids and sub-book (the rows `book.for_accounts` keeps for them), each row's chunk found
-    once through the ids it references."""
+    """A book cut into consecutive runs of accounts (accounts.csv order), `sizes` long (a number: runs of
+    that many, the last shorter): chunk `n`'s account ids and sub-book (the rows
+    `book.for_accounts` keeps for them), each row's chunk found once through the ids it references."""
 
-    def __init__(self, book: Book, chunk_accounts: int):
+    def __init__(self, book: Book, sizes: int | list[int]):
         self.whole = book
-        self.size = chunk_accounts
         self.accounts = book.accounts["account_id"].to_numpy(dtype=object)
-        self.count = max(1, -(-len(self.accounts) // chunk_accounts))
+        if isinstance(sizes, int):
+            sizes = [sizes] * (len(self.accounts) // sizes) + ([len(self.accounts) % sizes] if len(self.accounts) % sizes
+                                                               else [])
+        if sum(sizes) != len(self.accounts) or any(size < 1 for size in sizes):
+            raise ValueError(f"chunk sizes {sizes[:5]}… do not cut {len(self.accounts)} accounts")
+        self.starts = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]) if sizes else np.zeros(2, np.int64)
+        self.count = max(1, len(sizes))
         # None: one chunk (the book itself), or repeated/missing ids (the general, slower path)
-        self.codes = _chunk_codes(book, chunk_accounts) if self.count > 1 else None
+        self.codes = _chunk_codes(book, self.starts) if self.count > 1 else None
         # per table, its rows ordered by chunk (ledger order within one) and where each chunk's start:
         # one stable sort, instead of comparing every row's code with each chunk's number
         self.rows = {name: _rows_by_chunk(codes, self.count) for name, codes in (self.codes or {}).items()}
 
     def ids(self, chunk: int) -> list:
-        return list(self.accounts[chunk * self.size:(chunk + 1) * self.size])
+        return list(self.accounts[self.starts[chunk]:self.starts[chunk + 1]])
 
     def book(self, chunk: int) -> Book:
         if self.count == 1:
@@ -112,7 +136,7 @@ def _rows_by_chunk(codes: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarra
     return order, np.searchsorted(codes[order], np.arange(count + 1), side="left")
 
 
-def _chunk_codes(book: Book, chunk_accounts: int) -> dict[str, np.ndarray] | None:
+def _chunk_codes(book: Book, starts: np.ndarray) -> dict[str, np.ndarray] | None:
     """Per table, the chunk of every row (−1: a row `for_accounts` keeps for no account); None when an
     id column that rows are found through repeats a value or has a missing one."""
     def index(values: pd.Series) -> pd.Index | None:
@@ -123,7 +147,7 @@ def _chunk_codes(book: Book, chunk_accounts: int) -> dict[str, np.ndarray] | Non
                                    index(book.loans["loan_id"]))
     if accounts is None or properties is None or loans is None:
         return None
-    count = (len(accounts) + chunk_accounts - 1) // chunk_accounts
+    count = len(starts) - 1
     dtype = np.int16 if count < np.iinfo(np.int16).max else np.int32
 
     def through(keys: pd.Series, known: pd.Index, their_chunks: np.ndarray) -> np.ndarray:
@@ -132,7 +156,7 @@ def _chunk_codes(book: Book, chunk_accounts: int) -> dict[str, np.ndarray] | Non
         with_missing = np.append(their_chunks, np.array([-1], dtype=dtype))   # position −1: not found
         return with_missing[where]
 
-    codes = {"accounts": (np.arange(len(accounts)) // chunk_accounts).astype(dtype)}
+    codes = {"accounts": np.repeat(np.arange(count, dtype=dtype), np.diff(starts))}
     codes["properties"] = through(book.properties["account_id"], accounts, codes["accounts"])
     codes["loans"] = through(book.loans["property_id"], properties, codes["properties"])
     codes["ledger"] = through(book.ledger["property_id"], properties, codes["properties"])
