@@ -78,9 +78,10 @@ def child_compute(book: str, year: int, jobs: int | None = None) -> dict:
     from udfi.cli.common import OutputFormat
     from udfi.cli.compute import Triage, stream_accounts, validated_book
     from udfi.engine.compute import Settings
-    from udfi.engine.parallel import usable_cores
+    from udfi.engine.parallel import usable_cores, warm_caches_meanwhile
 
     imported = time.perf_counter()
+    warm_caches_meanwhile(year)   # as `stream_valid_accounts` (check) starts it, before validating
     report, clean = validated_book(Path(book), strict=False)
     validated = time.perf_counter()
     jobs = jobs or usable_cores()

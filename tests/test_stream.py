@@ -78,21 +78,23 @@ def test_chunks_hold_the_rows_for_accounts_keeps(book, chunk):
             pd.testing.assert_frame_equal(getattr(part, table), getattr(expected, table), obj=table)
 
 
-def test_rows_of_no_account_are_left_out_as_for_accounts_leaves_them(book):
+@pytest.mark.parametrize("chunk", [4, 100])
+def test_rows_of_no_account_are_left_out_as_for_accounts_leaves_them(book, chunk):
     """A ledger row and a loan naming a property the book does not list, a payment of an unknown
-    account: kept by no chunk (for_accounts keeps them for no account either)."""
+    account: kept by no chunk (for_accounts keeps them for no account either) — also when the whole
+    book is one chunk (100), which `udfi check` hands over uncut when every account is clean."""
     ledger = pd.concat([book.ledger, book.ledger.iloc[[0]].assign(property_id="NO-SUCH-PROPERTY")])
     loans = pd.concat([book.loans, book.loans.iloc[[0]].assign(property_id="NO-SUCH-PROPERTY", loan_id="L-ORPHAN")])
     payments = pd.concat([book.payments, book.payments.iloc[[0]].assign(account_id="NO-SUCH-ACCOUNT")])
     orphans = Book(**{**{table: getattr(book, table) for table in TABLES}, "source": book.source,
                       "ledger": ledger, "loans": loans, "payments": payments})
-    kept = list(account_chunks(orphans, 4))
+    kept = list(account_chunks(orphans, chunk))
     assert sum(len(part.ledger) for part in kept) == len(book.ledger)
     assert sum(len(part.loans) for part in kept) == len(book.loans)
     assert sum(len(part.payments) for part in kept) == len(book.payments)
     ids = book.accounts["account_id"].tolist()
     for number, part in enumerate(kept):
-        expected = orphans.for_accounts(ids[number * 4:(number + 1) * 4])
+        expected = orphans.for_accounts(ids[number * chunk:(number + 1) * chunk])
         for table in TABLES:
             pd.testing.assert_frame_equal(getattr(part, table), getattr(expected, table), obj=table)
 
@@ -147,3 +149,26 @@ def test_chunks_of_given_sizes_hold_the_rows_for_accounts_keeps(book):
         start += size
     with pytest.raises(ValueError, match="do not cut"):
         Chunking(book, [6, 4])
+
+
+def test_a_missing_year_the_book_does_not_roll_through_is_not_asked_for(book, monkeypatch):
+    """Every year from the first with parameters is tried first (cheap); when one lacks them, only the
+    years the book rolls through (from its earliest ledger year) must have them — as compute_book asks."""
+    from udfi.engine.book_facts import earliest_ledger_year
+    from udfi.engine.stream import check_parameters
+
+    first = earliest_ledger_year(book)
+    late = Book(**{**{table: getattr(book, table) for table in TABLES}, "source": book.source,
+                   "ledger": book.ledger[book.ledger["date"].dt.year > first]})
+    assert earliest_ledger_year(late) > first
+    original = parameter_store.for_year
+
+    def without_first(year):
+        if year == first:
+            raise parameter_store.MissingParameterError(f"no parameters for {year} (test)")
+        return original(year)
+
+    monkeypatch.setattr(parameter_store, "for_year", without_first)
+    check_parameters(late, 2025)   # the book starts later: nothing it needs is missing
+    with pytest.raises(parameter_store.MissingParameterError, match=str(first)):
+        check_parameters(book, 2025)

@@ -17,7 +17,7 @@ from udfi.cli.common import (EXIT_EXCEPTIONS, EXIT_INVALID, EXIT_USAGE, ITEM_KEY
 from udfi import plain_words
 from udfi.cli.validate import date_format_option, load_or_exit, print_problems_stderr
 from udfi.engine.compute import Settings, compute_book
-from udfi.engine.parallel import AccountFailure, usable_cores
+from udfi.engine.parallel import AccountFailure, usable_cores, warm_caches_meanwhile
 from udfi.engine.stream import check_parameters, iter_compute_book
 from udfi.batch.records import blank_summary
 from udfi.engine.report import account_document, account_object
@@ -95,6 +95,7 @@ def stream_valid_accounts(book: Path, year: int, settings: Settings, strict: boo
     """`compute_valid_accounts` for a consumer that reduces each result as it comes (`check`,
     `compute`): returns (an iterator over the accounts in the book's order, the accounts it yields,
     report); see `stream_accounts`."""
+    warm_caches_meanwhile(year)   # the due dates' calendars, while the book is validated
     report, clean = validated_book(book, strict, date_format)
     results, known = stream_accounts(report, clean, year, settings, only, jobs, reduce_with)
     return results, known, report
@@ -112,7 +113,10 @@ def stream_accounts(report, clean: set, year: int, settings: Settings, only: lis
     computed."""
     if not clean:  # every account has errors: nothing to compute (the engine expects at least one)
         return iter(()), []
-    computable = report.book.for_accounts(clean)
+    every = report.book.accounts["account_id"]
+    # Every account clean (the usual book): the chunks leave out the rows of no account themselves, so
+    # the book is not cut once more here (hashing a million ledger ids) before it is cut into chunks.
+    computable = report.book if len(clean) == len(every) else report.book.for_accounts(clean)
     known = computable.accounts["account_id"].tolist()
     try:
         if only:

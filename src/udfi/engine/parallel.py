@@ -20,6 +20,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import threading
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -82,6 +83,7 @@ def run(job: Job, jobs: int) -> Iterator:
     """Every account's reduction (or AccountFailure), in accounts.csv order, from `jobs` workers."""
     token = next(_TOKENS)
     _JOBS[token] = job
+    _warmed(job.tax_year)
     if jobs == 1 or len(job.chunking.accounts) < PARALLEL_MIN_ACCOUNTS or \
             "fork" not in multiprocessing.get_all_start_methods():
         return _in_process(token, job)
@@ -124,6 +126,28 @@ def run_unit(token: int, chunk: int, start: int, stop: int) -> list:
     return outputs
 
 
+_WARMING: dict[int, threading.Thread] = {}   # tax year → the thread filling its caches (`warm_caches_meanwhile`)
+
+
+def warm_caches_meanwhile(tax_year: int) -> None:
+    """Start filling the caches `run` fills before the workers fork (`_warm_caches`) on a thread of this
+    process, to be done while the book is validated: importing the holiday calendars is Python work,
+    much of validation is not (Arrow's parser, numpy), so the two share the time rather than add up."""
+    if tax_year not in _WARMING:
+        thread = threading.Thread(target=_warm_caches, args=(tax_year,), name="udfi-warm-caches", daemon=True)
+        _WARMING[tax_year] = thread
+        thread.start()
+
+
+def _warmed(tax_year: int) -> None:
+    """`warm_caches_meanwhile`'s thread done (before any fork: a thread does not survive one), then the
+    caches filled (nothing left to do when it ran)."""
+    thread = _WARMING.pop(tax_year, None)
+    if thread is not None:
+        thread.join()
+    _warm_caches(tax_year)
+
+
 def _warm_caches(tax_year: int) -> None:
     """What every worker would otherwise load for itself: the due dates' holiday calendars."""
     for step in (lambda: calendar.return_due_date(tax_year - 1), lambda: calendar.return_due_date(tax_year),
@@ -149,7 +173,6 @@ def _new_pool(jobs: int) -> ProcessPoolExecutor:
 
 def _on_workers(token: int, job: Job, jobs: int) -> Iterator:
     chunking = job.chunking
-    _warm_caches(job.tax_year)
     pool = _new_pool(jobs)
     sizes = [len(chunking.ids(chunk)) for chunk in range(chunking.count)]
     queue: deque[Unit] = deque((chunk, 0, size) for chunk, size in enumerate(sizes))

@@ -16,7 +16,7 @@ import pandas as pd
 
 from udfi import parameters as parameter_store
 from udfi.book import Book
-from udfi.engine.compute import AccountYear, Settings, book_years, compute_book
+from udfi.engine.compute import FIRST_PARAMETER_YEAR, AccountYear, Settings, book_years, compute_book
 
 CHUNK_ACCOUNTS = 500  # ≈ 15–25 MB of facts and results at a time (synthetic book: ≈ 30–45 KB an account)
 
@@ -25,6 +25,12 @@ def check_parameters(book: Book, tax_year: int) -> None:
     """What `compute_book` checks before computing anything: parameters for `tax_year` and for every
     year some account of the book rolls through (`MissingParameterError` names the first missing one)."""
     parameter_store.for_year(tax_year)
+    try:   # every year that has any: then the book's years have theirs, without finding its earliest year
+        for year in range(FIRST_PARAMETER_YEAR, tax_year):
+            parameter_store.for_year(year)
+        return
+    except parameter_store.MissingParameterError:
+        pass   # a year lacks them: is it one the book rolls through? (the error names the first that is)
     for year in book_years(book, tax_year):
         parameter_store.for_year(year)
 
@@ -118,8 +124,8 @@ class Chunking:
         return list(self.accounts[self.starts[chunk]:self.starts[chunk + 1]])
 
     def book(self, chunk: int) -> Book:
-        if self.count == 1:
-            return self.whole
+        if self.count == 1:   # the rows of no account are left out here too (a table without any: shared)
+            return self.whole.for_accounts(self.ids(0))
         if self.codes is None:
             return self.whole.for_accounts(self.ids(chunk))
         tables = {name: getattr(self.whole, name).iloc[rows[starts[chunk]:starts[chunk + 1]]]
