@@ -439,6 +439,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             result = child_packages(rest[0], rest[1], int(rest[2]), int(rest[3]))
         print(json.dumps(result))
+        if kind == "compute":   # it ends as `udfi check` ends (cli.main); the floor, a plain script, as scripts do
+            from udfi.cli import exit_without_collecting
+
+            exit_without_collecting()
         return 0
 
     started = time.perf_counter()

@@ -110,6 +110,28 @@ def test_usage_errors_are_plain_text_when_piped():
     assert "Error: Invalid value for '--format'" in done.stderr and "╭" not in done.stderr
 
 
+def test_the_entry_point_ends_without_the_last_collection_and_loses_nothing(tmp_path):
+    """udfi.cli:main freezes the collector when the command is done (exit_without_collecting): the
+    process's output — streamed, and written to a file — and its exit code are those of the command run
+    in-process, and an atexit handler still runs."""
+    import subprocess
+    import sys
+
+    program = ("import atexit, gc; atexit.register(lambda: print('atexit ran', gc.get_freeze_count() > 0, "
+               "file=__import__('sys').stderr)); from udfi.cli import main; main()")
+    written = tmp_path / "triage.csv"
+    done = subprocess.run([sys.executable, "-c", program, "check", str(SAMPLE), "--year", "2022", "--format", "csv",
+                           "-o", str(written)], capture_output=True, text=True, cwd=ROOT)
+    in_process = run("check", str(SAMPLE), "--year", "2022", "--format", "csv")
+    assert done.returncode == in_process.exit_code == 0
+    assert written.read_text(encoding="utf-8-sig") == in_process.stdout.lstrip("\ufeff")
+    assert "atexit ran True" in done.stderr
+    shown = subprocess.run([sys.executable, "-c", program, "validate", str(ROOT / "fixtures" / "invalid" / "amount-zero")],
+                           capture_output=True, text=True, cwd=ROOT)
+    assert shown.returncode == run("validate", str(ROOT / "fixtures" / "invalid" / "amount-zero")).exit_code == 1
+    assert "amount" in shown.stdout + shown.stderr
+
+
 def test_schema_format_choices():
     assert run("schema", "--format", "html").exit_code == 2
     yaml_text = run("schema", "--format", "yaml").stdout
