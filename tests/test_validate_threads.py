@@ -8,11 +8,12 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from udfi.validate import _on_a_thread, _plain_cents
+from udfi.background import on_a_thread
+from udfi.validate import _plain_cents
 
 
 def test_a_threads_value_is_the_functions():
-    assert _on_a_thread(sum, [1, 2, 3]).result() == 6
+    assert on_a_thread(sum, [1, 2, 3]).result() == 6
 
 
 def test_a_threads_error_is_raised_in_the_caller():
@@ -20,7 +21,7 @@ def test_a_threads_error_is_raised_in_the_caller():
         raise ArithmeticError(f"bad figure {value}")
 
     with pytest.raises(ArithmeticError, match="bad figure 7"):
-        _on_a_thread(broken, 7).result()
+        on_a_thread(broken, 7).result()
 
 
 def test_plain_cents_convert_only_columns_of_plain_amounts():

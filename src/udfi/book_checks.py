@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from udfi.background import on_a_thread
 from udfi.column_codes import ColumnCodes
 from udfi.k1_checks import k1_checks
 from udfi.law_checks import law_checks
@@ -174,6 +175,11 @@ def _cross_checks(tables: dict[str, pd.DataFrame], collect: Collector, column_co
     wrong_property = _loan_of_another_property(column_codes, by_id["property_id"])
     collect.add_rows(ERROR, "ledger", ledger.index[wrong_property], "loan_id", ledger.loc[wrong_property, "loan_id"],
                      "a loan of the row's property (" + "the loan belongs to another property)")
+    # The law's checks on a thread, beside the ledger's checks below (much of both is numpy's work, run
+    # without the interpreter's lock); their problems are kept apart and listed where they always were.
+    law_problems: list[Problem] = []
+    law = on_a_thread(law_checks, tables, Collector(law_problems, collect.file_of).add_rows, ERROR, WARNING,
+                      column_codes)
     # Each of the ledger's checks in its own function: its row-sized intermediates are freed when it
     # returns, not held while the next one runs (peak memory of a million-row ledger).
     _holding_periods(ledger, properties, collect, column_codes)
@@ -182,7 +188,8 @@ def _cross_checks(tables: dict[str, pd.DataFrame], collect: Collector, column_co
                      "a unique row (this row repeats an earlier row exactly; both are counted)")
     _principal_balances(ledger, by_id, collect, column_codes)
 
-    law_checks(tables, collect.add_rows, ERROR, WARNING, column_codes)
+    law.result()
+    collect.problems.extend(law_problems)
     k1_checks(tables, collect.add_rows, ERROR, WARNING)
 
     if "depreciation" in tables:

@@ -7,13 +7,13 @@ vectorized over whole columns — no Python loop per ledger row — so million-r
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from udfi.background import Thread, on_a_thread
 from udfi.book import Book
 from udfi.book_checks import _attribute_accounts, _check_totals, _cross_checks
 from udfi.column_codes import ColumnCodes, duplicated_rows
@@ -69,41 +69,10 @@ class ValidationReport:
 # --------------------------------------------------------------------------------------------
 
 
-class _Thread(threading.Thread):
-    """A function run on a thread of its own; `result()` waits for it and returns its value or raises its error."""
-
-    def __init__(self, function, *args):
-        super().__init__(name=f"udfi-{function.__name__}", daemon=True)
-        self._call, self._value, self._error = (function, args), None, None
-
-    def run(self) -> None:
-        function, args = self._call
-        try:
-            self._value = function(*args)
-        except BaseException as exc:  # noqa: BLE001 — raised again in the caller's thread by result()
-            self._error = exc
-        finally:
-            del self._call   # what it was given (a ledger's text) is released as soon as it is done
-
-    def result(self):
-        self.join()
-        if self._error is not None:
-            raise self._error
-        return self._value
-
-
 def _plain_cents(raw: pd.DataFrame, money: frozenset[str]) -> dict[str, np.ndarray]:
     """The cents of the table's money columns whose every cell is a plain amount (`plain_money_cents`)."""
     return {column: cents for column in money if column in raw.columns
             for cents in [plain_money_cents(raw[column])] if cents is not None}
-
-
-def _on_a_thread(function, *args) -> _Thread:
-    """Start `function(*args)` on a thread: for numpy's and Arrow's work, which runs without the
-    interpreter's lock, beside this thread's parsing (much of which does too)."""
-    thread = _Thread(function, *args)
-    thread.start()
-    return thread
 
 
 def validate_book(source: str | Path, date_format: str = "ISO") -> ValidationReport:
@@ -128,9 +97,9 @@ def validate_book(source: str | Path, date_format: str = "ISO") -> ValidationRep
 
     typed: dict[str, pd.DataFrame] = {}
     column_codes = ColumnCodes(typed)
-    duplicates: _Thread | None = None   # the ledger's repeated rows, found on a thread
+    duplicates: Thread | None = None   # the ledger's repeated rows, found on a thread
     # The ledger's amounts, converted on a thread while the tables before it are parsed
-    ledger_cents = _on_a_thread(_plain_cents, raw_tables["ledger"], money["ledger"]) if "ledger" in raw_tables else None
+    ledger_cents = on_a_thread(_plain_cents, raw_tables["ledger"], money["ledger"]) if "ledger" in raw_tables else None
     for name, spec in specs.items():
         if name not in raw_tables:
             if spec.required and name not in unreadable:
@@ -143,7 +112,7 @@ def validate_book(source: str | Path, date_format: str = "ISO") -> ValidationRep
         cents_of = ledger_cents.result() if name == "ledger" and ledger_cents else _plain_cents(raw, money[name])
         columns, index = dict(raw.items()), raw.index
         if name == "ledger":   # on the text, as written: on a thread, while the columns are parsed below
-            duplicates = _on_a_thread(duplicated_rows, pd.DataFrame(dict(columns), copy=False), cents_of)
+            duplicates = on_a_thread(duplicated_rows, pd.DataFrame(dict(columns), copy=False), cents_of)
         del raw   # the parser releases each column's text as soon as it is parsed (the thread's copy, when done)
         frame, failed = _parse_table(spec, columns, collect, date_format, consume=True, column_codes=column_codes,
                                      index=index, cents_of=cents_of)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-import threading
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -28,6 +27,7 @@ from dataclasses import dataclass
 from itertools import count as counter
 from typing import Callable, Iterator
 
+from udfi.background import Thread, on_a_thread
 from udfi.batch.records import COMPUTE, WORKER, short_error
 from udfi.batch.workers import start_worker
 from udfi.engine import calendar
@@ -126,7 +126,7 @@ def run_unit(token: int, chunk: int, start: int, stop: int) -> list:
     return outputs
 
 
-_WARMING: dict[int, threading.Thread] = {}   # tax year → the thread filling its caches (`warm_caches_meanwhile`)
+_WARMING: dict[int, Thread] = {}   # tax year → the thread filling its caches (`warm_caches_meanwhile`)
 
 
 def warm_caches_meanwhile(tax_year: int) -> None:
@@ -134,9 +134,7 @@ def warm_caches_meanwhile(tax_year: int) -> None:
     process, to be done while the book is validated: importing the holiday calendars is Python work,
     much of validation is not (Arrow's parser, numpy), so the two share the time rather than add up."""
     if tax_year not in _WARMING:
-        thread = threading.Thread(target=_warm_caches, args=(tax_year,), name="udfi-warm-caches", daemon=True)
-        _WARMING[tax_year] = thread
-        thread.start()
+        _WARMING[tax_year] = on_a_thread(_warm_caches, tax_year)
 
 
 def _warmed(tax_year: int) -> None:
@@ -144,7 +142,7 @@ def _warmed(tax_year: int) -> None:
     caches filled (nothing left to do when it ran)."""
     thread = _WARMING.pop(tax_year, None)
     if thread is not None:
-        thread.join()
+        thread.result()
     _warm_caches(tax_year)
 
 
