@@ -112,8 +112,8 @@ def validate_book(source: str | Path, date_format: str = "ISO") -> ValidationRep
         cents_of = ledger_cents.result() if name == "ledger" and ledger_cents else _plain_cents(raw, money[name])
         columns, index = dict(raw.items()), raw.index
         if name == "ledger":   # on the text, as written: on a thread, while the columns are parsed below
-            duplicates = on_a_thread(duplicated_rows, pd.DataFrame(dict(columns), copy=False), cents_of)
-        del raw   # the parser releases each column's text as soon as it is parsed (the thread's copy, when done)
+            duplicates = on_a_thread(duplicated_rows, raw, cents_of)   # this thread reads only `columns` now
+        del raw   # the parser releases each column's text as soon as it is parsed (the thread's, when it is done)
         frame, failed = _parse_table(spec, columns, collect, date_format, consume=True, column_codes=column_codes,
                                      index=index, cents_of=cents_of)
         typed[name] = frame

@@ -113,10 +113,9 @@ def stream_accounts(report, clean: set, year: int, settings: Settings, only: lis
     computed."""
     if not clean:  # every account has errors: nothing to compute (the engine expects at least one)
         return iter(()), []
-    every = report.book.accounts["account_id"]
     # Every account clean (the usual book): the chunks leave out the rows of no account themselves, so
     # the book is not cut once more here (hashing a million ledger ids) before it is cut into chunks.
-    computable = report.book if len(clean) == len(every) else report.book.for_accounts(clean)
+    computable = report.book if len(clean) == len(report.book.accounts) else report.book.for_accounts(clean)
     known = computable.accounts["account_id"].tolist()
     try:
         if only:

@@ -108,8 +108,7 @@ class Chunking:
         self.whole = book
         self.accounts = book.accounts["account_id"].to_numpy(dtype=object)
         if isinstance(sizes, int):
-            sizes = [sizes] * (len(self.accounts) // sizes) + ([len(self.accounts) % sizes] if len(self.accounts) % sizes
-                                                               else [])
+            sizes = [min(sizes, len(self.accounts) - start) for start in range(0, len(self.accounts), sizes)]
         if sum(sizes) != len(self.accounts) or any(size < 1 for size in sizes):
             raise ValueError(f"chunk sizes {sizes[:5]}… do not cut {len(self.accounts)} accounts")
         self.starts = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]) if sizes else np.zeros(2, np.int64)
